@@ -1,0 +1,56 @@
+import zoneinfo
+
+from django.contrib.auth import middleware as auth_middleware
+from django.utils import timezone
+from django.utils.functional import SimpleLazyObject
+from rest_framework.views import APIView
+
+from accounts.selectors import active_membership
+
+ACTIVE_TEAM_SESSION_KEY = "active_team_id"
+
+
+class ActiveMembershipMiddleware:
+    """Sets request.membership: the user's membership in the team they work in now
+    (chosen in the navigation, kept in the session), or None. Looked up lazily, once."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        request.membership = SimpleLazyObject(
+            lambda: active_membership(
+                user=request.user, team_id=request.session.get(ACTIVE_TEAM_SESSION_KEY)
+            )
+        )
+        return self.get_response(request)
+
+
+class UserTimezoneMiddleware:
+    """Show times in the logged-in user's own time zone; store everything in UTC."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            try:
+                timezone.activate(zoneinfo.ZoneInfo(user.time_zone))
+            except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+                timezone.deactivate()
+        else:
+            timezone.deactivate()
+        return self.get_response(request)
+
+
+class LoginRequiredMiddleware(auth_middleware.LoginRequiredMiddleware):
+    """Django's LoginRequiredMiddleware, except for REST framework views: those
+    authenticate session *or* token themselves and answer 401 as JSON, never a redirect
+    to an HTML login page."""
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        view_class = getattr(view_func, "cls", None)
+        if view_class is not None and issubclass(view_class, APIView):
+            return None
+        return super().process_view(request, view_func, view_args, view_kwargs)

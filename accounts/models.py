@@ -1,0 +1,67 @@
+import zoneinfo
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+
+
+def _time_zone_choices() -> list[tuple[str, str]]:
+    return [(name, name.replace("_", " ")) for name in sorted(zoneinfo.available_timezones())]
+
+
+class User(AbstractUser):
+    """A person who logs in. Admins are Django staff; reps and managers get their role
+    from a Membership in a team."""
+
+    time_zone = models.CharField(
+        max_length=64,
+        default="UTC",
+        choices=_time_zone_choices,
+        help_text="Due dates, 'today' and the morning digest follow this zone.",
+    )
+
+    def __str__(self) -> str:
+        return self.get_full_name() or self.username
+
+
+class Team(models.Model):
+    """The tenant: every business record belongs to exactly one team."""
+
+    name = models.CharField(max_length=120, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Membership(models.Model):
+    class Role(models.TextChoices):
+        REP = "rep", "Sales rep"
+        MANAGER = "manager", "Manager"
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
+    )
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(max_length=16, choices=Role.choices, default=Role.REP)
+    joined_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "team"], name="membership_unique_user_team"),
+            models.CheckConstraint(
+                condition=models.Q(role__in=["rep", "manager"]), name="membership_role_valid"
+            ),
+        ]
+        indexes = [models.Index(fields=["team", "role"])]
+        ordering = ["team__name", "user__username"]
+
+    def __str__(self) -> str:
+        return f"{self.user} — {self.get_role_display()} of {self.team}"
+
+    @property
+    def is_manager(self) -> bool:
+        return self.role == self.Role.MANAGER

@@ -1,0 +1,48 @@
+"""Liveness of the whole installation: database, cache, and the worker/beat pair.
+
+Beat sends `heartbeat` on a schedule (see setup_periodic_tasks); the worker records the
+time in the cache. /health/ reports it, so an operator (or the compose smoke test) can
+see that periodic work really runs, not only that the web answers.
+"""
+
+from celery import shared_task
+from django.contrib.auth.decorators import login_not_required
+from django.core.cache import cache
+from django.db import connection
+from django.http import JsonResponse
+from django.utils import timezone
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+HEARTBEAT_CACHE_KEY = "warmpath:worker-heartbeat"
+# Longer than any sane heartbeat interval, so one missed tick does not look like an outage.
+HEARTBEAT_TTL_SECONDS = 60 * 60
+
+
+@shared_task(name="config.health.heartbeat", ignore_result=True)
+def heartbeat() -> str:
+    now = timezone.now().isoformat()
+    cache.set(HEARTBEAT_CACHE_KEY, now, HEARTBEAT_TTL_SECONDS)
+    return now
+
+
+@login_not_required
+@never_cache
+@require_GET
+def health(request):
+    status = {"database": "ok", "cache": "ok"}
+    healthy = True
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+    except Exception:  # any database failure means "not healthy", whatever its kind
+        status["database"] = "unavailable"
+        healthy = False
+    try:
+        status["worker_heartbeat"] = cache.get(HEARTBEAT_CACHE_KEY)
+    except Exception:
+        status["cache"] = "unavailable"
+        status["worker_heartbeat"] = None
+        healthy = False
+    status["status"] = "ok" if healthy else "degraded"
+    return JsonResponse(status, status=200 if healthy else 503)

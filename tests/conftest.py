@@ -1,0 +1,109 @@
+"""The cast, reused by every test (see STYLE.md):
+
+- alice: a rep of team Acme (the owner of most records in tests)
+- bob: another rep of Acme (alice's teammate)
+- maya: the manager of Acme
+- charlie: a rep of another team, Globex (the outsider)
+- admin: Django staff, no team
+"""
+
+import os
+
+import pytest
+from django.test import Client
+
+from accounts.models import Membership
+from tests.factories import MembershipFactory, TeamFactory, UserFactory
+
+
+def services_available() -> bool:
+    return bool(os.environ.get("DATABASE_URL")) and bool(
+        os.environ.get("CELERY_BROKER_URL", "").startswith("redis")
+    )
+
+
+def pytest_collection_modifyitems(config, items):
+    if services_available():
+        return
+    skip = pytest.mark.skip(reason="needs DATABASE_URL (PostgreSQL) and CELERY_BROKER_URL (Redis)")
+    for item in items:
+        if "services" in item.keywords:
+            item.add_marker(skip)
+
+
+@pytest.fixture
+def acme(db):
+    return TeamFactory(name="Acme")
+
+
+@pytest.fixture
+def globex(db):
+    return TeamFactory(name="Globex")
+
+
+@pytest.fixture
+def alice(acme):
+    return MembershipFactory(
+        team=acme, role=Membership.Role.REP, user=UserFactory(username="alice", first_name="Alice")
+    ).user
+
+
+@pytest.fixture
+def bob(acme):
+    return MembershipFactory(
+        team=acme, role=Membership.Role.REP, user=UserFactory(username="bob", first_name="Bob")
+    ).user
+
+
+@pytest.fixture
+def maya(acme):
+    return MembershipFactory(
+        team=acme,
+        role=Membership.Role.MANAGER,
+        user=UserFactory(username="maya", first_name="Maya"),
+    ).user
+
+
+@pytest.fixture
+def charlie(globex):
+    return MembershipFactory(
+        team=globex,
+        role=Membership.Role.REP,
+        user=UserFactory(username="charlie", first_name="Charlie"),
+    ).user
+
+
+@pytest.fixture
+def admin_user(db):
+    return UserFactory(username="admin", is_staff=True, is_superuser=True)
+
+
+def _client_for(user) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def alice_client(alice):
+    return _client_for(alice)
+
+
+@pytest.fixture
+def bob_client(bob):
+    return _client_for(bob)
+
+
+@pytest.fixture
+def maya_client(maya):
+    return _client_for(maya)
+
+
+@pytest.fixture
+def charlie_client(charlie):
+    return _client_for(charlie)
+
+
+@pytest.fixture
+def admin_client_(admin_user):
+    return _client_for(admin_user)
