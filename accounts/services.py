@@ -6,6 +6,7 @@ from django.contrib.auth.password_validation import validate_password
 from django.db import transaction
 
 from accounts.models import Membership, Team, User
+from contacts.services import contact_for_user_ensure
 
 
 @dataclass(frozen=True)
@@ -59,4 +60,6 @@ def team_member_add(
         membership.role = role
         membership.save(update_fields=["role"])
         role_changed = True
+    # Every member has a contact record of their own, so their ties are relationships.
+    contact_for_user_ensure(user=user, team=team)
     return MemberAddResult(membership, team_created, user_created, role_changed)

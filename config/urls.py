@@ -1,5 +1,5 @@
 from django.contrib import admin
-from django.contrib.auth.decorators import login_not_required
+from django.contrib.auth.decorators import login_required
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
@@ -10,14 +10,23 @@ admin.site.site_header = "Warmpath administration"
 admin.site.site_title = "Warmpath admin"
 
 api_v1 = [
-    path("auth/token/", login_not_required(TokenView.as_view()), name="api-token"),
+    path("auth/token/", TokenView.as_view(), name="api-token"),
+    path("", include("contacts.api_urls")),
+    path("", include("referrals.api_urls")),
 ]
 
 urlpatterns = [
     path("", include("accounts.urls")),
+    path("", include("contacts.urls")),
+    path("", include("referrals.urls")),
     path("admin/", admin.site.urls),
     path("health/", health, name="health"),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    # A page for people: anonymous visitors go to the login page, not a bare 401.
+    path(
+        "api/docs/",
+        login_required(SpectacularSwaggerView.as_view(url_name="api-schema")),
+        name="api-docs",
+    ),
 ]

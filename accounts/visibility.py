@@ -1,0 +1,79 @@
+"""Who may see what — the one place the team/owner rules of DESIGN.md live.
+
+- Team-shared records (companies, contacts, relationships, timeline): every member of
+  the team sees them; nobody else does.
+- Owned records (roster, readiness checks, referrals, deals, referrals given, follow-ups):
+  a rep sees their own; a manager sees the whole team's.
+- Admins (Django staff) see everything.
+- Nothing crosses teams. Pages, API and admin filter their querysets through these
+  functions, so an object of another team is simply not found (404, never 403).
+"""
+
+from django.db.models import Model, Q, QuerySet
+from django.http import Http404
+
+from accounts.models import Membership
+
+_CACHE_ATTRIBUTE = "_warmpath_memberships"
+
+
+def _memberships(user) -> list[Membership]:
+    # Cached on the user object: one query per request, however many querysets we scope.
+    if not hasattr(user, _CACHE_ATTRIBUTE):
+        setattr(user, _CACHE_ATTRIBUTE, list(Membership.objects.filter(user=user)))
+    return getattr(user, _CACHE_ATTRIBUTE)
+
+
+def team_ids(user) -> list[int]:
+    """The teams whose shared records the user sees."""
+    if not user.is_authenticated:
+        return []
+    return [membership.team_id for membership in _memberships(user)]
+
+
+def managed_team_ids(user) -> list[int]:
+    if not user.is_authenticated:
+        return []
+    return [m.team_id for m in _memberships(user) if m.role == Membership.Role.MANAGER]
+
+
+def is_manager_of(user, team_id: int) -> bool:
+    return user.is_authenticated and (user.is_staff or team_id in managed_team_ids(user))
+
+
+def shared_records_filter(user, *, team_field: str = "team") -> Q:
+    if user.is_authenticated and user.is_staff:
+        return Q()
+    return Q(**{f"{team_field}__in": team_ids(user)})
+
+
+def owned_records_filter(user, *, team_field: str = "team", owner_field: str = "owner") -> Q:
+    if user.is_authenticated and user.is_staff:
+        return Q()
+    if not user.is_authenticated:
+        return Q(pk__in=[])
+    managed = managed_team_ids(user)
+    as_rep = [team_id for team_id in team_ids(user) if team_id not in managed]
+    return Q(**{f"{team_field}__in": managed}) | Q(
+        **{f"{team_field}__in": as_rep, owner_field: user}
+    )
+
+
+def visible_shared(queryset: QuerySet, user, *, team_field: str = "team") -> QuerySet:
+    return queryset.filter(shared_records_filter(user, team_field=team_field))
+
+
+def visible_owned(
+    queryset: QuerySet, user, *, team_field: str = "team", owner_field: str = "owner"
+) -> QuerySet:
+    return queryset.filter(
+        owned_records_filter(user, team_field=team_field, owner_field=owner_field)
+    )
+
+
+def get_visible_or_404(queryset: QuerySet, **lookup) -> Model:
+    """Fetch one object from an already-scoped queryset; absent and forbidden look alike."""
+    try:
+        return queryset.get(**lookup)
+    except (queryset.model.DoesNotExist, ValueError, TypeError):
+        raise Http404(f"No {queryset.model._meta.verbose_name} matches.") from None

@@ -1,0 +1,297 @@
+"""The team's network: companies, the people in them, and who knows whom.
+
+A team's contacts and relationships are visible to every member (the reverse search
+needs the whole graph); records that belong to one rep live in the referrals app.
+"""
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models.functions import Lower
+
+
+class Industry(models.TextChoices):
+    SOFTWARE = "software", "Software and IT services"
+    FINANCE = "finance", "Banking and finance"
+    INSURANCE = "insurance", "Insurance"
+    HEALTHCARE = "healthcare", "Healthcare"
+    MANUFACTURING = "manufacturing", "Manufacturing"
+    RETAIL = "retail", "Retail and e-commerce"
+    LOGISTICS = "logistics", "Transport and logistics"
+    ENERGY = "energy", "Energy and utilities"
+    PROFESSIONAL_SERVICES = "professional_services", "Professional services"
+    REAL_ESTATE = "real_estate", "Real estate and construction"
+    EDUCATION = "education", "Education"
+    PUBLIC_SECTOR = "public_sector", "Public sector"
+    MEDIA = "media", "Media and telecoms"
+    HOSPITALITY = "hospitality", "Hospitality and travel"
+    OTHER = "other", "Other"
+
+
+class RevenueBand(models.TextChoices):
+    UNDER_1M = "lt1m", "Under $1M"
+    FROM_1M = "1m_10m", "$1M – $10M"
+    FROM_10M = "10m_50m", "$10M – $50M"
+    FROM_50M = "50m_250m", "$50M – $250M"
+    FROM_250M = "250m_1b", "$250M – $1B"
+    OVER_1B = "gt1b", "Over $1B"
+
+
+class Company(models.Model):
+    team = models.ForeignKey("accounts.Team", on_delete=models.CASCADE, related_name="companies")
+    name = models.CharField(max_length=200)
+    industry = models.CharField(max_length=32, choices=Industry.choices, blank=True)
+    region = models.CharField(max_length=100, blank=True, help_text="e.g. Northeast, DACH, Nordics")
+    country = models.CharField(max_length=100, blank=True)
+    employee_count = models.PositiveIntegerField(null=True, blank=True)
+    revenue_band = models.CharField(max_length=16, choices=RevenueBand.choices, blank=True)
+    website = models.URLField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name_plural = "companies"
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint("team", Lower("name"), name="company_unique_name_per_team"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ContactKind(models.TextChoices):
+    CLIENT = "client", "Client"
+    PROSPECT = "prospect", "Prospect"
+    FORMER_CLIENT = "former_client", "Former client"
+    COLLEAGUE = "colleague", "Colleague"
+    PARTNER = "partner", "Partner"
+    OTHER = "other", "Other"
+
+
+class Function(models.TextChoices):
+    EXECUTIVE = "executive", "General management"
+    SALES = "sales", "Sales"
+    MARKETING = "marketing", "Marketing"
+    FINANCE = "finance", "Finance"
+    OPERATIONS = "operations", "Operations"
+    IT = "it", "IT and engineering"
+    HR = "hr", "People and HR"
+    PROCUREMENT = "procurement", "Procurement"
+    LEGAL = "legal", "Legal"
+    OTHER = "other", "Other"
+
+
+class PersonType(models.TextChoices):
+    DECISION_MAKER = "decision_maker", "Decision maker"
+    INFLUENCER = "influencer", "Influencer"
+    CHAMPION = "champion", "Champion"
+    USER = "user", "User"
+    GATEKEEPER = "gatekeeper", "Gatekeeper"
+
+
+class Channel(models.TextChoices):
+    EMAIL = "email", "Email"
+    PHONE = "phone", "Phone"
+    HANDWRITTEN = "handwritten", "Handwritten note"
+    LETTER = "letter", "Letter"
+    IN_PERSON = "in_person", "In person"
+    VIDEO = "video", "Video call"
+
+
+class UpdateCadence(models.TextChoices):
+    EACH_STEP = "each_step", "At each step"
+    WEEKLY = "weekly", "Weekly"
+    MONTHLY = "monthly", "Monthly"
+    AT_END = "at_end", "Only at the end"
+
+
+class Contact(models.Model):
+    team = models.ForeignKey("accounts.Team", on_delete=models.CASCADE, related_name="contacts")
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="owned_contacts",
+        help_text="The rep who looks after this person.",
+    )
+    # Set on the contact record that stands for a Warmpath user, so a rep's own ties are
+    # relationships like any other.
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="contact_record",
+    )
+    first_name = models.CharField(max_length=100)
+    last_name = models.CharField(max_length=100, blank=True)
+    email = models.EmailField(blank=True)
+    phone = models.CharField(max_length=40, blank=True)
+    company = models.ForeignKey(
+        Company, on_delete=models.SET_NULL, null=True, blank=True, related_name="contacts"
+    )
+    title = models.CharField(max_length=150, blank=True)
+    function = models.CharField(max_length=20, choices=Function.choices, blank=True)
+    person_type = models.CharField(
+        "type of person", max_length=20, choices=PersonType.choices, blank=True
+    )
+    kind = models.CharField(
+        max_length=20, choices=ContactKind.choices, default=ContactKind.PROSPECT
+    )
+    client_since = models.DateField(null=True, blank=True)
+    preferred_channel = models.CharField(
+        max_length=20, choices=Channel.choices, default=Channel.EMAIL
+    )
+    update_cadence = models.CharField(
+        max_length=20,
+        choices=UpdateCadence.choices,
+        default=UpdateCadence.EACH_STEP,
+        help_text="How often this person likes to hear how their referrals are going.",
+    )
+    linkedin_url = models.URLField("LinkedIn URL", max_length=300, blank=True)
+    notes = models.TextField(blank=True)
+    last_contacted_on = models.DateField(null=True, blank=True)
+    # Fit against the team's ideal client profile, 0–100; kept up to date by
+    # referrals.services (contact saved, profile changed).
+    fit_score = models.PositiveSmallIntegerField(
+        default=0, validators=[MinValueValidator(0), MaxValueValidator(100)]
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["last_name", "first_name"]
+        constraints = [
+            models.UniqueConstraint(
+                "team",
+                Lower("email"),
+                condition=~models.Q(email=""),
+                name="contact_unique_email_per_team",
+            ),
+            models.UniqueConstraint(
+                fields=["team", "linkedin_url"],
+                condition=~models.Q(linkedin_url=""),
+                name="contact_unique_linkedin_per_team",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(fit_score__gte=0, fit_score__lte=100),
+                name="contact_fit_score_range",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["team", "last_name", "first_name"]),
+            models.Index(fields=["team", "kind"]),
+            models.Index(fields=["team", "owner"]),
+        ]
+
+    def __str__(self) -> str:
+        return self.full_name
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}".strip()
+
+    @property
+    def is_client(self) -> bool:
+        return self.kind == ContactKind.CLIENT
+
+
+class RelationshipKind(models.TextChoices):
+    COLLEAGUE = "colleague", "Colleague"
+    FORMER_COLLEAGUE = "former_colleague", "Former colleague"
+    FRIEND = "friend", "Friend"
+    FAMILY = "family", "Family"
+    NEIGHBOUR = "neighbour", "Neighbour"
+    CLUB = "club", "Club or association"
+    VENDOR = "vendor", "Vendor or client"
+    OTHER = "other", "Other"
+
+
+class RelationshipSource(models.TextChoices):
+    TOLD = "told", "Told"
+    OBSERVED = "observed", "Observed"
+    IMPORT = "import", "Import"
+    LINKEDIN = "linkedin", "LinkedIn import"
+
+
+class Relationship(models.Model):
+    """Who knows whom. Symmetric: stored once per pair, with contact_a the lower id, so
+    "A knows B" and "B knows A" are the same row and cannot both exist."""
+
+    team = models.ForeignKey(
+        "accounts.Team", on_delete=models.CASCADE, related_name="relationships"
+    )
+    contact_a = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="+")
+    contact_b = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=20, choices=RelationshipKind.choices, default="other")
+    strength = models.PositiveSmallIntegerField(
+        default=3,
+        validators=[MinValueValidator(1), MaxValueValidator(5)],
+        help_text="1 = barely know each other, 5 = would do anything for each other.",
+    )
+    since = models.DateField(null=True, blank=True)
+    source = models.CharField(
+        max_length=20, choices=RelationshipSource.choices, default=RelationshipSource.TOLD
+    )
+    notes = models.CharField(max_length=500, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["contact_a", "contact_b"], name="relationship_unique_pair"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(contact_a__lt=models.F("contact_b")),
+                name="relationship_ordered_pair",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(strength__gte=1, strength__lte=5),
+                name="relationship_strength_1_to_5",
+            ),
+        ]
+        # Both directions are walked by the reverse search.
+        indexes = [models.Index(fields=["contact_b", "contact_a"])]
+
+    def __str__(self) -> str:
+        return f"{self.contact_a} ↔ {self.contact_b}"
+
+    def other(self, contact: Contact) -> Contact:
+        return self.contact_b if contact.pk == self.contact_a_id else self.contact_a
+
+
+class Activity(models.Model):
+    """One line of a timeline: who did what, when — on a contact, a referral, or both."""
+
+    team = models.ForeignKey("accounts.Team", on_delete=models.CASCADE, related_name="+")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    contact = models.ForeignKey(
+        Contact, on_delete=models.CASCADE, null=True, blank=True, related_name="activities"
+    )
+    referral = models.ForeignKey(
+        "referrals.Referral",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="activities",
+    )
+    verb = models.CharField(max_length=40)
+    description = models.CharField(max_length=500)
+    occurred_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name_plural = "activities"
+        ordering = ["-occurred_at", "-id"]
+        indexes = [
+            models.Index(fields=["contact", "-occurred_at"]),
+            models.Index(fields=["referral", "-occurred_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return self.description

@@ -1,0 +1,306 @@
+"""Every write to the team's network goes through here."""
+
+from datetime import datetime
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models.functions import Lower
+from django.utils import timezone
+
+from accounts.models import Team
+from contacts.models import Activity, Company, Contact, ContactKind, Relationship
+
+DUPLICATE_EMAIL = "A contact with this email already exists in your team: {name}."
+DUPLICATE_LINKEDIN = "A contact with this LinkedIn URL already exists in your team: {name}."
+DUPLICATE_COMPANY = "A company called {name} already exists in your team."
+COMPANY_OF_OTHER_TEAM = "That company does not belong to your team."
+RELATIONSHIP_WITH_ITSELF = "A contact cannot have a relationship with themselves."
+RELATIONSHIP_EXISTS = "{a} and {b} are already linked; edit that relationship instead."
+RELATIONSHIP_ACROSS_TEAMS = "Both people must belong to your team."
+
+CONTACT_FIELDS = (
+    "first_name",
+    "last_name",
+    "email",
+    "phone",
+    "company",
+    "title",
+    "function",
+    "person_type",
+    "kind",
+    "client_since",
+    "preferred_channel",
+    "update_cadence",
+    "linkedin_url",
+    "notes",
+    "last_contacted_on",
+)
+
+
+def activity_record(
+    *,
+    team: Team,
+    verb: str,
+    description: str,
+    actor=None,
+    contact: Contact | None = None,
+    referral=None,
+    at: datetime | None = None,
+) -> Activity:
+    return Activity.objects.create(
+        team=team,
+        actor=actor,
+        contact=contact,
+        referral=referral,
+        verb=verb,
+        description=description[:500],
+        occurred_at=at or timezone.now(),
+    )
+
+
+# --- Companies --------------------------------------------------------------------------
+
+
+def _check_company_name_free(*, team: Team, name: str, exclude_pk: int | None = None) -> None:
+    clash = Company.objects.filter(team=team).annotate(lname=Lower("name"))
+    clash = clash.filter(lname=name.strip().lower())
+    if exclude_pk:
+        clash = clash.exclude(pk=exclude_pk)
+    if clash.exists():
+        raise ValidationError({"name": DUPLICATE_COMPANY.format(name=name.strip())})
+
+
+@transaction.atomic
+def company_create(*, team: Team, name: str, **fields) -> Company:
+    _check_company_name_free(team=team, name=name)
+    company = Company(team=team, name=name.strip(), **fields)
+    company.full_clean()
+    company.save()
+    return company
+
+
+@transaction.atomic
+def company_update(*, company: Company, data: dict) -> Company:
+    if "name" in data:
+        _check_company_name_free(team=company.team, name=data["name"], exclude_pk=company.pk)
+    for field, value in data.items():
+        setattr(company, field, value)
+    company.full_clean()
+    company.save()
+    _refresh_fit_scores(company.contacts.all())
+    return company
+
+
+def company_get_or_create_by_name(*, team: Team, name: str) -> tuple[Company, bool]:
+    name = name.strip()
+    existing = (
+        Company.objects.filter(team=team).annotate(lname=Lower("name")).filter(lname=name.lower())
+    ).first()
+    if existing:
+        return existing, False
+    return company_create(team=team, name=name), True
+
+
+# --- Contacts ---------------------------------------------------------------------------
+
+
+def contact_duplicates(
+    *, team: Team, email: str = "", linkedin_url: str = "", exclude_pk: int | None = None
+) -> dict[str, Contact]:
+    """The existing contacts that a new or edited one would duplicate, by field name."""
+    found: dict[str, Contact] = {}
+    others = Contact.objects.filter(team=team)
+    if exclude_pk:
+        others = others.exclude(pk=exclude_pk)
+    if email:
+        match = others.filter(email__iexact=email.strip()).first()
+        if match:
+            found["email"] = match
+    if linkedin_url:
+        match = others.filter(linkedin_url=linkedin_url.strip()).first()
+        if match:
+            found["linkedin_url"] = match
+    return found
+
+
+def _validate_contact(contact: Contact) -> None:
+    if contact.company_id and contact.company.team_id != contact.team_id:
+        raise ValidationError({"company": COMPANY_OF_OTHER_TEAM})
+    duplicates = contact_duplicates(
+        team=contact.team,
+        email=contact.email,
+        linkedin_url=contact.linkedin_url,
+        exclude_pk=contact.pk,
+    )
+    errors = {}
+    if "email" in duplicates:
+        errors["email"] = DUPLICATE_EMAIL.format(name=duplicates["email"].full_name)
+    if "linkedin_url" in duplicates:
+        errors["linkedin_url"] = DUPLICATE_LINKEDIN.format(
+            name=duplicates["linkedin_url"].full_name
+        )
+    if errors:
+        raise ValidationError(errors)
+    contact.full_clean(validate_unique=False, validate_constraints=False)
+
+
+def _refresh_fit_scores(contacts) -> None:
+    # Imported here: scoring belongs to the referrals app, which depends on contacts.
+    from referrals.services import contact_fit_scores_refresh
+
+    contact_fit_scores_refresh(contacts=contacts)
+
+
+@transaction.atomic
+def contact_create(*, team: Team, owner, actor=None, **fields) -> Contact:
+    """Create a contact. Refuses (ValidationError) a second contact with the same email or
+    LinkedIn URL in the team: duplicates are flagged, never silently created twice."""
+    unknown = set(fields) - set(CONTACT_FIELDS)
+    if unknown:
+        raise TypeError(f"Unknown contact fields: {', '.join(sorted(unknown))}")
+    fields["email"] = (fields.get("email") or "").strip()
+    fields["linkedin_url"] = (fields.get("linkedin_url") or "").strip()
+    contact = Contact(team=team, owner=owner, **fields)
+    _validate_contact(contact)
+    try:
+        with transaction.atomic():
+            contact.save()
+    except IntegrityError:
+        # Lost a race with a concurrent create of the same person.
+        _validate_contact(contact)
+        raise
+    _refresh_fit_scores([contact])
+    activity_record(
+        team=team,
+        actor=actor or owner,
+        contact=contact,
+        verb="created",
+        description="Added to Warmpath",
+    )
+    return contact
+
+
+@transaction.atomic
+def contact_update(*, contact: Contact, data: dict, actor=None) -> Contact:
+    unknown = set(data) - set(CONTACT_FIELDS) - {"owner"}
+    if unknown:
+        raise TypeError(f"Unknown contact fields: {', '.join(sorted(unknown))}")
+    changed = [field for field, value in data.items() if getattr(contact, field) != value]
+    for field, value in data.items():
+        setattr(contact, field, value.strip() if field in ("email", "linkedin_url") else value)
+    _validate_contact(contact)
+    contact.save()
+    _refresh_fit_scores([contact])
+    if changed:
+        labels = ", ".join(
+            str(Contact._meta.get_field(field).verbose_name) for field in sorted(changed)
+        )
+        activity_record(
+            team=contact.team,
+            actor=actor,
+            contact=contact,
+            verb="updated",
+            description=f"Updated {labels}",
+        )
+    return contact
+
+
+@transaction.atomic
+def contact_for_user_ensure(*, user, team: Team) -> Contact:
+    """The contact record that stands for a Warmpath user in their team, so their own ties
+    are relationships like any other. Created once."""
+    existing = Contact.objects.filter(user=user).first()
+    if existing:
+        return existing
+    contact = Contact.objects.create(
+        team=team,
+        owner=user,
+        user=user,
+        first_name=user.first_name or user.username,
+        last_name=user.last_name,
+        email=user.email if not contact_duplicates(team=team, email=user.email) else "",
+        kind=ContactKind.COLLEAGUE,
+    )
+    return contact
+
+
+# --- Relationships ----------------------------------------------------------------------
+
+
+@transaction.atomic
+def relationship_create(
+    *,
+    contact: Contact,
+    other: Contact,
+    actor=None,
+    kind: str = "other",
+    strength: int = 3,
+    since=None,
+    source: str = "told",
+    notes: str = "",
+) -> Relationship:
+    """Record that two people know each other. Symmetric (stored once per pair, lower id
+    first), never with oneself, never twice, never across teams."""
+    if contact.pk == other.pk:
+        raise ValidationError(RELATIONSHIP_WITH_ITSELF)
+    if contact.team_id != other.team_id:
+        raise ValidationError(RELATIONSHIP_ACROSS_TEAMS)
+    low, high = sorted((contact, other), key=lambda person: person.pk)
+    if Relationship.objects.filter(contact_a=low, contact_b=high).exists():
+        raise ValidationError(RELATIONSHIP_EXISTS.format(a=contact, b=other))
+    relationship = Relationship(
+        team_id=contact.team_id,
+        contact_a=low,
+        contact_b=high,
+        kind=kind,
+        strength=strength,
+        since=since,
+        source=source,
+        notes=notes,
+        created_by=actor,
+    )
+    relationship.full_clean(validate_unique=False, validate_constraints=False)
+    try:
+        with transaction.atomic():
+            relationship.save()
+    except IntegrityError:
+        raise ValidationError(RELATIONSHIP_EXISTS.format(a=contact, b=other)) from None
+    for person, counterpart in ((contact, other), (other, contact)):
+        activity_record(
+            team=contact.team,
+            actor=actor,
+            contact=person,
+            verb="relationship",
+            description=f"Knows {counterpart} ({relationship.get_kind_display().lower()}, "
+            f"strength {strength})",
+        )
+    return relationship
+
+
+@transaction.atomic
+def relationship_update(*, relationship: Relationship, data: dict, actor=None) -> Relationship:
+    allowed = {"kind", "strength", "since", "source", "notes"}
+    unknown = set(data) - allowed
+    if unknown:
+        raise TypeError(f"Unknown relationship fields: {', '.join(sorted(unknown))}")
+    for field, value in data.items():
+        setattr(relationship, field, value)
+    relationship.full_clean(validate_unique=False, validate_constraints=False)
+    relationship.save()
+    return relationship
+
+
+@transaction.atomic
+def relationship_delete(*, relationship: Relationship, actor=None) -> None:
+    for person, counterpart in (
+        (relationship.contact_a, relationship.contact_b),
+        (relationship.contact_b, relationship.contact_a),
+    ):
+        activity_record(
+            team=relationship.team,
+            actor=actor,
+            contact=person,
+            verb="relationship_removed",
+            description=f"No longer linked to {counterpart}",
+        )
+    relationship.delete()

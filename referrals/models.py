@@ -1,0 +1,341 @@
+"""A rep's referral work: who they want to meet (roster), whether a client is ready to be
+asked (readiness), the asks and their progress (referrals), deals of every source, the
+referrals we give back, and the weekly goals the team steers by."""
+
+from django.conf import settings
+from django.core.validators import MinValueValidator
+from django.db import models
+
+from contacts.models import Channel
+
+
+class IdealClientProfile(models.Model):
+    """Who the team wants to meet. Contacts are scored 0–100 against it: each criterion
+    that is set and matched adds its weight; the total is scaled to 100."""
+
+    team = models.OneToOneField(
+        "accounts.Team", on_delete=models.CASCADE, related_name="ideal_client_profile"
+    )
+    industries = models.JSONField(default=list, blank=True)  # Industry values
+    regions = models.JSONField(default=list, blank=True)  # free text, matched case-insensitively
+    min_employees = models.PositiveIntegerField(null=True, blank=True)
+    max_employees = models.PositiveIntegerField(null=True, blank=True)
+    functions = models.JSONField(default=list, blank=True)  # Function values
+    person_types = models.JSONField(default=list, blank=True)  # PersonType values
+    situation = models.TextField(
+        blank=True, help_text="The situation or need that makes us the answer, in a sentence."
+    )
+    situation_keywords = models.JSONField(default=list, blank=True)
+    weight_industry = models.PositiveSmallIntegerField(default=25)
+    weight_region = models.PositiveSmallIntegerField(default=15)
+    weight_size = models.PositiveSmallIntegerField(default=20)
+    weight_function = models.PositiveSmallIntegerField(default=15)
+    weight_person_type = models.PositiveSmallIntegerField(default=15)
+    weight_situation = models.PositiveSmallIntegerField(default=10)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "ideal client profile"
+
+    def __str__(self) -> str:
+        return f"Ideal client profile of {self.team}"
+
+
+class Priority(models.IntegerChoices):
+    HIGH = 1, "High"
+    MEDIUM = 2, "Medium"
+    LOW = 3, "Low"
+
+
+class RosterEntry(models.Model):
+    """A prospect on a rep's referral roster: someone who fits and whom we want to meet."""
+
+    class Status(models.TextChoices):
+        WANTED = "wanted", "Looking for a path"
+        ASKED = "asked", "Introduction asked"
+        INTRODUCED = "introduced", "Introduced"
+        MEETING = "meeting", "Meeting held"
+        WON = "won", "Won"
+        LOST = "lost", "Lost"
+
+    team = models.ForeignKey("accounts.Team", on_delete=models.CASCADE, related_name="+")
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="roster_entries"
+    )
+    prospect = models.ForeignKey(
+        "contacts.Contact", on_delete=models.CASCADE, related_name="roster_entries"
+    )
+    priority = models.PositiveSmallIntegerField(choices=Priority.choices, default=Priority.MEDIUM)
+    reason = models.TextField(
+        "business reason", blank=True, help_text="Why this person, why now: the reason to meet."
+    )
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.WANTED)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name_plural = "roster entries"
+        constraints = [
+            models.UniqueConstraint(fields=["owner", "prospect"], name="roster_unique_prospect"),
+        ]
+        indexes = [models.Index(fields=["team", "owner", "priority"])]
+
+    def __str__(self) -> str:
+        return f"{self.prospect} on {self.owner}'s roster"
+
+
+class ReadinessCheck(models.Model):
+    """The testimonial conversation that earns the right to ask a client for referrals."""
+
+    team = models.ForeignKey("accounts.Team", on_delete=models.CASCADE, related_name="+")
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="readiness_checks"
+    )
+    client = models.ForeignKey(
+        "contacts.Contact", on_delete=models.CASCADE, related_name="readiness_checks"
+    )
+    checked_on = models.DateField()
+    went_well = models.TextField("what we have done right", blank=True)
+    could_improve = models.TextField("what we could do better", blank=True)
+    would_take = models.TextField("what it would take for them to refer us", blank=True)
+    testimonial = models.TextField(blank=True)
+    may_quote = models.BooleanField("may we quote them", default=False)
+    green_light = models.BooleanField(
+        default=False, help_text="Ready to be asked for introductions. Complaints mean: not yet."
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-checked_on", "-id"]
+        indexes = [models.Index(fields=["client", "-checked_on", "-id"])]
+
+    def __str__(self) -> str:
+        return f"Readiness of {self.client} on {self.checked_on}"
+
+
+class Quality(models.TextChoices):
+    GOOD = "good", "Good — my name may be used"
+    BETTER = "better", "Better — the referrer reaches out first"
+    BEST = "best", "Best — the three of us meet"
+
+
+class Referral(models.Model):
+    """An ask for an introduction to a named person, and how far it has come.
+
+    The status moves only through referrals.services.referral_transition; each step's time
+    is kept in its own column, so "reached confirmed" is still known after a loss."""
+
+    class Status(models.TextChoices):
+        ASKED = "asked", "Asked"
+        CONFIRMED = "confirmed", "Confirmed by referrer"
+        CONTACTED = "contacted", "Prospect contacted"
+        MEETING = "meeting", "Meeting"
+        WON = "won", "Won"
+        LOST = "lost", "Lost"
+        DECLINED = "declined", "Declined"
+
+    team = models.ForeignKey("accounts.Team", on_delete=models.CASCADE, related_name="+")
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="referrals"
+    )
+    referrer = models.ForeignKey(
+        "contacts.Contact", on_delete=models.PROTECT, related_name="referrals_given_to_us"
+    )
+    prospect = models.ForeignKey(
+        "contacts.Contact", on_delete=models.PROTECT, related_name="referrals_as_prospect"
+    )
+    roster_entry = models.ForeignKey(
+        RosterEntry, on_delete=models.SET_NULL, null=True, blank=True, related_name="referrals"
+    )
+    asked_at = models.DateTimeField()
+    reason = models.TextField("business reason", blank=True)
+    quality = models.CharField(max_length=10, choices=Quality.choices, default=Quality.GOOD)
+    channel = models.CharField(max_length=20, choices=Channel.choices, default=Channel.EMAIL)
+    message = models.TextField("the ask, as sent", blank=True)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.ASKED)
+    value = models.DecimalField(
+        max_digits=14,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0)],
+        help_text="Deal value when won.",
+    )
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    contacted_at = models.DateTimeField(null=True, blank=True)
+    meeting_at = models.DateTimeField(null=True, blank=True)
+    won_at = models.DateTimeField(null=True, blank=True)
+    lost_at = models.DateTimeField(null=True, blank=True)
+    declined_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-asked_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(referrer=models.F("prospect")),
+                name="referral_referrer_is_not_prospect",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(value__isnull=True) | models.Q(value__gte=0),
+                name="referral_value_not_negative",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["team", "owner", "status"]),
+            models.Index(fields=["team", "asked_at"]),
+            models.Index(fields=["referrer", "-asked_at"]),
+            models.Index(fields=["prospect", "-asked_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.referrer} → {self.prospect}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status not in FINAL_STATUSES
+
+
+FINAL_STATUSES = frozenset({Referral.Status.WON, Referral.Status.LOST, Referral.Status.DECLINED})
+
+
+class Deal(models.Model):
+    """A sales opportunity of any source, so the team can compare referral deals to the rest."""
+
+    class Source(models.TextChoices):
+        REFERRAL = "referral", "Referral"
+        COLD = "cold", "Cold outreach"
+        INBOUND = "inbound", "Inbound"
+        EVENT = "event", "Event"
+        OTHER = "other", "Other"
+
+    class Outcome(models.TextChoices):
+        OPEN = "open", "Open"
+        WON = "won", "Won"
+        LOST = "lost", "Lost"
+
+    team = models.ForeignKey("accounts.Team", on_delete=models.CASCADE, related_name="+")
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="deals"
+    )
+    contact = models.ForeignKey("contacts.Contact", on_delete=models.PROTECT, related_name="deals")
+    referral = models.OneToOneField(
+        Referral, on_delete=models.SET_NULL, null=True, blank=True, related_name="deal"
+    )
+    name = models.CharField(max_length=200, blank=True)
+    source = models.CharField(max_length=20, choices=Source.choices)
+    value = models.DecimalField(
+        max_digits=14, decimal_places=2, null=True, blank=True, validators=[MinValueValidator(0)]
+    )
+    outcome = models.CharField(max_length=10, choices=Outcome.choices, default=Outcome.OPEN)
+    opened_on = models.DateField()
+    closed_on = models.DateField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-opened_on", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    models.Q(outcome="open", closed_on__isnull=True)
+                    | (~models.Q(outcome="open") & models.Q(closed_on__isnull=False))
+                ),
+                name="deal_closed_on_matches_outcome",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(closed_on__isnull=True)
+                | models.Q(closed_on__gte=models.F("opened_on")),
+                name="deal_closed_after_opened",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(value__isnull=True) | models.Q(value__gte=0),
+                name="deal_value_not_negative",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["team", "owner", "outcome"]),
+            models.Index(fields=["team", "closed_on"]),
+        ]
+
+    def __str__(self) -> str:
+        return self.name or f"Deal with {self.contact}"
+
+
+class ReferralGiven(models.Model):
+    """Reciprocity: an introduction we made for a client."""
+
+    team = models.ForeignKey("accounts.Team", on_delete=models.CASCADE, related_name="+")
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="referrals_given"
+    )
+    client = models.ForeignKey(
+        "contacts.Contact",
+        on_delete=models.PROTECT,
+        related_name="referrals_received_from_us",
+        help_text="The client we helped.",
+    )
+    introduced = models.ForeignKey(
+        "contacts.Contact",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="The person we introduced them to, if they are in Warmpath.",
+    )
+    introduced_name = models.CharField(
+        max_length=200, blank=True, help_text="Or their name, if they are not."
+    )
+    given_on = models.DateField()
+    note = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "referral given"
+        verbose_name_plural = "referrals given"
+        ordering = ["-given_on", "-id"]
+        indexes = [models.Index(fields=["team", "given_on"])]
+
+    def __str__(self) -> str:
+        return f"Introduction for {self.client} on {self.given_on}"
+
+
+class WeeklyGoal(models.Model):
+    """Written weekly referral goals: for the team (rep empty) or for one rep."""
+
+    team = models.ForeignKey("accounts.Team", on_delete=models.CASCADE, related_name="+")
+    rep = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="weekly_goals",
+    )
+    week_start = models.DateField(help_text="The Monday of the week.")
+    asks = models.PositiveIntegerField(default=0)
+    intros = models.PositiveIntegerField(default=0)
+    meetings = models.PositiveIntegerField(default=0)
+    referrals_given = models.PositiveIntegerField(default=0)
+    wins = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-week_start"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["team", "week_start"],
+                condition=models.Q(rep__isnull=True),
+                name="weekly_goal_one_team_goal_per_week",
+            ),
+            models.UniqueConstraint(
+                fields=["team", "rep", "week_start"],
+                condition=models.Q(rep__isnull=False),
+                name="weekly_goal_one_rep_goal_per_week",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        who = self.rep or self.team
+        return f"Goals of {who} for the week of {self.week_start}"

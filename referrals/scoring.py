@@ -1,0 +1,80 @@
+"""Fit of a contact against the team's ideal client profile (ICP), 0–100.
+
+Each criterion the profile sets contributes its weight when the contact matches it;
+criteria the profile leaves empty do not count (they neither help nor hurt). The score
+is the matched weight over the weight of the criteria that are set, scaled to 100. A
+profile with nothing set scores everyone 0: "fit" means nothing until the team says what
+it wants.
+"""
+
+from dataclasses import dataclass
+
+from contacts.models import Contact
+from referrals.models import IdealClientProfile
+
+
+@dataclass(frozen=True)
+class Criterion:
+    label: str
+    weight: int
+    matched: bool
+
+
+def fit_criteria(profile: IdealClientProfile, contact: Contact) -> list[Criterion]:
+    company = contact.company
+    criteria: list[Criterion] = []
+    if profile.industries:
+        criteria.append(
+            Criterion(
+                "industry",
+                profile.weight_industry,
+                bool(company and company.industry in profile.industries),
+            )
+        )
+    if profile.regions:
+        wanted = {region.strip().lower() for region in profile.regions}
+        places = (
+            {(company.region or "").lower(), (company.country or "").lower()} if company else set()
+        )
+        criteria.append(Criterion("region", profile.weight_region, bool(wanted & places)))
+    if profile.min_employees is not None or profile.max_employees is not None:
+        size = company.employee_count if company else None
+        matched = size is not None
+        if matched and profile.min_employees is not None:
+            matched = size >= profile.min_employees
+        if matched and profile.max_employees is not None:
+            matched = size <= profile.max_employees
+        criteria.append(Criterion("company size", profile.weight_size, matched))
+    if profile.functions:
+        criteria.append(
+            Criterion("function", profile.weight_function, contact.function in profile.functions)
+        )
+    if profile.person_types:
+        criteria.append(
+            Criterion(
+                "type of person",
+                profile.weight_person_type,
+                contact.person_type in profile.person_types,
+            )
+        )
+    if profile.situation_keywords:
+        text = f"{contact.title} {contact.notes}".lower()
+        criteria.append(
+            Criterion(
+                "situation",
+                profile.weight_situation,
+                any(keyword.lower() in text for keyword in profile.situation_keywords if keyword),
+            )
+        )
+    return criteria
+
+
+def fit_score(profile: IdealClientProfile | None, contact: Contact) -> int:
+    if profile is None:
+        return 0
+    criteria = fit_criteria(profile, contact)
+    total = sum(criterion.weight for criterion in criteria)
+    if total == 0:
+        return 0
+    matched = sum(criterion.weight for criterion in criteria if criterion.matched)
+    return round(100 * matched / total)

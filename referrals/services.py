@@ -1,0 +1,455 @@
+"""Every write to a rep's referral work goes through here. The referral state machine
+lives in this module and nowhere else: pages, API and admin all call referral_transition.
+"""
+
+from collections.abc import Iterable
+from datetime import datetime
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from accounts.models import Team
+from contacts.models import Contact
+from contacts.services import activity_record
+from referrals.models import (
+    Deal,
+    IdealClientProfile,
+    ReadinessCheck,
+    Referral,
+    ReferralGiven,
+    RosterEntry,
+)
+from referrals.scoring import fit_score
+
+Status = Referral.Status
+
+# The machine of DESIGN.md. Won, lost and declined are final.
+TRANSITIONS: dict[str, frozenset[str]] = {
+    Status.ASKED: frozenset({Status.CONFIRMED, Status.DECLINED}),
+    Status.CONFIRMED: frozenset({Status.CONTACTED, Status.LOST}),
+    Status.CONTACTED: frozenset({Status.MEETING, Status.LOST}),
+    Status.MEETING: frozenset({Status.WON, Status.LOST}),
+    Status.WON: frozenset(),
+    Status.LOST: frozenset(),
+    Status.DECLINED: frozenset(),
+}
+# Where each step's time is kept.
+STEP_TIME_FIELD = {
+    Status.CONFIRMED: "confirmed_at",
+    Status.CONTACTED: "contacted_at",
+    Status.MEETING: "meeting_at",
+    Status.WON: "won_at",
+    Status.LOST: "lost_at",
+    Status.DECLINED: "declined_at",
+}
+# What the roster entry says once its referral reaches a status.
+ROSTER_STATUS_FOR = {
+    Status.ASKED: RosterEntry.Status.ASKED,
+    Status.CONFIRMED: RosterEntry.Status.INTRODUCED,
+    Status.CONTACTED: RosterEntry.Status.INTRODUCED,
+    Status.MEETING: RosterEntry.Status.MEETING,
+    Status.WON: RosterEntry.Status.WON,
+    Status.LOST: RosterEntry.Status.LOST,
+    Status.DECLINED: RosterEntry.Status.WANTED,  # back to looking for a path
+}
+TRANSITION_DESCRIPTIONS = {
+    Status.CONFIRMED: "{referrer} confirmed the introduction to {prospect}",
+    Status.CONTACTED: "Contacted {prospect}",
+    Status.MEETING: "Met {prospect}",
+    Status.WON: "Won {prospect}",
+    Status.LOST: "Lost {prospect}",
+    Status.DECLINED: "{referrer} declined to introduce {prospect}",
+}
+
+IMPOSSIBLE_TRANSITION = "A referral that is “{current}” cannot become “{to}”."
+UNKNOWN_STATUS = "“{to}” is not a referral status."
+TRANSITION_IN_FUTURE = "A step cannot be dated in the future."
+TRANSITION_BEFORE_PREVIOUS = "This step cannot be dated before the previous one ({previous})."
+ASKED_IN_FUTURE = "An ask cannot be dated in the future."
+REFERRER_IS_PROSPECT = "The referrer and the prospect must be two different people."
+OUTSIDE_TEAM = "Everyone on a referral must belong to your team."
+ROSTER_ENTRY_MISMATCH = "That roster entry is for another prospect."
+ALREADY_ON_ROSTER = "{prospect} is already on your roster."
+NEGATIVE_VALUE = "The value cannot be negative."
+NO_GREEN_LIGHT = (
+    "{client} has not given a green light yet. Consider a readiness conversation before "
+    "asking for an introduction."
+)
+CLOSED_WITHOUT_DATE = "A won or lost deal needs its closing date."
+OPEN_WITH_DATE = "An open deal has no closing date yet."
+CLOSED_BEFORE_OPENED = "A deal cannot close before it opened."
+GIVEN_NEEDS_SOMEONE = "Say whom you introduced: pick a contact or type a name."
+
+
+class TransitionError(ValidationError):
+    """An impossible or badly dated status change. The API answers it with 409."""
+
+
+# --- Ideal client profile and fit -----------------------------------------------------
+
+
+def contact_fit_scores_refresh(*, contacts: Iterable[Contact]) -> int:
+    """Recompute and store the fit score of these contacts; returns how many changed."""
+    contacts = list(contacts)
+    if not contacts:
+        return 0
+    team_ids = {contact.team_id for contact in contacts}
+    profiles = {p.team_id: p for p in IdealClientProfile.objects.filter(team_id__in=team_ids)}
+    changed = []
+    for contact in contacts:
+        score = fit_score(profiles.get(contact.team_id), contact)
+        if score != contact.fit_score:
+            contact.fit_score = score
+            changed.append(contact)
+    Contact.objects.bulk_update(changed, ["fit_score"], batch_size=1000)
+    return len(changed)
+
+
+@transaction.atomic
+def ideal_client_profile_update(*, team: Team, data: dict) -> IdealClientProfile:
+    """Save the team's profile and rescore every contact of the team against it."""
+    profile, _ = IdealClientProfile.objects.select_for_update().get_or_create(team=team)
+    for field, value in data.items():
+        setattr(profile, field, value)
+    profile.full_clean()
+    profile.save()
+    contacts = Contact.objects.filter(team=team).select_related("company")
+    for start in range(0, contacts.count(), 2000):
+        contact_fit_scores_refresh(contacts=contacts.order_by("pk")[start : start + 2000])
+    return profile
+
+
+# --- Roster -------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def roster_entry_create(
+    *, owner, team: Team, prospect: Contact, priority: int = 2, reason: str = ""
+) -> RosterEntry:
+    if prospect.team_id != team.pk:
+        raise ValidationError({"prospect": OUTSIDE_TEAM})
+    if RosterEntry.objects.filter(owner=owner, prospect=prospect).exists():
+        raise ValidationError({"prospect": ALREADY_ON_ROSTER.format(prospect=prospect)})
+    entry = RosterEntry(owner=owner, team=team, prospect=prospect, priority=priority, reason=reason)
+    entry.full_clean(validate_unique=False, validate_constraints=False)
+    try:
+        with transaction.atomic():
+            entry.save()
+    except IntegrityError:
+        raise ValidationError({"prospect": ALREADY_ON_ROSTER.format(prospect=prospect)}) from None
+    activity_record(
+        team=team, actor=owner, contact=prospect, verb="rostered", description="Added to the roster"
+    )
+    return entry
+
+
+@transaction.atomic
+def roster_entry_update(*, entry: RosterEntry, data: dict) -> RosterEntry:
+    allowed = {"priority", "reason"}
+    unknown = set(data) - allowed
+    if unknown:
+        raise TypeError(f"Unknown roster fields: {', '.join(sorted(unknown))}")
+    for field, value in data.items():
+        setattr(entry, field, value)
+    entry.full_clean(validate_unique=False, validate_constraints=False)
+    entry.save()
+    return entry
+
+
+# --- Readiness ------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def readiness_check_record(*, owner, client: Contact, **fields) -> ReadinessCheck:
+    """Record the testimonial conversation with a client. A green light marks the client
+    as ready to be asked for introductions."""
+    check = ReadinessCheck(owner=owner, team_id=client.team_id, client=client, **fields)
+    check.full_clean()
+    check.save()
+    verdict = "green light to ask" if check.green_light else "not ready to be asked yet"
+    activity_record(
+        team=client.team,
+        actor=owner,
+        contact=client,
+        verb="readiness",
+        description=f"Readiness conversation: {verdict}",
+    )
+    return check
+
+
+def referrer_warning(*, referrer: Contact) -> str | None:
+    """A warning (not a block) when asking someone without a green light."""
+    latest = referrer.readiness_checks.order_by("-checked_on", "-id").first()
+    if latest is None or not latest.green_light:
+        return NO_GREEN_LIGHT.format(client=referrer)
+    return None
+
+
+# --- Referrals ------------------------------------------------------------------------------
+
+
+def _check_not_future(moment: datetime, message: str, field: str) -> None:
+    # A minute of slack for clocks of browsers and API clients.
+    if moment > timezone.now() + timezone.timedelta(minutes=1):
+        raise ValidationError({field: message})
+
+
+@transaction.atomic
+def referral_create(
+    *,
+    owner,
+    team: Team,
+    referrer: Contact,
+    prospect: Contact,
+    roster_entry: RosterEntry | None = None,
+    asked_at: datetime | None = None,
+    reason: str = "",
+    quality: str = "good",
+    channel: str = "email",
+    message: str = "",
+    value: Decimal | None = None,
+) -> Referral:
+    """Record an ask for an introduction. The referrer and prospect are two different
+    people of the rep's team; the ask is dated now or in the past."""
+    if referrer.pk == prospect.pk:
+        raise ValidationError({"prospect": REFERRER_IS_PROSPECT})
+    if referrer.team_id != team.pk or prospect.team_id != team.pk:
+        raise ValidationError(OUTSIDE_TEAM)
+    if roster_entry is None:
+        roster_entry = RosterEntry.objects.filter(owner=owner, prospect=prospect).first()
+    elif roster_entry.prospect_id != prospect.pk:
+        raise ValidationError({"roster_entry": ROSTER_ENTRY_MISMATCH})
+    asked_at = asked_at or timezone.now()
+    _check_not_future(asked_at, ASKED_IN_FUTURE, "asked_at")
+    referral = Referral(
+        team=team,
+        owner=owner,
+        referrer=referrer,
+        prospect=prospect,
+        roster_entry=roster_entry,
+        asked_at=asked_at,
+        reason=reason,
+        quality=quality,
+        channel=channel,
+        message=message,
+        value=value,
+    )
+    referral.full_clean(validate_constraints=False)
+    referral.save()
+    if roster_entry is not None:
+        _roster_follow(referral)
+    activity_record(
+        team=team,
+        actor=owner,
+        referral=referral,
+        contact=referrer,
+        verb="asked",
+        description=f"Asked {referrer} for an introduction to {prospect}",
+        at=asked_at,
+    )
+    return referral
+
+
+def _roster_follow(referral: Referral) -> None:
+    entry = referral.roster_entry
+    new_status = ROSTER_STATUS_FOR[referral.status]
+    if entry is not None and entry.status != new_status:
+        entry.status = new_status
+        entry.save(update_fields=["status", "updated_at"])
+
+
+def allowed_transitions(referral: Referral) -> list[str]:
+    return sorted(TRANSITIONS[referral.status], key=list(Status.values).index)
+
+
+def previous_step_time(referral: Referral) -> datetime:
+    times = [referral.asked_at] + [
+        getattr(referral, field) for field in STEP_TIME_FIELD.values() if getattr(referral, field)
+    ]
+    return max(times)
+
+
+@transaction.atomic
+def referral_transition(
+    *,
+    referral: Referral,
+    to: str,
+    at: datetime | None = None,
+    value: Decimal | None = None,
+    actor=None,
+) -> Referral:
+    """Move a referral one step along asked → confirmed → contacted → meeting → won/lost
+    (or asked → declined). Dated now unless `at` is given: never in the future, never
+    before the previous step. Reaching a meeting opens the referral's deal; won or lost
+    closes it with the same date and value."""
+    # Lock the row: two clicks on "won" must not both pass the check.
+    referral = Referral.objects.select_for_update().get(pk=referral.pk)
+    if to not in Status.values:
+        raise TransitionError(UNKNOWN_STATUS.format(to=to))
+    if to not in TRANSITIONS[referral.status]:
+        raise TransitionError(
+            IMPOSSIBLE_TRANSITION.format(
+                current=referral.get_status_display().lower(), to=Status(to).label.lower()
+            )
+        )
+    at = at or timezone.now()
+    if at > timezone.now() + timezone.timedelta(minutes=1):
+        raise TransitionError(TRANSITION_IN_FUTURE)
+    previous = previous_step_time(referral)
+    if at < previous:
+        raise TransitionError(
+            TRANSITION_BEFORE_PREVIOUS.format(
+                previous=timezone.localtime(previous).strftime("%Y-%m-%d %H:%M")
+            )
+        )
+    if value is not None:
+        if value < 0:
+            raise ValidationError({"value": NEGATIVE_VALUE})
+        referral.value = value
+    referral.status = to
+    setattr(referral, STEP_TIME_FIELD[to], at)
+    referral.save()
+    _deal_follow(referral, at)
+    _roster_follow(referral)
+    activity_record(
+        team=referral.team,
+        actor=actor,
+        referral=referral,
+        contact=referral.prospect,
+        verb=to,
+        description=TRANSITION_DESCRIPTIONS[to].format(
+            referrer=referral.referrer, prospect=referral.prospect
+        ),
+        at=at,
+    )
+    return referral
+
+
+def _deal_follow(referral: Referral, at: datetime) -> None:
+    """The referral's deal mirrors it from the meeting on (DESIGN.md, KPI definitions)."""
+    day = timezone.localdate(at)
+    if referral.status == Status.MEETING:
+        Deal.objects.get_or_create(
+            referral=referral,
+            defaults={
+                "team": referral.team,
+                "owner": referral.owner,
+                "contact": referral.prospect,
+                "name": f"{referral.prospect} (referred by {referral.referrer})",
+                "source": Deal.Source.REFERRAL,
+                "value": referral.value,
+                "opened_on": day,
+            },
+        )
+    elif referral.status in (Status.WON, Status.LOST):
+        deal = Deal.objects.filter(referral=referral).first()
+        if deal is not None:
+            deal.outcome = Deal.Outcome.WON if referral.status == Status.WON else Deal.Outcome.LOST
+            deal.closed_on = max(day, deal.opened_on)
+            deal.value = referral.value
+            deal.save(update_fields=["outcome", "closed_on", "value", "updated_at"])
+
+
+@transaction.atomic
+def referral_update(*, referral: Referral, data: dict, actor=None) -> Referral:
+    """Edit what was asked (reason, quality, channel, message, value); never the status."""
+    allowed = {"reason", "quality", "channel", "message", "value"}
+    unknown = set(data) - allowed
+    if unknown:
+        raise TypeError(f"Unknown referral fields: {', '.join(sorted(unknown))}")
+    if data.get("value") is not None and data["value"] < 0:
+        raise ValidationError({"value": NEGATIVE_VALUE})
+    for field, value in data.items():
+        setattr(referral, field, value)
+    referral.full_clean(validate_constraints=False)
+    referral.save()
+    if "value" in data and hasattr(referral, "deal"):
+        Deal.objects.filter(referral=referral).update(value=referral.value)
+    return referral
+
+
+# --- Deals ------------------------------------------------------------------------------
+
+
+def _validate_deal(deal: Deal) -> None:
+    errors = {}
+    if deal.outcome == Deal.Outcome.OPEN and deal.closed_on is not None:
+        errors["closed_on"] = OPEN_WITH_DATE
+    if deal.outcome != Deal.Outcome.OPEN and deal.closed_on is None:
+        errors["closed_on"] = CLOSED_WITHOUT_DATE
+    if deal.closed_on and deal.opened_on and deal.closed_on < deal.opened_on:
+        errors["closed_on"] = CLOSED_BEFORE_OPENED
+    if deal.value is not None and deal.value < 0:
+        errors["value"] = NEGATIVE_VALUE
+    if errors:
+        raise ValidationError(errors)
+    deal.full_clean(validate_constraints=False)
+
+
+@transaction.atomic
+def deal_create(*, owner, contact: Contact, **fields) -> Deal:
+    deal = Deal(owner=owner, team_id=contact.team_id, contact=contact, **fields)
+    _validate_deal(deal)
+    deal.save()
+    activity_record(
+        team=contact.team,
+        actor=owner,
+        contact=contact,
+        verb="deal",
+        description=f"Deal opened ({deal.get_source_display().lower()})",
+    )
+    return deal
+
+
+@transaction.atomic
+def deal_update(*, deal: Deal, data: dict) -> Deal:
+    allowed = {"name", "source", "value", "outcome", "opened_on", "closed_on"}
+    unknown = set(data) - allowed
+    if unknown:
+        raise TypeError(f"Unknown deal fields: {', '.join(sorted(unknown))}")
+    for field, value in data.items():
+        setattr(deal, field, value)
+    _validate_deal(deal)
+    deal.save()
+    return deal
+
+
+# --- Reciprocity --------------------------------------------------------------------------
+
+
+@transaction.atomic
+def referral_given_record(
+    *,
+    owner,
+    client: Contact,
+    given_on,
+    introduced: Contact | None = None,
+    introduced_name: str = "",
+    note: str = "",
+) -> ReferralGiven:
+    if introduced is None and not introduced_name.strip():
+        raise ValidationError({"introduced_name": GIVEN_NEEDS_SOMEONE})
+    if introduced is not None and introduced.team_id != client.team_id:
+        raise ValidationError({"introduced": OUTSIDE_TEAM})
+    given = ReferralGiven(
+        owner=owner,
+        team_id=client.team_id,
+        client=client,
+        introduced=introduced,
+        introduced_name=introduced_name.strip(),
+        given_on=given_on,
+        note=note,
+    )
+    given.full_clean()
+    given.save()
+    who = introduced or given.introduced_name
+    activity_record(
+        team=client.team,
+        actor=owner,
+        contact=client,
+        verb="gave_referral",
+        description=f"We introduced {client} to {who}",
+    )
+    return given
