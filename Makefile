@@ -26,9 +26,7 @@ run: $(BIN)/.installed
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py setup_periodic_tasks
 	$(BIN)/python manage.py seed_demo
-	@echo
-	@echo "  Warmpath is starting at http://127.0.0.1:$(PORT)/  (Ctrl-C stops web, worker and beat)"
-	@echo
+	@echo "Starting Warmpath at http://127.0.0.1:$(PORT)/ (web, Celery worker and beat) ..."
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/honcho start --procfile Procfile
 
 test: $(BIN)/.installed
