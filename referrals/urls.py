@@ -1,3 +1,30 @@
+from django.urls import path
+
+from referrals import views
+
 app_name = "referrals"
 
-urlpatterns: list = []
+urlpatterns = [
+    # The rep's wish list of prospects.
+    path("roster/", views.roster, name="roster"),
+    path("roster/new/", views.roster_create, name="roster-create"),
+    path("roster/<int:pk>/edit/", views.roster_edit, name="roster-edit"),
+    path("roster/<int:pk>/delete/", views.roster_delete, name="roster-delete"),
+    # Asks for introductions and their progress.
+    path("referrals/", views.pipeline, name="pipeline"),
+    path("referrals/new/", views.referral_create, name="referral-create"),
+    path("referrals/<int:pk>/", views.referral_detail, name="referral-detail"),
+    path("referrals/<int:pk>/edit/", views.referral_edit, name="referral-edit"),
+    path("referrals/<int:pk>/transition/", views.referral_transition, name="referral-transition"),
+    # The testimonial conversation that earns the right to ask.
+    path("readiness/new/", views.readiness_create, name="readiness-create"),
+    # Deals of every source.
+    path("deals/", views.deal_list, name="deal-list"),
+    path("deals/new/", views.deal_create, name="deal-create"),
+    path("deals/<int:pk>/edit/", views.deal_edit, name="deal-edit"),
+    # Reciprocity.
+    path("given/", views.given_list, name="given-list"),
+    path("given/new/", views.given_create, name="given-create"),
+    # The team's ideal client profile.
+    path("profile/ideal-client/", views.ideal_client_profile, name="icp"),
+]
