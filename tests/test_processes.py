@@ -1,0 +1,359 @@
+"""Real processes against real PostgreSQL and Redis: a Celery worker that executes what the
+app sends, and the docker-compose services (migrate, web, worker, beat) run natively with
+production settings, proving that beat's schedule reaches the worker and /health/ sees it.
+
+Only with DATABASE_URL and a redis CELERY_BROKER_URL (see conftest.py); `bash .ci/run`
+provides both.
+"""
+
+import contextlib
+import json
+import os
+import re
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+import uuid
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import environ
+import psycopg2
+import pytest
+import redis
+from celery.backends.redis import RedisBackend
+from celery.result import AsyncResult
+from django.db import connection
+
+from config.celery_app import app as celery_app
+from config.health import heartbeat
+
+pytestmark = [pytest.mark.services, pytest.mark.slow]
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+# Redis databases of their own, so these tests never read or flush anybody else's keys.
+RESULTS_REDIS_DB = 15
+COMPOSE_CACHE_REDIS_DB = 14
+COMPOSE_BROKER_REDIS_DB = 13
+COMPOSE_DATABASE = "warmpath_compose_smoke"
+HEARTBEAT_EVERY_SECONDS = 2
+# Settings a developer or pytest-django may have exported that the children must not inherit.
+INHERITED_SETTINGS = (
+    "DJANGO_SETTINGS_MODULE",
+    "DJANGO_ENV",
+    "DJANGO_SECRET_KEY",
+    "DJANGO_ALLOWED_HOSTS",
+    "DJANGO_SECURE_SSL_REDIRECT",
+    "DATABASE_URL",
+    "CACHE_URL",
+    "CELERY_BROKER_URL",
+    "CELERY_RESULT_BACKEND",
+    "CELERY_TASK_ALWAYS_EAGER",
+    "WARMPATH_VAR_DIR",
+    "PORT",
+    "WARMPATH_HOST",
+    "WEB_CONCURRENCY",
+)
+
+
+class Processes:
+    """The processes a test starts, each in its own process group with its output in a
+    log file. Leaving the block stops every one of them; if the block failed, their logs
+    are printed (pytest shows them under the failure)."""
+
+    def __init__(self, log_dir: Path):
+        self.log_dir = log_dir
+        self.started: dict[str, subprocess.Popen] = {}
+        self.log_files: dict[str, Path] = {}
+
+    def _log_file(self, name: str) -> Path:
+        path = self.log_dir / f"{name}.log"
+        self.log_files[name] = path
+        return path
+
+    def run(self, name: str, argv: list[str], env: dict[str, str], timeout: int = 60) -> None:
+        """Run a one-shot command to completion; it must succeed."""
+        with self._log_file(name).open("w") as log:
+            completed = subprocess.run(  # noqa: S603 - a fixed argv of our own, no shell
+                argv,
+                cwd=REPO_ROOT,
+                env=env,
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                timeout=timeout,
+                check=False,
+            )
+        assert completed.returncode == 0, f"{name} exited with {completed.returncode}"
+
+    def start(self, name: str, argv: list[str], env: dict[str, str]) -> subprocess.Popen:
+        with self._log_file(name).open("w") as log:
+            process = subprocess.Popen(  # noqa: S603 - a fixed argv of our own, no shell
+                argv,
+                cwd=REPO_ROOT,
+                env=env,
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,  # its own process group: children die with it
+            )
+        self.started[name] = process
+        return process
+
+    def assert_running(self) -> None:
+        for name, process in self.started.items():
+            assert process.poll() is None, f"{name} exited early with {process.returncode}"
+
+    def stop_all(self) -> None:
+        for process in self.started.values():
+            _signal_group(process, signal.SIGTERM)
+        deadline = time.monotonic() + 10
+        for process in self.started.values():
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                process.wait(timeout=max(0.1, deadline - time.monotonic()))
+            # Also when the leader has exited: prefork children must not outlive the test.
+            _signal_group(process, signal.SIGKILL)
+            process.wait()
+
+    def logs(self) -> str:
+        return "\n".join(
+            f"----- {name} -----\n{path.read_text(errors='replace')}"
+            for name, path in self.log_files.items()
+            if path.exists()
+        )
+
+    def __enter__(self) -> "Processes":
+        return self
+
+    def __exit__(self, exc_type, exc, traceback) -> None:
+        self.stop_all()
+        if exc_type is not None:
+            print(self.logs())
+
+
+def _signal_group(process: subprocess.Popen, signal_number: int) -> None:
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal_number)
+
+
+def child_env(**values: str) -> dict[str, str]:
+    env = {key: value for key, value in os.environ.items() if key not in INHERITED_SETTINGS}
+    env["PYTHONUNBUFFERED"] = "1"  # logs reach the file as they happen
+    env.update(values)
+    return env
+
+
+def with_path(url: str, path: str) -> str:
+    """The same server and credentials, another database (PostgreSQL) or db number (Redis)."""
+    return urlsplit(url)._replace(path=f"/{path}", query="").geturl()
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def http_get(url: str) -> tuple[int, str]:
+    try:
+        with urllib.request.urlopen(url, timeout=5) as response:  # noqa: S310 - http://127.0.0.1
+            return response.status, response.read().decode()
+    except urllib.error.HTTPError as error:
+        return error.code, error.read().decode()
+
+
+def celery(*args: str) -> list[str]:
+    return [sys.executable, "-m", "celery", "-A", "config", *args]
+
+
+def manage(*args: str) -> list[str]:
+    return [sys.executable, "manage.py", *args]
+
+
+# --- a. a real worker ------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_a_real_worker_executes_a_task_the_app_sends(tmp_path):
+    broker_url = os.environ["CELERY_BROKER_URL"]
+    results_url = with_path(broker_url, str(RESULTS_REDIS_DB))
+    # A queue nobody else listens to: a stray worker elsewhere cannot take the task.
+    queue = f"warmpath-test-{uuid.uuid4().hex}"
+    env = child_env(
+        DJANGO_SETTINGS_MODULE="config.settings.test",
+        DATABASE_URL=with_path(os.environ["DATABASE_URL"], connection.settings_dict["NAME"]),
+        CELERY_BROKER_URL=broker_url,
+        CELERY_RESULT_BACKEND=results_url,
+    )
+    results = RedisBackend(app=celery_app, url=results_url)
+
+    with Processes(tmp_path) as processes:
+        processes.start(
+            "worker",
+            celery(
+                "worker",
+                f"--queues={queue}",
+                f"--hostname={queue}@%h",
+                "--pool=solo",
+                "--without-gossip",
+                "--without-mingle",
+                "--without-heartbeat",
+                "--loglevel=INFO",
+            ),
+            env,
+        )
+        # Sent by the application's own Celery app, as the code sends tasks; the result
+        # is read from the worker's result backend (the app itself keeps none).
+        sent = heartbeat.apply_async(queue=queue, ignore_result=False)
+        result = AsyncResult(sent.id, app=celery_app, backend=results)
+        try:
+            beat_at = result.get(timeout=60)
+        finally:
+            result.forget()
+
+    assert abs(datetime.fromisoformat(beat_at) - datetime.now(UTC)) < timedelta(minutes=1)
+
+
+# --- b. the docker-compose services, natively -----------------------------------------
+
+
+@pytest.fixture
+def compose_database():
+    """A fresh PostgreSQL database for the compose services, dropped afterwards."""
+    server = environ.Env.db_url_config(os.environ["DATABASE_URL"])
+    admin = psycopg2.connect(
+        dbname="postgres",
+        user=server["USER"] or None,
+        password=server["PASSWORD"] or None,
+        host=server["HOST"] or None,
+        port=server["PORT"] or None,
+    )
+    admin.autocommit = True
+    # WITH (FORCE): sessions left by an interrupted earlier run must not block the drop.
+    drop = f'DROP DATABASE IF EXISTS "{COMPOSE_DATABASE}" WITH (FORCE)'
+    try:
+        with admin.cursor() as cursor:
+            cursor.execute(drop)
+            cursor.execute(f'CREATE DATABASE "{COMPOSE_DATABASE}"')
+        yield with_path(os.environ["DATABASE_URL"], COMPOSE_DATABASE)
+        with admin.cursor() as cursor:
+            cursor.execute(drop)
+    finally:
+        admin.close()
+
+
+def fresh_redis_url(db: int) -> str:
+    url = with_path(os.environ["CELERY_BROKER_URL"], str(db))
+    client = redis.Redis.from_url(url)
+    try:
+        client.flushdb()
+    finally:
+        client.close()
+    return url
+
+
+def shorten_heartbeat_interval(database_url: str, seconds: int) -> None:
+    """What an admin does in django-celery-beat's admin: give "Worker heartbeat" another
+    interval. Beat is not running yet, so it reads the new interval when it starts."""
+    with psycopg2.connect(database_url) as database, database.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO django_celery_beat_intervalschedule (every, period)"
+            " VALUES (%s, 'seconds') RETURNING id",
+            [seconds],
+        )
+        (interval_id,) = cursor.fetchone()
+        cursor.execute(
+            "UPDATE django_celery_beat_periodictask SET interval_id = %s WHERE name = %s",
+            [interval_id, "Worker heartbeat"],
+        )
+        assert cursor.rowcount == 1, "setup_periodic_tasks did not create 'Worker heartbeat'"
+    database.close()
+
+
+def wait_for(what: str, check, processes: Processes, seconds: float):
+    """Call check() until it returns something truthy; fail if a process dies first."""
+    deadline = time.monotonic() + seconds
+    while True:
+        processes.assert_running()
+        try:
+            outcome = check()
+        except (ConnectionError, urllib.error.URLError, TimeoutError):
+            outcome = None
+        if outcome:
+            return outcome
+        assert time.monotonic() < deadline, f"gave up waiting for {what} after {seconds} s"
+        time.sleep(0.5)
+
+
+def test_the_compose_services_run_natively_and_beat_reaches_the_worker(tmp_path, compose_database):
+    port = free_port()
+    var_dir = tmp_path / "var"
+    env = child_env(
+        DJANGO_ENV="production",
+        DJANGO_SECRET_KEY=secrets.token_urlsafe(50),
+        DJANGO_ALLOWED_HOSTS="127.0.0.1,localhost",
+        DJANGO_SECURE_SSL_REDIRECT="false",  # this test talks plain HTTP to gunicorn
+        DATABASE_URL=compose_database,
+        CELERY_BROKER_URL=fresh_redis_url(COMPOSE_BROKER_REDIS_DB),
+        CACHE_URL=fresh_redis_url(COMPOSE_CACHE_REDIS_DB),
+        WARMPATH_VAR_DIR=str(var_dir),  # STATIC_ROOT is var/staticfiles
+        PORT=str(port),
+        WARMPATH_HOST="127.0.0.1",
+        WEB_CONCURRENCY="1",
+    )
+    base_url = f"http://127.0.0.1:{port}"
+
+    with Processes(tmp_path) as processes:
+        # What the image build and the compose `migrate` service do.
+        processes.run("collectstatic", manage("collectstatic", "--noinput"), env)
+        processes.run("migrate", manage("migrate", "--noinput"), env)
+        processes.run("setup_periodic_tasks", manage("setup_periodic_tasks"), env)
+        shorten_heartbeat_interval(compose_database, HEARTBEAT_EVERY_SECONDS)
+
+        # What the web, worker and beat services run.
+        started_at = datetime.now(UTC)
+        processes.start("web", [sys.executable, "-m", "gunicorn", "config.wsgi"], env)
+        processes.start(
+            "worker",
+            celery(
+                "worker",
+                "--loglevel=INFO",
+                "--concurrency=2",
+                "--without-gossip",
+                "--without-mingle",
+            ),
+            env,
+        )
+        processes.start("beat", celery("beat", "--loglevel=INFO"), env)
+
+        status, login_page = wait_for(
+            "the login page", lambda: http_get(f"{base_url}/login/"), processes, 30
+        )
+        assert status == 200
+        assert 'name="username"' in login_page
+        assert 'name="password"' in login_page
+        assert "csrfmiddlewaretoken" in login_page
+        # The page's stylesheets come from the collected, hashed files through whitenoise.
+        stylesheet = re.search(r'href="(/static/[^"]+\.css)"', login_page)
+        assert stylesheet, "the login page links no stylesheet"
+        assert http_get(f"{base_url}{stylesheet.group(1)}")[0] == 200
+
+        def heartbeat_seen():
+            status, body = http_get(f"{base_url}/health/")
+            health = json.loads(body)
+            if status == 200 and health["worker_heartbeat"]:
+                return health
+
+        health = wait_for("a worker heartbeat on /health/", heartbeat_seen, processes, 60)
+
+    assert health["database"] == "ok"
+    assert health["cache"] == "ok"
+    assert health["status"] == "ok"
+    # Written by this run's worker, not left over in the cache.
+    assert datetime.fromisoformat(health["worker_heartbeat"]) >= started_at - timedelta(seconds=1)
