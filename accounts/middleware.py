@@ -33,15 +33,16 @@ class UserTimezoneMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
+        zone = None  # the server's zone (UTC) for visitors and unknown zone names
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated:
             try:
-                timezone.activate(zoneinfo.ZoneInfo(user.time_zone))
+                zone = zoneinfo.ZoneInfo(user.time_zone)
             except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-                timezone.deactivate()
-        else:
-            timezone.deactivate()
-        return self.get_response(request)
+                zone = None
+        # Scoped to this request: the thread serves other users (and tests) next.
+        with timezone.override(zone):
+            return self.get_response(request)
 
 
 class LoginRequiredMiddleware(auth_middleware.LoginRequiredMiddleware):
