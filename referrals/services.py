@@ -453,3 +453,75 @@ def referral_given_record(
         description=f"We introduced {client} to {who}",
     )
     return given
+
+
+# --- Removals and the guards of the pages and API ------------------------------------------
+# (Added for the roster, referral, deal and reciprocity pages and the API.)
+
+REFERRAL_DELETE_NOT_ASKED = (
+    "Only a referral that is still “asked” can be deleted; this one is “{status}” and part "
+    "of the history — mark it lost or declined instead."
+)
+REFERRAL_DEAL_FOLLOWS_REFERRAL = (
+    "This deal follows its referral: move the referral along instead of editing the deal."
+)
+
+
+class StateConflict(ValidationError):
+    """The record's state forbids this change (e.g. deleting a referral under way). Like
+    TransitionError, the API answers it with 409."""
+
+
+@transaction.atomic
+def roster_entry_delete(*, entry: RosterEntry) -> None:
+    """Take a prospect off the roster. Referrals that came from it stay, unlinked."""
+    entry.delete()
+
+
+@transaction.atomic
+def readiness_check_delete(*, check: ReadinessCheck) -> None:
+    check.delete()
+
+
+@transaction.atomic
+def referral_delete(*, referral: Referral) -> None:
+    """Delete an ask recorded by mistake. Only while it is still "asked": after that it is
+    history the KPIs count. Its roster entry goes back to looking for a path when no
+    other referral is working on it."""
+    referral = Referral.objects.select_for_update().get(pk=referral.pk)
+    if referral.status != Status.ASKED:
+        raise StateConflict(
+            REFERRAL_DELETE_NOT_ASKED.format(status=referral.get_status_display().lower())
+        )
+    entry = referral.roster_entry
+    referral.delete()
+    if entry is not None and entry.status == RosterEntry.Status.ASKED:
+        if not entry.referrals.exists():
+            entry.status = RosterEntry.Status.WANTED
+            entry.save(update_fields=["status", "updated_at"])
+
+
+def deal_edit(*, deal: Deal, data: dict) -> Deal:
+    """A user's edit of a deal: a referral deal's source, value, outcome and dates follow
+    its referral (see _deal_follow), so only its name may change here."""
+    if deal.referral_id:
+        locked = {
+            field
+            for field, value in data.items()
+            if field != "name" and getattr(deal, field) != value
+        }
+        if locked:
+            raise StateConflict(REFERRAL_DEAL_FOLLOWS_REFERRAL)
+    return deal_update(deal=deal, data=data)
+
+
+@transaction.atomic
+def deal_delete(*, deal: Deal) -> None:
+    if deal.referral_id:
+        raise StateConflict(REFERRAL_DEAL_FOLLOWS_REFERRAL)
+    deal.delete()
+
+
+@transaction.atomic
+def referral_given_delete(*, given: ReferralGiven) -> None:
+    given.delete()
