@@ -525,3 +525,36 @@ def deal_delete(*, deal: Deal) -> None:
 @transaction.atomic
 def referral_given_delete(*, given: ReferralGiven) -> None:
     given.delete()
+
+
+@transaction.atomic
+def roster_entry_create_for_new_prospect(
+    *,
+    owner,
+    team: Team,
+    first_name: str,
+    last_name: str = "",
+    email: str = "",
+    company_name: str = "",
+    priority: int = 2,
+    reason: str = "",
+) -> RosterEntry:
+    """Add someone who is not in Warmpath yet: create the contact (and their company, found
+    by name or created) and the roster entry together — all or nothing."""
+    from contacts.services import company_get_or_create_by_name, contact_create
+
+    company = None
+    if company_name.strip():
+        company, _ = company_get_or_create_by_name(team=team, name=company_name)
+    prospect = contact_create(
+        team=team,
+        owner=owner,
+        first_name=first_name.strip(),
+        last_name=last_name.strip(),
+        email=email,
+        company=company,
+        kind="prospect",
+    )
+    return roster_entry_create(
+        owner=owner, team=team, prospect=prospect, priority=priority, reason=reason
+    )
