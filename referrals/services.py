@@ -2,8 +2,9 @@
 lives in this module and nowhere else: pages, API and admin all call referral_transition.
 """
 
+import zoneinfo
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
@@ -327,9 +328,20 @@ def referral_transition(
     return referral
 
 
+def _owner_local_date(referral: Referral, moment: datetime) -> date:
+    """The day `moment` falls on in the owner's calendar: the deal's dates must not depend
+    on who records the step (a manager in another zone, the API, a task run in UTC)."""
+    try:
+        zone = zoneinfo.ZoneInfo(referral.owner.time_zone)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        zone = timezone.get_default_timezone()
+    return timezone.localdate(moment, zone)
+
+
 def _deal_follow(referral: Referral, at: datetime) -> None:
-    """The referral's deal mirrors it from the meeting on (DESIGN.md, KPI definitions)."""
-    day = timezone.localdate(at)
+    """The referral's deal mirrors it from the meeting on (DESIGN.md, KPI definitions),
+    dated on the owner's calendar."""
+    day = _owner_local_date(referral, at)
     if referral.status == Status.MEETING:
         Deal.objects.get_or_create(
             referral=referral,
