@@ -15,6 +15,7 @@ from accounts.models import Team
 from contacts.models import Contact
 from contacts.services import activity_record
 from referrals.models import (
+    FINAL_STATUSES,
     Deal,
     IdealClientProfile,
     ReadinessCheck,
@@ -253,10 +254,37 @@ def referral_create(
     return referral
 
 
+# Roster progress, least to most advanced, for a prospect asked through several people.
+_ROSTER_PROGRESS = [
+    RosterEntry.Status.WANTED,
+    RosterEntry.Status.ASKED,
+    RosterEntry.Status.INTRODUCED,
+    RosterEntry.Status.MEETING,
+]
+
+
 def _roster_follow(referral: Referral) -> None:
-    entry = referral.roster_entry
-    new_status = ROSTER_STATUS_FOR[referral.status]
-    if entry is not None and entry.status != new_status:
+    """The roster entry says how far its prospect has come. With one referral it follows
+    ROSTER_STATUS_FOR; when the rep asked several connectors for the same prospect, a win
+    wins, else the furthest open ask decides, else lost if one was lost, else wanted (all
+    declined): one connector declining must not hide another ask still open, and a new ask
+    must not send a prospect already met back to "asked"."""
+    if referral.roster_entry_id is None:
+        return
+    entry = RosterEntry.objects.select_for_update().get(pk=referral.roster_entry_id)
+    statuses = set(entry.referrals.values_list("status", flat=True))
+    still_open = statuses - FINAL_STATUSES
+    if Status.WON in statuses:
+        new_status = RosterEntry.Status.WON
+    elif still_open:
+        new_status = max(
+            (ROSTER_STATUS_FOR[status] for status in still_open), key=_ROSTER_PROGRESS.index
+        )
+    elif Status.LOST in statuses:
+        new_status = RosterEntry.Status.LOST
+    else:
+        new_status = RosterEntry.Status.WANTED
+    if entry.status != new_status:
         entry.status = new_status
         entry.save(update_fields=["status", "updated_at"])
 
@@ -507,10 +535,13 @@ def referral_delete(*, referral: Referral) -> None:
         )
     entry = referral.roster_entry
     referral.delete()
-    if entry is not None and entry.status == RosterEntry.Status.ASKED:
-        if not entry.referrals.exists():
-            entry.status = RosterEntry.Status.WANTED
-            entry.save(update_fields=["status", "updated_at"])
+    if (
+        entry is not None
+        and entry.status == RosterEntry.Status.ASKED
+        and not entry.referrals.exists()
+    ):
+        entry.status = RosterEntry.Status.WANTED
+        entry.save(update_fields=["status", "updated_at"])
 
 
 def deal_edit(*, deal: Deal, data: dict) -> Deal:
