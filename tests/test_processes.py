@@ -248,14 +248,24 @@ def compose_database():
         admin.close()
 
 
-def fresh_redis_url(db: int) -> str:
-    url = with_path(os.environ["CELERY_BROKER_URL"], str(db))
-    client = redis.Redis.from_url(url)
+@pytest.fixture
+def compose_redis():
+    """Empty Redis databases for the compose services' broker and cache, emptied again
+    afterwards: no stale heartbeat can pass for a new one, no queued task outlives the test."""
+    urls = {
+        "broker": with_path(os.environ["CELERY_BROKER_URL"], str(COMPOSE_BROKER_REDIS_DB)),
+        "cache": with_path(os.environ["CELERY_BROKER_URL"], str(COMPOSE_CACHE_REDIS_DB)),
+    }
+    clients = [redis.Redis.from_url(url) for url in urls.values()]
     try:
-        client.flushdb()
+        for client in clients:
+            client.flushdb()
+        yield urls
+        for client in clients:
+            client.flushdb()
     finally:
-        client.close()
-    return url
+        for client in clients:
+            client.close()
 
 
 def shorten_heartbeat_interval(database_url: str, seconds: int) -> None:
@@ -291,7 +301,9 @@ def wait_for(what: str, check, processes: Processes, seconds: float):
         time.sleep(0.5)
 
 
-def test_the_compose_services_run_natively_and_beat_reaches_the_worker(tmp_path, compose_database):
+def test_the_compose_services_run_natively_and_beat_reaches_the_worker(
+    tmp_path, compose_database, compose_redis
+):
     port = free_port()
     var_dir = tmp_path / "var"
     env = child_env(
@@ -300,8 +312,8 @@ def test_the_compose_services_run_natively_and_beat_reaches_the_worker(tmp_path,
         DJANGO_ALLOWED_HOSTS="127.0.0.1,localhost",
         DJANGO_SECURE_SSL_REDIRECT="false",  # this test talks plain HTTP to gunicorn
         DATABASE_URL=compose_database,
-        CELERY_BROKER_URL=fresh_redis_url(COMPOSE_BROKER_REDIS_DB),
-        CACHE_URL=fresh_redis_url(COMPOSE_CACHE_REDIS_DB),
+        CELERY_BROKER_URL=compose_redis["broker"],
+        CACHE_URL=compose_redis["cache"],
         WARMPATH_VAR_DIR=str(var_dir),  # STATIC_ROOT is var/staticfiles
         PORT=str(port),
         WARMPATH_HOST="127.0.0.1",
