@@ -82,6 +82,8 @@ def company_create(*, team: Team, name: str, **fields) -> Company:
 @transaction.atomic
 def company_update(*, company: Company, data: dict) -> Company:
     if "name" in data:
+        # Trimmed as in company_create: "Hooli " stored would escape the per-team check.
+        data = {**data, "name": data["name"].strip()}
         _check_company_name_free(team=company.team, name=data["name"], exclude_pk=company.pk)
     for field, value in data.items():
         setattr(company, field, value)
