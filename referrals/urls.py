@@ -25,6 +25,9 @@ urlpatterns = [
     # Reciprocity.
     path("given/", views.given_list, name="given-list"),
     path("given/new/", views.given_create, name="given-create"),
+    # Small htmx answers for the forms: contact search, the referrer's green light.
+    path("referrals/contact-options/", views.contact_options, name="contact-options"),
+    path("referrals/referrer-warning/", views.referrer_warning, name="referrer-warning"),
     # The team's ideal client profile.
     path("profile/ideal-client/", views.ideal_client_profile, name="icp"),
 ]

@@ -1,0 +1,447 @@
+"""Forms of the referral pages. They validate input and hand clean data to
+referrals.services; none of them saves anything itself."""
+
+from django import forms
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.html import format_html
+
+from accounts.models import User
+from contacts.models import Function, Industry, PersonType
+from referrals.models import Deal, Priority, Quality, Referral, RosterEntry
+from referrals.selectors import contacts_for_picking, roster_for_user
+
+PICK_OR_CREATE_PROSPECT = "Pick someone from your team's contacts, or type a new person's name."
+PICK_OR_CREATE_NOT_BOTH = "Pick an existing contact or type a new person — not both."
+NEW_PROSPECT_NEEDS_NAME = "A new prospect needs at least a first name."
+WON_NEEDS_VALUE = "Won asks for the value: how much is the deal worth?"
+MIN_ABOVE_MAX = "The smallest company size cannot be above the largest."
+
+DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+DATETIME_WIDGET = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+
+
+def contact_label(contact) -> str:
+    company = f" — {contact.company.name}" if contact.company_id and contact.company else ""
+    return f"{contact.full_name}{company} (fit {contact.fit_score})"
+
+
+class ContactPicker(forms.Select):
+    """A <select> of contacts that never lists the whole team: it renders only the chosen
+    contact, and a search box above it fetches at most a few matches (htmx) into it."""
+
+    def __init__(self, *, kind: str = "", attrs=None):
+        super().__init__(attrs=attrs)
+        self.kind = kind
+
+    def use_required_attribute(self, initial):
+        # Our first option is always the empty one; never iterate the whole queryset.
+        return not self.is_hidden
+
+    def optgroups(self, name, value, attrs=None):
+        chosen = [v for v in value if str(v).isdigit()]
+        everything = self.choices
+        queryset = getattr(everything, "queryset", None)
+        if queryset is not None:
+            picked = queryset.filter(pk__in=chosen) if chosen else queryset.none()
+            self.choices = [("", "— search above, then pick —")] + [
+                (contact.pk, contact_label(contact)) for contact in picked
+            ]
+        try:
+            return super().optgroups(name, value, attrs)
+        finally:
+            self.choices = everything
+
+    def render(self, name, value, attrs=None, renderer=None):
+        attrs = dict(attrs or {})
+        select_id = attrs.get("id") or f"id_{name}"
+        attrs["id"] = select_id
+        url = reverse("referrals:contact-options")
+        if self.kind:
+            url += f"?kind={self.kind}"
+        search = format_html(
+            '<input type="search" name="q" class="form-control form-control-sm mb-1" '
+            'placeholder="Search by name, email or company…" aria-label="Search contacts for {}" '
+            'autocomplete="off" hx-get="{}" hx-trigger="input changed delay:300ms, search" '
+            'hx-target="#{}" hx-swap="innerHTML" hx-sync="this:replace">',
+            name.replace("_", " "),
+            url,
+            select_id,
+        )
+        return search + super().render(name, value, attrs, renderer)
+
+
+def _contact_field(*, label, required=True, kind="", help_text="", widget_attrs=None):
+    return forms.ModelChoiceField(
+        queryset=None,
+        label=label,
+        required=required,
+        help_text=help_text,
+        widget=ContactPicker(kind=kind, attrs=widget_attrs),
+    )
+
+
+class TeamFormMixin:
+    """Scopes every contact field to the team the user works in."""
+
+    contact_fields: tuple[str, ...] = ()
+
+    def _scope_contacts(self, user, team):
+        for name in self.contact_fields:
+            self.fields[name].queryset = contacts_for_picking(user, team=team)
+
+
+# --- Roster ---------------------------------------------------------------------------------
+
+
+class RosterEntryCreateForm(TeamFormMixin, forms.Form):
+    contact_fields = ("prospect",)
+
+    prospect = _contact_field(
+        label="Prospect", required=False, help_text="Someone already in your team's contacts…"
+    )
+    new_first_name = forms.CharField(label="…or a new person: first name", required=False)
+    new_last_name = forms.CharField(label="Last name", required=False)
+    new_company = forms.CharField(label="Company", required=False, max_length=200)
+    new_email = forms.EmailField(label="Email", required=False)
+    priority = forms.TypedChoiceField(choices=Priority.choices, coerce=int, initial=Priority.MEDIUM)
+    reason = forms.CharField(
+        label="Business reason",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=RosterEntry._meta.get_field("reason").help_text,
+    )
+
+    def __init__(self, *args, user, team, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._scope_contacts(user, team)
+
+    def clean(self):
+        data = super().clean()
+        new_person = any(
+            data.get(f) for f in ("new_first_name", "new_last_name", "new_company", "new_email")
+        )
+        if data.get("prospect") and new_person:
+            raise forms.ValidationError(PICK_OR_CREATE_NOT_BOTH)
+        if not data.get("prospect") and not new_person and "prospect" not in self.errors:
+            raise forms.ValidationError(PICK_OR_CREATE_PROSPECT)
+        if new_person and not data.get("new_first_name", "").strip():
+            self.add_error("new_first_name", NEW_PROSPECT_NEEDS_NAME)
+        return data
+
+
+class RosterEntryEditForm(forms.Form):
+    priority = forms.TypedChoiceField(choices=Priority.choices, coerce=int)
+    reason = forms.CharField(
+        label="Business reason", required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+
+class RosterFilterForm(forms.Form):
+    q = forms.CharField(label="Search", required=False)
+    status = forms.ChoiceField(
+        choices=[("", "Any status"), *RosterEntry.Status.choices], required=False
+    )
+    priority = forms.TypedChoiceField(
+        choices=[("", "Any priority"), *Priority.choices], coerce=int, required=False
+    )
+    owner = forms.ModelChoiceField(queryset=User.objects.none(), required=False, label="Rep")
+
+    def __init__(self, *args, owners=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if owners is None:
+            del self.fields["owner"]
+        else:
+            self.fields["owner"].queryset = owners
+            self.fields["owner"].empty_label = "Every rep"
+
+
+# --- Readiness ------------------------------------------------------------------------------
+
+
+class ReadinessCheckForm(TeamFormMixin, forms.Form):
+    contact_fields = ("client",)
+
+    client = _contact_field(label="Client", kind="client")
+    checked_on = forms.DateField(label="Conversation on", widget=DATE_WIDGET)
+    went_well = forms.CharField(
+        label="What have we done right?", required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    could_improve = forms.CharField(
+        label="What could we do better?", required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    would_take = forms.CharField(
+        label="What would it take for you to refer us?",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    testimonial = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    may_quote = forms.BooleanField(label="They allow us to quote them", required=False)
+    green_light = forms.BooleanField(
+        label="Green light: ready to be asked for introductions",
+        required=False,
+        help_text="Leave it off when they raised complaints: not yet.",
+    )
+
+    def __init__(self, *args, user, team, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._scope_contacts(user, team)
+        self.fields["checked_on"].initial = timezone.localdate()
+
+    def clean_checked_on(self):
+        day = self.cleaned_data["checked_on"]
+        if day > timezone.localdate():
+            raise forms.ValidationError("The conversation cannot be in the future.")
+        return day
+
+
+# --- Referrals ------------------------------------------------------------------------------
+
+
+class ReferralCreateForm(TeamFormMixin, forms.Form):
+    contact_fields = ("referrer", "prospect")
+
+    referrer = _contact_field(
+        label="Referrer",
+        kind="client",
+        help_text="The person you ask for the introduction — a client, ideally.",
+        widget_attrs={
+            "hx-get": "",  # set in __init__
+            "hx-trigger": "change",
+            "hx-target": "#referrer-warning",
+        },
+    )
+    prospect = _contact_field(label="Prospect", help_text="The person you want to meet.")
+    roster_entry = forms.ModelChoiceField(queryset=None, required=False, widget=forms.HiddenInput)
+    asked_at = forms.DateTimeField(
+        label="Asked on",
+        required=False,
+        widget=DATETIME_WIDGET,
+        help_text="Leave empty for now.",
+    )
+    reason = forms.CharField(
+        label="Business reason", required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    quality = forms.ChoiceField(
+        label="Introduction asked for",
+        choices=Quality.choices,
+        initial=Quality.BETTER,
+        widget=forms.RadioSelect,
+    )
+    channel = forms.ChoiceField(choices=Referral._meta.get_field("channel").choices)
+    message = forms.CharField(
+        label="The ask, as sent", required=False, widget=forms.Textarea(attrs={"rows": 4})
+    )
+
+    def __init__(self, *args, user, team, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._scope_contacts(user, team)
+        self.fields["roster_entry"].queryset = roster_for_user(user, team=team)
+        self.fields["referrer"].widget.attrs["hx-get"] = reverse("referrals:referrer-warning")
+
+
+class ReferralEditForm(forms.Form):
+    reason = forms.CharField(
+        label="Business reason", required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    quality = forms.ChoiceField(choices=Quality.choices, widget=forms.RadioSelect)
+    channel = forms.ChoiceField(choices=Referral._meta.get_field("channel").choices)
+    message = forms.CharField(
+        label="The ask, as sent", required=False, widget=forms.Textarea(attrs={"rows": 4})
+    )
+    value = forms.DecimalField(
+        required=False, min_value=0, max_digits=14, decimal_places=2, label="Deal value"
+    )
+
+
+class TransitionForm(forms.Form):
+    """One step of a referral. Which steps are possible is the service's call, not the
+    form's: an impossible one comes back as the service's TransitionError."""
+
+    to = forms.ChoiceField(choices=Referral.Status.choices)
+    at = forms.DateTimeField(
+        label="When did it happen?",
+        required=False,
+        widget=DATETIME_WIDGET,
+        help_text="Leave empty for now.",
+    )
+    value = forms.DecimalField(
+        required=False, min_value=0, max_digits=14, decimal_places=2, label="Deal value"
+    )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("to") == Referral.Status.WON and data.get("value") is None:
+            self.add_error("value", WON_NEEDS_VALUE)
+        return data
+
+
+class ReferralFilterForm(forms.Form):
+    q = forms.CharField(label="Search names", required=False)
+    status = forms.ChoiceField(
+        choices=[("", "Any status"), ("open", "Open"), *Referral.Status.choices], required=False
+    )
+    quality = forms.ChoiceField(choices=[("", "Any quality"), *Quality.choices], required=False)
+    owner = forms.ModelChoiceField(queryset=User.objects.none(), required=False, label="Rep")
+    asked_from = forms.DateField(label="Asked from", required=False, widget=DATE_WIDGET)
+    asked_to = forms.DateField(label="to", required=False, widget=DATE_WIDGET)
+
+    def __init__(self, *args, owners=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if owners is None:
+            del self.fields["owner"]
+        else:
+            self.fields["owner"].queryset = owners
+            self.fields["owner"].empty_label = "Every rep"
+
+
+# --- Deals ----------------------------------------------------------------------------------
+
+
+class DealForm(TeamFormMixin, forms.Form):
+    contact_fields = ("contact",)
+
+    contact = _contact_field(label="Contact")
+    name = forms.CharField(required=False, max_length=200)
+    source = forms.ChoiceField(choices=Deal.Source.choices, initial=Deal.Source.COLD)
+    value = forms.DecimalField(required=False, min_value=0, max_digits=14, decimal_places=2)
+    outcome = forms.ChoiceField(choices=Deal.Outcome.choices, initial=Deal.Outcome.OPEN)
+    opened_on = forms.DateField(widget=DATE_WIDGET)
+    closed_on = forms.DateField(
+        required=False, widget=DATE_WIDGET, help_text="Only for a won or lost deal."
+    )
+
+    def __init__(self, *args, user, team, deal=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if deal is not None:
+            # The contact of a deal does not change; a referral deal follows its referral.
+            del self.fields["contact"]
+            if deal.referral_id:
+                for name in ("source", "value", "outcome", "opened_on", "closed_on"):
+                    del self.fields[name]
+        else:
+            self._scope_contacts(user, team)
+            self.fields["opened_on"].initial = timezone.localdate()
+
+
+class DealFilterForm(forms.Form):
+    q = forms.CharField(label="Search", required=False)
+    source = forms.ChoiceField(choices=[("", "Any source"), *Deal.Source.choices], required=False)
+    outcome = forms.ChoiceField(
+        choices=[("", "Any outcome"), *Deal.Outcome.choices], required=False
+    )
+    owner = forms.ModelChoiceField(queryset=User.objects.none(), required=False, label="Rep")
+
+    def __init__(self, *args, owners=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if owners is None:
+            del self.fields["owner"]
+        else:
+            self.fields["owner"].queryset = owners
+            self.fields["owner"].empty_label = "Every rep"
+
+
+# --- Referrals given ------------------------------------------------------------------------
+
+
+class ReferralGivenForm(TeamFormMixin, forms.Form):
+    contact_fields = ("client", "introduced")
+
+    client = _contact_field(label="Client we helped", kind="client")
+    introduced = _contact_field(
+        label="Introduced to", required=False, help_text="Someone in your team's contacts…"
+    )
+    introduced_name = forms.CharField(label="…or their name", required=False, max_length=200)
+    given_on = forms.DateField(label="Introduced on", widget=DATE_WIDGET)
+    note = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}))
+
+    def __init__(self, *args, user, team, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._scope_contacts(user, team)
+        self.fields["given_on"].initial = timezone.localdate()
+
+
+class GivenFilterForm(forms.Form):
+    q = forms.CharField(label="Search names", required=False)
+    given_from = forms.DateField(label="From", required=False, widget=DATE_WIDGET)
+    given_to = forms.DateField(label="to", required=False, widget=DATE_WIDGET)
+    owner = forms.ModelChoiceField(queryset=User.objects.none(), required=False, label="Rep")
+
+    def __init__(self, *args, owners=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if owners is None:
+            del self.fields["owner"]
+        else:
+            self.fields["owner"].queryset = owners
+            self.fields["owner"].empty_label = "Every rep"
+
+
+# --- Ideal client profile -------------------------------------------------------------------
+
+
+class CommaListField(forms.CharField):
+    """Free words, comma separated, kept as a list."""
+
+    def prepare_value(self, value):
+        if isinstance(value, list | tuple):
+            return ", ".join(value)
+        return value
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        return [part.strip() for part in value.split(",") if part.strip()]
+
+
+def _weight(label):
+    return forms.IntegerField(label=label, min_value=0, max_value=100)
+
+
+class IdealClientProfileForm(forms.Form):
+    industries = forms.MultipleChoiceField(
+        choices=Industry.choices, required=False, widget=forms.CheckboxSelectMultiple
+    )
+    regions = CommaListField(
+        required=False, help_text="Regions or countries, comma separated (e.g. Northeast, DACH)."
+    )
+    min_employees = forms.IntegerField(
+        label="Smallest company (employees)", min_value=0, required=False
+    )
+    max_employees = forms.IntegerField(
+        label="Largest company (employees)", min_value=0, required=False
+    )
+    functions = forms.MultipleChoiceField(
+        label="Business functions",
+        choices=Function.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    person_types = forms.MultipleChoiceField(
+        label="Types of person",
+        choices=PersonType.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    situation = forms.CharField(
+        label="Situation or need",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="The situation that makes us the answer, in a sentence.",
+    )
+    situation_keywords = CommaListField(
+        label="Situation keywords",
+        required=False,
+        help_text="Words in a contact's title or notes that signal the situation, comma separated.",
+    )
+    weight_industry = _weight("Weight of industry")
+    weight_region = _weight("Weight of region")
+    weight_size = _weight("Weight of company size")
+    weight_function = _weight("Weight of function")
+    weight_person_type = _weight("Weight of type of person")
+    weight_situation = _weight("Weight of situation")
+
+    def clean(self):
+        data = super().clean()
+        low, high = data.get("min_employees"), data.get("max_employees")
+        if low is not None and high is not None and low > high:
+            self.add_error("max_employees", MIN_ABOVE_MAX)
+        return data
