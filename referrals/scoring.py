@@ -20,6 +20,13 @@ class Criterion:
     matched: bool
 
 
+def _words(values) -> set[str]:
+    """Free-text entries (regions, keywords) as compared: trimmed, lower case, blanks
+    dropped — a blank left by a trailing comma must neither match an empty region nor
+    every text, nor count as a criterion the profile sets."""
+    return {value.strip().lower() for value in values or () if value and value.strip()}
+
+
 def fit_criteria(profile: IdealClientProfile, contact: Contact) -> list[Criterion]:
     company = contact.company
     criteria: list[Criterion] = []
@@ -31,12 +38,10 @@ def fit_criteria(profile: IdealClientProfile, contact: Contact) -> list[Criterio
                 bool(company and company.industry in profile.industries),
             )
         )
-    if profile.regions:
-        wanted = {region.strip().lower() for region in profile.regions}
-        places = (
-            {(company.region or "").lower(), (company.country or "").lower()} if company else set()
-        )
-        criteria.append(Criterion("region", profile.weight_region, bool(wanted & places)))
+    wanted_regions = _words(profile.regions)
+    if wanted_regions:
+        places = _words([company.region, company.country]) if company else set()
+        criteria.append(Criterion("region", profile.weight_region, bool(wanted_regions & places)))
     if profile.min_employees is not None or profile.max_employees is not None:
         size = company.employee_count if company else None
         matched = size is not None
@@ -57,13 +62,14 @@ def fit_criteria(profile: IdealClientProfile, contact: Contact) -> list[Criterio
                 contact.person_type in profile.person_types,
             )
         )
-    if profile.situation_keywords:
+    keywords = _words(profile.situation_keywords)
+    if keywords:
         text = f"{contact.title} {contact.notes}".lower()
         criteria.append(
             Criterion(
                 "situation",
                 profile.weight_situation,
-                any(keyword.lower() in text for keyword in profile.situation_keywords if keyword),
+                any(keyword in text for keyword in keywords),
             )
         )
     return criteria
