@@ -190,6 +190,12 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "SCHEMA_PATH_PREFIX": r"/api/v1",
+    # One name per choice set shared by several fields or models.
+    "ENUM_NAME_OVERRIDES": {
+        "ChannelEnum": "contacts.models.Channel",
+        "ReferralStatusEnum": "referrals.models.Referral.Status",
+        "RosterStatusEnum": "referrals.models.RosterEntry.Status",
+    },
 }
 
 # --- Celery ----------------------------------------------------------------------------
