@@ -1,0 +1,447 @@
+"""JSON API of the rep's referral work (DESIGN.md, "JSON API contract").
+
+Same rules as the pages: querysets through referrals.selectors (accounts.visibility:
+a rep sees their own records, a manager the team's; another team's record is a 404),
+writes through referrals.services, related ids limited to the user's team (an id from
+another team is a 400), and a refused state change — an impossible transition, deleting
+a referral under way, editing a deal that follows its referral — is a 409.
+"""
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import (
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_field,
+    extend_schema_view,
+    inline_serializer,
+)
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from accounts.visibility import visible_owned
+from contacts.models import Contact
+from referrals import selectors, services
+from referrals.models import Deal, ReadinessCheck, Referral, ReferralGiven, RosterEntry
+from referrals.services import StateConflict, TransitionError
+
+NO_TEAM = "You are not a member of a team, so there is nowhere to record this."
+
+CONFLICT_RESPONSE = OpenApiResponse(
+    response=inline_serializer("ReferralConflict", {"detail": serializers.CharField()}),
+    description="The record's state refuses the change; `detail` says why.",
+)
+
+
+def _team(request):
+    membership = getattr(request, "membership", None)
+    return membership.team if membership else None
+
+
+def _require_team(request):
+    team = _team(request)
+    if team is None:
+        raise DjangoValidationError(NO_TEAM)
+    return team
+
+
+# --- Serializers ----------------------------------------------------------------------------
+
+
+class TeamScopedSerializer(serializers.ModelSerializer):
+    """Ids of contacts and roster entries are looked up in the user's team only, so an id
+    of another team is "does not exist" (400) — never a way to reach across teams."""
+
+    contact_fields: tuple[str, ...] = ()
+    # Fields that identify the record and do not change once it exists.
+    fixed_after_create: tuple[str, ...] = ()
+
+    def get_fields(self):
+        fields = super().get_fields()
+        request = self.context.get("request")
+        team = _team(request)
+        for name in self.contact_fields:
+            field = fields.get(name)
+            if field is not None and not field.read_only:
+                field.queryset = (
+                    Contact.objects.filter(team=team) if team else Contact.objects.none()
+                )
+        roster_field = fields.get("roster_entry")
+        if roster_field is not None and not roster_field.read_only:
+            user = getattr(request, "user", None)
+            roster_field.queryset = (
+                visible_owned(RosterEntry.objects.filter(team=team), user)
+                if team and user
+                else RosterEntry.objects.none()
+            )
+        if self.instance is not None and not isinstance(self.instance, list):
+            for name in self.fixed_after_create:
+                fields[name].read_only = True
+        return fields
+
+
+class RosterEntrySerializer(TeamScopedSerializer):
+    contact_fields = ("prospect",)
+    fixed_after_create = ("prospect",)
+
+    prospect_name = serializers.CharField(source="prospect.full_name", read_only=True)
+    fit_score = serializers.IntegerField(
+        source="prospect.fit_score",
+        read_only=True,
+        help_text="The prospect's fit against the team's ideal client profile, 0–100.",
+    )
+
+    class Meta:
+        model = RosterEntry
+        fields = [
+            "id",
+            "owner",
+            "prospect",
+            "prospect_name",
+            "priority",
+            "reason",
+            "status",
+            "fit_score",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = ["owner", "status", "created_at", "updated_at"]
+
+
+class ReadinessCheckSerializer(TeamScopedSerializer):
+    contact_fields = ("client",)
+
+    class Meta:
+        model = ReadinessCheck
+        fields = [
+            "id",
+            "owner",
+            "client",
+            "checked_on",
+            "green_light",
+            "went_well",
+            "could_improve",
+            "would_take",
+            "testimonial",
+            "may_quote",
+            "created_at",
+        ]
+        read_only_fields = ["owner", "created_at"]
+
+
+STEP_TIME_FIELDS = [
+    "confirmed_at",
+    "contacted_at",
+    "meeting_at",
+    "won_at",
+    "lost_at",
+    "declined_at",
+]
+
+
+class ReferralSerializer(TeamScopedSerializer):
+    contact_fields = ("referrer", "prospect")
+    fixed_after_create = ("referrer", "prospect", "roster_entry", "asked_at")
+
+    warning = serializers.SerializerMethodField(
+        help_text="On the answer to a create: the warning when the referrer has not given a "
+        "green light yet (the ask is recorded anyway). Null otherwise."
+    )
+
+    class Meta:
+        model = Referral
+        fields = [
+            "id",
+            "owner",
+            "referrer",
+            "prospect",
+            "roster_entry",
+            "asked_at",
+            "reason",
+            "quality",
+            "channel",
+            "message",
+            "value",
+            "status",
+            *STEP_TIME_FIELDS,
+            "warning",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = ["owner", "status", *STEP_TIME_FIELDS, "created_at", "updated_at"]
+        extra_kwargs = {"asked_at": {"required": False, "help_text": "Default: now."}}
+
+    @extend_schema_field(OpenApiTypes.STR)
+    def get_warning(self, referral) -> str | None:
+        return getattr(referral, "_warning", None)
+
+
+# Where a referral can go; "asked" is where it starts, never a step.
+TRANSITION_TARGETS = [
+    (value, label) for value, label in Referral.Status.choices if value != Referral.Status.ASKED
+]
+
+
+class TransitionSerializer(serializers.Serializer):
+    to = serializers.ChoiceField(choices=TRANSITION_TARGETS)
+    at = serializers.DateTimeField(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="When it happened; default now. Never in the future, never before the "
+        "previous step.",
+    )
+    value = serializers.DecimalField(
+        max_digits=14,
+        decimal_places=2,
+        min_value=0,
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="The deal value, typically when won.",
+    )
+
+
+class DealSerializer(TeamScopedSerializer):
+    contact_fields = ("contact",)
+    fixed_after_create = ("contact",)
+
+    class Meta:
+        model = Deal
+        fields = [
+            "id",
+            "owner",
+            "contact",
+            "referral",
+            "name",
+            "source",
+            "value",
+            "outcome",
+            "opened_on",
+            "closed_on",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = ["owner", "referral", "created_at", "updated_at"]
+
+
+class ReferralGivenSerializer(TeamScopedSerializer):
+    contact_fields = ("client", "introduced")
+
+    class Meta:
+        model = ReferralGiven
+        fields = [
+            "id",
+            "owner",
+            "client",
+            "introduced",
+            "introduced_name",
+            "given_on",
+            "note",
+            "created_at",
+        ]
+        read_only_fields = ["owner", "created_at"]
+
+
+# --- Views ----------------------------------------------------------------------------------
+
+
+class ConflictAware:
+    """A state that refuses the change answers 409 {"detail"}, like the transition."""
+
+    def handle_exception(self, exc):
+        if isinstance(exc, TransitionError | StateConflict):
+            return Response({"detail": " ".join(exc.messages)}, status=status.HTTP_409_CONFLICT)
+        return super().handle_exception(exc)
+
+
+class RosterEntryViewSet(ConflictAware, viewsets.ModelViewSet):
+    """The rep's referral roster (a manager sees the team's)."""
+
+    serializer_class = RosterEntrySerializer
+    filterset_fields = ["status", "priority", "owner", "prospect"]
+    search_fields = [
+        "prospect__first_name",
+        "prospect__last_name",
+        "prospect__company__name",
+        "reason",
+    ]
+    ordering_fields = ["priority", "prospect__fit_score", "created_at"]
+
+    def get_queryset(self):
+        return selectors.roster_for_user(self.request.user)
+
+    def perform_create(self, serializer):
+        serializer.instance = services.roster_entry_create(
+            owner=self.request.user,
+            team=_require_team(self.request),
+            **serializer.validated_data,
+        )
+
+    def perform_update(self, serializer):
+        serializer.instance = services.roster_entry_update(
+            entry=serializer.instance, data=serializer.validated_data
+        )
+
+    def perform_destroy(self, instance):
+        services.roster_entry_delete(entry=instance)
+
+
+class ReadinessCheckViewSet(
+    mixins.CreateModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.DestroyModelMixin,
+    mixins.ListModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Readiness conversations with clients. A record of what was said: recorded, read,
+    deleted — not edited."""
+
+    serializer_class = ReadinessCheckSerializer
+    filterset_fields = ["client", "green_light", "owner"]
+    search_fields = ["client__first_name", "client__last_name", "testimonial"]
+    ordering_fields = ["checked_on", "created_at"]
+
+    def get_queryset(self):
+        return selectors.readiness_checks_for_user(self.request.user)
+
+    def perform_create(self, serializer):
+        _require_team(self.request)
+        data = dict(serializer.validated_data)
+        client = data.pop("client")
+        serializer.instance = services.readiness_check_record(
+            owner=self.request.user, client=client, **data
+        )
+
+    def perform_destroy(self, instance):
+        services.readiness_check_delete(check=instance)
+
+
+@extend_schema_view(
+    destroy=extend_schema(
+        description="Only while the referral is still `asked`; later it is history (409).",
+        responses={204: None, 409: CONFLICT_RESPONSE},
+    )
+)
+class ReferralViewSet(ConflictAware, viewsets.ModelViewSet):
+    """Asks for introductions. `status` and the step times change only through
+    `POST /referrals/{id}/transition/`."""
+
+    serializer_class = ReferralSerializer
+    filterset_fields = {
+        "status": ["exact"],
+        "quality": ["exact"],
+        "channel": ["exact"],
+        "owner": ["exact"],
+        "referrer": ["exact"],
+        "prospect": ["exact"],
+        "roster_entry": ["exact"],
+        "asked_at": ["gte", "lte"],
+    }
+    search_fields = [
+        "referrer__first_name",
+        "referrer__last_name",
+        "prospect__first_name",
+        "prospect__last_name",
+        "reason",
+    ]
+    ordering_fields = ["asked_at", "status", "updated_at"]
+
+    def get_queryset(self):
+        return selectors.referrals_for_user(self.request.user)
+
+    def perform_create(self, serializer):
+        referral = services.referral_create(
+            owner=self.request.user,
+            team=_require_team(self.request),
+            **serializer.validated_data,
+        )
+        referral._warning = services.referrer_warning(referrer=referral.referrer)
+        serializer.instance = referral
+
+    def perform_update(self, serializer):
+        serializer.instance = services.referral_update(
+            referral=serializer.instance,
+            data=serializer.validated_data,
+            actor=self.request.user,
+        )
+
+    def perform_destroy(self, instance):
+        services.referral_delete(referral=instance)
+
+    @extend_schema(
+        request=TransitionSerializer,
+        responses={200: ReferralSerializer, 409: CONFLICT_RESPONSE},
+        description="Move the referral one step: asked → confirmed | declined; confirmed → "
+        "contacted | lost; contacted → meeting | lost; meeting → won | lost. An impossible "
+        "or badly dated step is refused with 409 and changes nothing.",
+    )
+    @action(detail=True, methods=["post"])
+    def transition(self, request, pk=None):
+        referral = self.get_object()
+        payload = TransitionSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        referral = services.referral_transition(
+            referral=referral, actor=request.user, **payload.validated_data
+        )
+        return Response(self.get_serializer(referral).data)
+
+
+@extend_schema_view(
+    update=extend_schema(responses={200: DealSerializer, 409: CONFLICT_RESPONSE}),
+    partial_update=extend_schema(responses={200: DealSerializer, 409: CONFLICT_RESPONSE}),
+    destroy=extend_schema(responses={204: None, 409: CONFLICT_RESPONSE}),
+)
+class DealViewSet(ConflictAware, viewsets.ModelViewSet):
+    """Deals of every source. A referral's deal follows its referral: only its name can be
+    changed here, and it cannot be deleted (409)."""
+
+    serializer_class = DealSerializer
+    filterset_fields = ["source", "outcome", "owner", "contact"]
+    search_fields = ["name", "contact__first_name", "contact__last_name", "contact__company__name"]
+    ordering_fields = ["opened_on", "closed_on", "value"]
+
+    def get_queryset(self):
+        return selectors.deals_for_user(self.request.user)
+
+    def perform_create(self, serializer):
+        _require_team(self.request)
+        data = dict(serializer.validated_data)
+        contact = data.pop("contact")
+        serializer.instance = services.deal_create(owner=self.request.user, contact=contact, **data)
+
+    def perform_update(self, serializer):
+        serializer.instance = services.deal_edit(
+            deal=serializer.instance, data=serializer.validated_data
+        )
+
+    def perform_destroy(self, instance):
+        services.deal_delete(deal=instance)
+
+
+class ReferralGivenViewSet(
+    mixins.CreateModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.DestroyModelMixin,
+    mixins.ListModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Introductions we made for clients (reciprocity)."""
+
+    serializer_class = ReferralGivenSerializer
+    filterset_fields = {"client": ["exact"], "owner": ["exact"], "given_on": ["gte", "lte"]}
+    search_fields = ["client__first_name", "client__last_name", "introduced_name", "note"]
+    ordering_fields = ["given_on", "created_at"]
+
+    def get_queryset(self):
+        return selectors.referrals_given_for_user(self.request.user)
+
+    def perform_create(self, serializer):
+        _require_team(self.request)
+        serializer.instance = services.referral_given_record(
+            owner=self.request.user, **serializer.validated_data
+        )
+
+    def perform_destroy(self, instance):
+        services.referral_given_delete(given=instance)
