@@ -1,3 +1,34 @@
+from django.urls import path
+
+from contacts import views
+
 app_name = "contacts"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("contacts/", views.contact_list, name="list"),
+    path("contacts/export.csv", views.contact_export, name="export"),
+    path("contacts/search/", views.contact_search, name="search"),
+    path("contacts/new/", views.contact_create_view, name="create"),
+    path("contacts/<int:pk>/", views.contact_detail, name="detail"),
+    path("contacts/<int:pk>/edit/", views.contact_edit, name="edit"),
+    path(
+        "contacts/<int:pk>/relationships/new/",
+        views.relationship_create_view,
+        name="relationship-create",
+    ),
+    path(
+        "relationships/<int:pk>/edit/",
+        views.relationship_edit,
+        name="relationship-edit",
+    ),
+    path(
+        "relationships/<int:pk>/delete/",
+        views.relationship_delete_view,
+        name="relationship-delete",
+    ),
+    path("companies/", views.company_list, name="company-list"),
+    path("companies/search/", views.company_search, name="company-search"),
+    path("companies/new/", views.company_create_view, name="company-create"),
+    path("companies/<int:pk>/", views.company_detail, name="company-detail"),
+    path("companies/<int:pk>/edit/", views.company_edit, name="company-edit"),
+]

@@ -1,0 +1,481 @@
+"""Pages of the team's network: contacts, companies and who knows whom.
+
+Each view fetches what it shows through contacts.selectors (already scoped to what the
+user may see: another team's record is a 404), validates with a form and calls a
+service. Permission choice: contacts, companies and relationships are the *team's*
+records (DESIGN.md, Visibility), so any member of the team may view and edit them — the
+reverse search is only as good as the graph everyone keeps up to date. Owned records
+shown on a contact's page (referrals, readiness, deals) still follow visible_owned.
+"""
+
+import csv
+from collections.abc import Iterator
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.forms.models import model_to_dict
+from django.http import Http404, StreamingHttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods
+
+from accounts.visibility import get_visible_or_404
+from contacts import selectors
+from contacts.forms import (
+    COMPANY_FORM_FIELDS,
+    CONTACT_FORM_FIELDS,
+    RELATIONSHIP_FORM_FIELDS,
+    CompanyFilterForm,
+    CompanyForm,
+    ContactFilterForm,
+    ContactForm,
+    RelationshipCreateForm,
+    RelationshipForm,
+)
+from contacts.models import Contact, ContactKind, Industry, Relationship
+from contacts.services import (
+    company_create,
+    company_get_or_create_by_name,
+    company_update,
+    contact_create,
+    contact_duplicates,
+    contact_update,
+    relationship_create,
+    relationship_delete,
+    relationship_update,
+)
+
+PAGE_SIZE = 25
+NO_TEAM = "You need to belong to a team to add contacts and companies."
+CONTACT_ADDED = "{name} was added."
+CONTACT_SAVED = "{name} was saved."
+COMPANY_ADDED = "{name} was added."
+COMPANY_SAVED = "{name} was saved."
+RELATIONSHIP_ADDED = "{a} and {b} are now linked."
+RELATIONSHIP_SAVED = "The relationship between {a} and {b} was saved."
+RELATIONSHIP_REMOVED = "{a} and {b} are no longer linked."
+FIX_ERRORS = "Please correct the errors below; nothing was saved."
+
+# Spreadsheet programs run a cell that starts with one of these as a formula.
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+EXPORT_COLUMNS = [
+    ("First name", lambda c: c.first_name),
+    ("Last name", lambda c: c.last_name),
+    ("Email", lambda c: c.email),
+    ("Phone", lambda c: c.phone),
+    ("Company", lambda c: c.company.name if c.company else ""),
+    ("Industry", lambda c: c.company.get_industry_display() if c.company else ""),
+    ("Title", lambda c: c.title),
+    ("Kind", lambda c: c.get_kind_display()),
+    ("Owner", lambda c: str(c.owner)),
+    ("Fit score", lambda c: c.fit_score),
+    ("Preferred channel", lambda c: c.get_preferred_channel_display()),
+    ("Update cadence", lambda c: c.get_update_cadence_display()),
+    ("LinkedIn URL", lambda c: c.linkedin_url),
+    ("Client since", lambda c: c.client_since.isoformat() if c.client_since else ""),
+]
+
+
+def _working_team_or_404(request):
+    """The team new records go to: the one the user works in now."""
+    membership = request.membership
+    if not membership:
+        raise Http404(NO_TEAM)
+    return membership.team
+
+
+def _list_team(request):
+    """Lists show the team the user works in; staff without a team see every team."""
+    membership = request.membership
+    return membership.team if membership else None
+
+
+def _add_service_errors(form, error: ValidationError, rename: dict | None = None) -> None:
+    """Show a service's ValidationError on the form: on its field when the form has one,
+    above the form otherwise."""
+    rename = rename or {}
+    if not hasattr(error, "error_dict"):
+        form.add_error(None, error)
+        return
+    for field, field_errors in error.error_dict.items():
+        field = rename.get(field, field)
+        form.add_error(field if field in form.fields else None, field_errors)
+
+
+def _strength_dots(strength: int) -> str:
+    return "●" * strength + "○" * (5 - strength)
+
+
+# --- Contacts -----------------------------------------------------------------------------
+
+
+@require_GET
+def contact_list(request):
+    team = _list_team(request)
+    filter_form = ContactFilterForm(request.GET)
+    filters = filter_form.filters()
+    contacts = selectors.contact_list(user=request.user, team=team, **filters)
+    page = Paginator(contacts, PAGE_SIZE).get_page(request.GET.get("page"))
+    company = None
+    if filters["company_id"]:
+        company = (
+            selectors.companies_visible(user=request.user).filter(pk=filters["company_id"]).first()
+        )
+    return render(
+        request,
+        "contacts/contact_list.html",
+        {
+            "page": page,
+            "filter_form": filter_form,
+            "filters": filters,
+            "filtered": any(filters.values()),
+            "owners": selectors.team_owners(team=team) if team else [],
+            "kinds": ContactKind.choices,
+            "industries": Industry.choices,
+            "filter_company": company,
+        },
+    )
+
+
+def _duplicates_for(team, form, exclude_pk=None) -> list[Contact]:
+    data = getattr(form, "cleaned_data", {})
+    found = contact_duplicates(
+        team=team,
+        email=data.get("email") or "",
+        linkedin_url=data.get("linkedin_url") or "",
+        exclude_pk=exclude_pk,
+    )
+    unique = {contact.pk: contact for contact in found.values()}
+    return list(unique.values())
+
+
+def _save_contact(request, *, form, team, contact: Contact | None) -> Contact:
+    """Create the typed company if any, then the contact, all or nothing."""
+    data = form.contact_data()
+    new_company_name = (form.cleaned_data.get("new_company_name") or "").strip()
+    # One transaction: a contact refused as a duplicate leaves no new company behind.
+    with transaction.atomic():
+        if new_company_name:
+            data["company"], _ = company_get_or_create_by_name(team=team, name=new_company_name)
+        if contact is None:
+            owner = data.pop("owner", None) or request.user
+            return contact_create(team=team, owner=owner, actor=request.user, **data)
+        return contact_update(contact=contact, data=data, actor=request.user)
+
+
+@require_http_methods(["GET", "POST"])
+def contact_create_view(request):
+    team = _working_team_or_404(request)
+    form = ContactForm(request.POST or None, team=team, initial={"owner": request.user.pk})
+    duplicates = []
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                contact = _save_contact(request, form=form, team=team, contact=None)
+            except ValidationError as error:
+                duplicates = _duplicates_for(team, form)
+                _add_service_errors(form, error, rename={"name": "new_company_name"})
+            else:
+                messages.success(request, CONTACT_ADDED.format(name=contact.full_name))
+                return redirect("contacts:detail", pk=contact.pk)
+        messages.error(request, FIX_ERRORS)
+    return render(
+        request,
+        "contacts/contact_form.html",
+        {"form": form, "contact": None, "duplicates": duplicates},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def contact_edit(request, pk: int):
+    contact = get_visible_or_404(selectors.contact_for_page(user=request.user), pk=pk)
+    form = ContactForm(
+        request.POST or None,
+        team=contact.team,
+        initial=model_to_dict(contact, fields=CONTACT_FORM_FIELDS),
+    )
+    duplicates = []
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                contact = _save_contact(request, form=form, team=contact.team, contact=contact)
+            except ValidationError as error:
+                duplicates = _duplicates_for(contact.team, form, exclude_pk=contact.pk)
+                _add_service_errors(form, error, rename={"name": "new_company_name"})
+                contact.refresh_from_db()  # the service set the refused values on it
+            else:
+                messages.success(request, CONTACT_SAVED.format(name=contact.full_name))
+                return redirect("contacts:detail", pk=contact.pk)
+        messages.error(request, FIX_ERRORS)
+    return render(
+        request,
+        "contacts/contact_form.html",
+        {"form": form, "contact": contact, "duplicates": duplicates},
+    )
+
+
+@require_GET
+def contact_detail(request, pk: int):
+    user = request.user
+    contact = get_visible_or_404(selectors.contact_for_page(user=user), pk=pk)
+    limit = selectors.DETAIL_SECTION_LIMIT
+    shown = selectors.RELATIONSHIP_LIMIT
+    # One row more than shown tells whether there are more, without a count query.
+    ties = list(selectors.contact_relationships(contact=contact)[: shown + 1])
+    relationships = [
+        {
+            "relationship": tie,
+            "other": tie.other(contact),
+            "is_you": tie.other(contact).user_id == user.pk,
+            "dots": _strength_dots(tie.strength),
+        }
+        for tie in ties[:shown]
+    ]
+    context = {
+        "contact": contact,
+        "is_you": contact.user_id == user.pk,
+        "relationships": relationships,
+        "more_relationships": len(ties) > shown,
+        "as_referrer": list(
+            selectors.contact_referrals_as_referrer(user=user, contact=contact)[:limit]
+        ),
+        "as_prospect": list(
+            selectors.contact_referrals_as_prospect(user=user, contact=contact)[:limit]
+        ),
+        "readiness": selectors.contact_latest_readiness(user=user, contact=contact),
+        "deals": list(selectors.contact_deals(user=user, contact=contact)[:limit]),
+        "timeline": list(selectors.contact_timeline(user=user, contact=contact)[:limit]),
+        "timeline_limit": limit,
+    }
+    return render(request, "contacts/contact_detail.html", context)
+
+
+def _csv_cell(value) -> str:
+    text = "" if value is None else str(value)
+    if text.startswith(FORMULA_TRIGGERS):
+        return "'" + text
+    return text
+
+
+class _Echo:
+    """A file-like object whose write returns the line, for csv.writer in a stream."""
+
+    def write(self, value):
+        return value
+
+
+@require_GET
+def contact_export(request):
+    """The contact list, with the same filters, as a CSV streamed row by row."""
+    filters = ContactFilterForm(request.GET).filters()
+    contacts = selectors.contact_list(user=request.user, team=_list_team(request), **filters)
+    writer = csv.writer(_Echo())
+
+    def rows() -> Iterator[str]:
+        yield writer.writerow([header for header, _ in EXPORT_COLUMNS])
+        for contact in contacts.iterator(chunk_size=2000):
+            yield writer.writerow([_csv_cell(value(contact)) for _, value in EXPORT_COLUMNS])
+
+    response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
+    stamp = timezone.localdate().isoformat()
+    response["Content-Disposition"] = f'attachment; filename="contacts-{stamp}.csv"'
+    return response
+
+
+def _search_team_id(request) -> int | None:
+    try:
+        return int(request.GET.get("team", ""))
+    except ValueError:
+        membership = request.membership
+        return membership.team_id if membership else None
+
+
+@require_GET
+def contact_search(request):
+    """Search-as-you-type for pickers: a few <option>s of the team's contacts."""
+    try:
+        exclude_pk = int(request.GET.get("exclude", ""))
+    except ValueError:
+        exclude_pk = None
+    q = request.GET.get("q", "").strip()
+    options = []
+    if q:
+        found = selectors.contact_search(
+            user=request.user, team=_search_team_id(request), q=q, exclude_pk=exclude_pk
+        )
+        for person in found:
+            label = "You" if person.user_id == request.user.pk else person.full_name
+            company = person.company.name if person.company else ""
+            detail = " · ".join(part for part in (company, person.email) if part)
+            options.append((person.pk, f"{label} ({detail})" if detail else label))
+    empty = "No one matches; try another name" if q else "— type above to find someone —"
+    return render(request, "contacts/_options.html", {"options": options, "empty_label": empty})
+
+
+@require_GET
+def company_search(request):
+    q = request.GET.get("q", "").strip()
+    options = []
+    if q:
+        found = selectors.company_search(user=request.user, team=_search_team_id(request), q=q)
+        options = [(company.pk, company.name) for company in found]
+    return render(
+        request,
+        "contacts/_options.html",
+        {
+            "options": options,
+            "trailing_blank": "— no company —",
+            "empty_label": "No company matches; type a new name below" if q else "— no company —",
+        },
+    )
+
+
+# --- Relationships ------------------------------------------------------------------------
+
+
+def _back_to(relationship: Relationship, request) -> Contact:
+    """The contact page the user came from (either person), else the first of the pair."""
+    wanted = request.GET.get("contact") or request.POST.get("contact")
+    if wanted == str(relationship.contact_b_id):
+        return relationship.contact_b
+    return relationship.contact_a
+
+
+@require_http_methods(["GET", "POST"])
+def relationship_create_view(request, pk: int):
+    contact = get_visible_or_404(selectors.contact_for_page(user=request.user), pk=pk)
+    you = Contact.objects.filter(user=request.user, team_id=contact.team_id).first()
+    form = RelationshipCreateForm(request.POST or None, contact=contact, you=you)
+    if request.method == "POST":
+        if form.is_valid():
+            other = form.cleaned_data["other"]
+            try:
+                relationship_create(
+                    contact=contact,
+                    other=other,
+                    actor=request.user,
+                    **{field: form.cleaned_data[field] for field in RELATIONSHIP_FORM_FIELDS},
+                )
+            except ValidationError as error:
+                _add_service_errors(form, error)
+            else:
+                messages.success(request, RELATIONSHIP_ADDED.format(a=contact, b=other))
+                return redirect("contacts:detail", pk=contact.pk)
+        messages.error(request, FIX_ERRORS)
+    return render(request, "contacts/relationship_form.html", {"form": form, "contact": contact})
+
+
+@require_http_methods(["GET", "POST"])
+def relationship_edit(request, pk: int):
+    relationship = get_visible_or_404(selectors.relationship_for_page(user=request.user), pk=pk)
+    back = _back_to(relationship, request)
+    form = RelationshipForm(
+        request.POST or None,
+        initial=model_to_dict(relationship, fields=RELATIONSHIP_FORM_FIELDS),
+    )
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                relationship_update(
+                    relationship=relationship,
+                    data={field: form.cleaned_data[field] for field in RELATIONSHIP_FORM_FIELDS},
+                    actor=request.user,
+                )
+            except ValidationError as error:
+                _add_service_errors(form, error)
+            else:
+                messages.success(
+                    request,
+                    RELATIONSHIP_SAVED.format(a=relationship.contact_a, b=relationship.contact_b),
+                )
+                return redirect("contacts:detail", pk=back.pk)
+        messages.error(request, FIX_ERRORS)
+    return render(
+        request,
+        "contacts/relationship_form.html",
+        {"form": form, "relationship": relationship, "contact": back},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def relationship_delete_view(request, pk: int):
+    relationship = get_visible_or_404(selectors.relationship_for_page(user=request.user), pk=pk)
+    back = _back_to(relationship, request)
+    if request.method == "POST":
+        a, b = relationship.contact_a, relationship.contact_b
+        relationship_delete(relationship=relationship, actor=request.user)
+        messages.success(request, RELATIONSHIP_REMOVED.format(a=a, b=b))
+        return redirect("contacts:detail", pk=back.pk)
+    return render(
+        request,
+        "contacts/relationship_confirm_delete.html",
+        {"relationship": relationship, "contact": back, "other": relationship.other(back)},
+    )
+
+
+# --- Companies ----------------------------------------------------------------------------
+
+
+@require_GET
+def company_list(request):
+    filter_form = CompanyFilterForm(request.GET)
+    filters = filter_form.filters()
+    companies = selectors.company_list(user=request.user, team=_list_team(request), **filters)
+    page = Paginator(companies, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "contacts/company_list.html",
+        {
+            "page": page,
+            "filters": filters,
+            "filtered": any(filters.values()),
+            "industries": Industry.choices,
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def company_create_view(request):
+    team = _working_team_or_404(request)
+    form = CompanyForm(request.POST or None)
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                company = company_create(team=team, **form.cleaned_data)
+            except ValidationError as error:
+                _add_service_errors(form, error)
+            else:
+                messages.success(request, COMPANY_ADDED.format(name=company.name))
+                return redirect("contacts:company-detail", pk=company.pk)
+        messages.error(request, FIX_ERRORS)
+    return render(request, "contacts/company_form.html", {"form": form, "company": None})
+
+
+@require_GET
+def company_detail(request, pk: int):
+    company = get_visible_or_404(selectors.companies_visible(user=request.user), pk=pk)
+    people = company.contacts.select_related("owner").order_by("last_name", "first_name", "pk")
+    page = Paginator(people, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "contacts/company_detail.html", {"company": company, "page": page})
+
+
+@require_http_methods(["GET", "POST"])
+def company_edit(request, pk: int):
+    company = get_visible_or_404(selectors.companies_visible(user=request.user), pk=pk)
+    form = CompanyForm(
+        request.POST or None, initial=model_to_dict(company, fields=COMPANY_FORM_FIELDS)
+    )
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                company = company_update(company=company, data=form.cleaned_data)
+            except ValidationError as error:
+                _add_service_errors(form, error)
+                company.refresh_from_db()
+            else:
+                messages.success(request, COMPANY_SAVED.format(name=company.name))
+                return redirect("contacts:company-detail", pk=company.pk)
+        messages.error(request, FIX_ERRORS)
+    return render(request, "contacts/company_form.html", {"form": form, "company": company})
