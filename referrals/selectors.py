@@ -174,7 +174,9 @@ def referrals_given_for_user(user, *, team: Team | None = None) -> QuerySet[Refe
 
 def ideal_client_profile_for_team(team: Team) -> IdealClientProfile:
     """The team's profile, or an unsaved empty one (with the default weights)."""
-    return IdealClientProfile.objects.filter(team=team).first() or IdealClientProfile(team=team)
+    profile = IdealClientProfile.objects.filter(team=team).first() or IdealClientProfile()
+    profile.team = team  # the caller's object: no query to show its name
+    return profile
 
 
 def good_fit_count(team: Team) -> int:
