@@ -1,0 +1,278 @@
+"""The network's JSON API: /api/v1/companies/, /api/v1/contacts/, /api/v1/relationships/.
+
+Serializers check shape only; creates and updates go through contacts.services, whose
+ValidationError becomes a 400 (config.api.exception_handler). Querysets and the ids a
+payload may name are scoped through contacts.selectors (accounts.visibility): another
+team's record is a 404, another team's id in a payload a 400 "does not exist".
+"""
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import transaction
+from django.db.models import ProtectedError
+from drf_spectacular.utils import extend_schema, extend_schema_view
+from rest_framework import serializers, status, viewsets
+from rest_framework.exceptions import APIException, PermissionDenied
+
+from accounts.visibility import is_manager_of
+from contacts import selectors
+from contacts.filters import CompanyFilter, ContactFilter, RelationshipFilter
+from contacts.models import Company, Contact, Relationship
+from contacts.services import (
+    company_create,
+    company_update,
+    contact_create,
+    contact_update,
+    relationship_create,
+    relationship_delete,
+    relationship_update,
+)
+
+NO_TEAM = "You need to belong to a team to add contacts and companies."
+ONLY_OWNER_OR_MANAGER_DELETES = "Only the contact's owner or a manager of the team may delete it."
+ONLY_MANAGER_DELETES_COMPANY = "Only a manager of the team may delete a company."
+CONTACT_IN_USE = (
+    "{name} is on referrals, deals or referrals given, which keep the history; "
+    "the contact cannot be deleted. Change their kind instead."
+)
+PAIR_IS_FIXED = "The two people of a relationship cannot be changed; delete it and add another."
+
+
+class Conflict(APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_detail = "The request conflicts with the current state of the record."
+    default_code = "conflict"
+
+
+def _request_team(request):
+    """The team new records go to; someone of no team gets a 400 saying so."""
+    membership = getattr(request, "membership", None)
+    if not membership:
+        raise DjangoValidationError(NO_TEAM)
+    return membership.team
+
+
+def _scope_related(serializer, field_name: str, queryset) -> None:
+    field = serializer.fields.get(field_name)
+    if field is not None and not field.read_only:
+        field.queryset = queryset
+
+
+# --- Companies ----------------------------------------------------------------------------
+
+
+class CompanySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Company
+        fields = [
+            "id",
+            "name",
+            "industry",
+            "region",
+            "country",
+            "employee_count",
+            "revenue_band",
+            "website",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = ["created_at", "updated_at"]
+        # Duplicate names are the service's to refuse, with its message.
+        validators = []
+
+
+@extend_schema_view(
+    list=extend_schema(summary="The team's companies"),
+    destroy=extend_schema(summary="Delete a company (managers); its people stay, companyless"),
+)
+class CompanyViewSet(viewsets.ModelViewSet):
+    serializer_class = CompanySerializer
+    filterset_class = CompanyFilter
+    search_fields = ["name", "country", "region"]
+    ordering_fields = ["name", "created_at", "employee_count"]
+    ordering = ["name", "pk"]
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return Company.objects.none()
+        return selectors.companies_visible(user=self.request.user)
+
+    def perform_create(self, serializer):
+        team = _request_team(self.request)
+        serializer.instance = company_create(team=team, **serializer.validated_data)
+
+    def perform_update(self, serializer):
+        serializer.instance = company_update(
+            company=serializer.instance, data=serializer.validated_data
+        )
+
+    def perform_destroy(self, instance):
+        if not is_manager_of(self.request.user, instance.team_id):
+            raise PermissionDenied(ONLY_MANAGER_DELETES_COMPANY)
+        instance.delete()
+
+
+# --- Contacts -----------------------------------------------------------------------------
+
+
+class ContactSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Contact
+        fields = [
+            "id",
+            "first_name",
+            "last_name",
+            "email",
+            "phone",
+            "company",
+            "title",
+            "function",
+            "person_type",
+            "kind",
+            "client_since",
+            "preferred_channel",
+            "update_cadence",
+            "linkedin_url",
+            "notes",
+            "owner",
+            "fit_score",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = ["owner", "fit_score", "created_at", "updated_at"]
+        validators = []
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        request = self.context.get("request")
+        if request is not None:
+            _scope_related(self, "company", selectors.companies_visible(user=request.user))
+
+
+@extend_schema_view(
+    list=extend_schema(summary="The team's contacts"),
+    destroy=extend_schema(
+        summary="Delete a contact (its owner or a manager)",
+        responses={204: None, 403: None, 409: None},
+    ),
+)
+class ContactViewSet(viewsets.ModelViewSet):
+    """Contacts are the team's: every member may read and edit them. Deleting is for the
+    contact's owner or a manager, and is refused (409) while referrals or deals keep the
+    contact in their history."""
+
+    serializer_class = ContactSerializer
+    filterset_class = ContactFilter
+    search_fields = ["first_name", "last_name", "email", "company__name"]
+    ordering_fields = ["last_name", "first_name", "created_at", "updated_at", "fit_score"]
+    ordering = ["last_name", "first_name", "pk"]
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return Contact.objects.none()
+        return selectors.contacts_visible(user=self.request.user)
+
+    def perform_create(self, serializer):
+        team = _request_team(self.request)
+        serializer.instance = contact_create(
+            team=team,
+            owner=self.request.user,
+            actor=self.request.user,
+            **serializer.validated_data,
+        )
+
+    def perform_update(self, serializer):
+        serializer.instance = contact_update(
+            contact=serializer.instance,
+            data=serializer.validated_data,
+            actor=self.request.user,
+        )
+
+    def perform_destroy(self, instance):
+        user = self.request.user
+        if instance.owner_id != user.pk and not is_manager_of(user, instance.team_id):
+            raise PermissionDenied(ONLY_OWNER_OR_MANAGER_DELETES)
+        try:
+            with transaction.atomic():
+                instance.delete()
+        except ProtectedError:
+            raise Conflict(CONTACT_IN_USE.format(name=instance.full_name)) from None
+
+
+# --- Relationships ------------------------------------------------------------------------
+
+
+class RelationshipSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Relationship
+        fields = [
+            "id",
+            "contact_a",
+            "contact_b",
+            "kind",
+            "strength",
+            "since",
+            "source",
+            "notes",
+            "created_by",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = ["created_by", "created_at", "updated_at"]
+        # Self, duplicate (either order) and cross-team ties are the service's to refuse.
+        validators = []
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        request = self.context.get("request")
+        if request is not None:
+            people = selectors.contacts_visible(user=request.user)
+            _scope_related(self, "contact_a", people)
+            _scope_related(self, "contact_b", people)
+
+
+@extend_schema_view(
+    list=extend_schema(summary="Who knows whom in the team (filter ?contact= for one person)"),
+    create=extend_schema(summary="Link two people (either order; stored once, lower id first)"),
+)
+class RelationshipViewSet(viewsets.ModelViewSet):
+    serializer_class = RelationshipSerializer
+    filterset_class = RelationshipFilter
+    search_fields = [
+        "contact_a__first_name",
+        "contact_a__last_name",
+        "contact_b__first_name",
+        "contact_b__last_name",
+    ]
+    ordering_fields = ["strength", "since", "created_at"]
+    ordering = ["pk"]
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return Relationship.objects.none()
+        return selectors.relationships_visible(user=self.request.user)
+
+    def perform_create(self, serializer):
+        data = dict(serializer.validated_data)
+        serializer.instance = relationship_create(
+            contact=data.pop("contact_a"),
+            other=data.pop("contact_b"),
+            actor=self.request.user,
+            **data,
+        )
+
+    def perform_update(self, serializer):
+        relationship = serializer.instance
+        data = dict(serializer.validated_data)
+        pair = {
+            person.pk
+            for person in (data.pop("contact_a", None), data.pop("contact_b", None))
+            if person is not None
+        }
+        if pair - {relationship.contact_a_id, relationship.contact_b_id}:
+            raise DjangoValidationError(PAIR_IS_FIXED)
+        serializer.instance = relationship_update(
+            relationship=relationship, data=data, actor=self.request.user
+        )
+
+    def perform_destroy(self, instance):
+        relationship_delete(relationship=instance, actor=self.request.user)
