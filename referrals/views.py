@@ -347,7 +347,8 @@ def referral_create(request):
             try:
                 referral = services.referral_create(owner=request.user, team=team, **data)
             except ValidationError as error:
-                _add_service_errors(form, error)
+                # The roster entry is a hidden field: its error goes on top of the form.
+                _add_service_errors(form, error, {"roster_entry": None})
             else:
                 messages.success(
                     request,

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from contacts.models import Contact
 from referrals import forms as referral_forms
-from referrals import services, views
+from referrals import selectors, services, views
 from referrals.models import Deal, IdealClientProfile, ReadinessCheck, Referral, RosterEntry
 from tests.factories import (
     ClientFactory,
@@ -961,3 +961,45 @@ def test_the_roster_form_costs_the_same_whatever_the_team_size(
     # until one is searched for
     with django_assert_max_num_queries(4):
         alice_client.get(reverse("referrals:roster-create"))
+
+
+# --- Selectors the rep's week builds on --------------------------------------------------------
+
+
+def test_pipeline_counts_is_one_query_with_every_status(
+    alice, bob, acme, people, django_assert_num_queries
+):
+    ReferralFactory(referrer=people["client"], prospect=people["prospect"])
+    confirmed = ReferralFactory(referrer=people["client"], prospect=people["prospect"])
+    services.referral_transition(referral=confirmed, to=Status.CONFIRMED)
+    ReferralFactory(referrer=ClientFactory(team=acme, owner=bob))  # bob's: not alice's
+    selectors.roster_for_user(alice)  # warm the visibility cache of this user object
+    with django_assert_num_queries(1):
+        counts = selectors.pipeline_counts(alice)
+    assert counts == {**dict.fromkeys(Status.values, 0), "asked": 1, "confirmed": 1}
+
+
+def test_referrals_for_user_filters_by_one_status_or_several(alice, people):
+    asked = ReferralFactory(referrer=people["client"], prospect=people["prospect"])
+    declined = ReferralFactory(referrer=people["client"], prospect=people["prospect"])
+    services.referral_transition(referral=declined, to=Status.DECLINED)
+    assert list(selectors.referrals_for_user(alice, status="asked")) == [asked]
+    assert set(selectors.referrals_for_user(alice, status=["asked", "declined"])) == {
+        asked,
+        declined,
+    }
+
+
+def test_latest_readiness_by_client_takes_the_latest_check_in_one_query(
+    alice, bob, acme, people, django_assert_num_queries
+):
+    client = people["client"]
+    other = ClientFactory(team=acme, owner=alice)
+    today = timezone.localdate()
+    ReadinessCheckFactory(client=client, owner=alice, checked_on=today - timedelta(days=9))
+    latest = ReadinessCheckFactory(client=client, owner=alice, checked_on=today, green_light=False)
+    bobs = ReadinessCheckFactory(client=other, owner=bob, checked_on=today)
+    with django_assert_num_queries(1):
+        found = selectors.latest_readiness_by_client([client.pk, other.pk, people["prospect"].pk])
+    assert found == {client.pk: latest, other.pk: bobs}
+    assert selectors.latest_readiness_by_client([other.pk], user=alice) == {}
