@@ -60,7 +60,8 @@ class ContactPicker(forms.Select):
         if self.kind:
             url += f"?kind={self.kind}"
         search = format_html(
-            '<input type="search" name="q" class="form-control form-control-sm mb-1" '
+            '<input type="search" name="q" data-contact-search '
+            'class="form-control form-control-sm mb-1" '
             'placeholder="Search by name, email or company…" aria-label="Search contacts for {}" '
             'autocomplete="off" hx-get="{}" hx-trigger="input changed delay:300ms, search" '
             'hx-target="#{}" hx-swap="innerHTML" hx-sync="this:replace">',
