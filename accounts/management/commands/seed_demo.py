@@ -1,33 +1,32 @@
 from django.core.management.base import BaseCommand
 
-from accounts.services import team_member_add
+from referrals import demo_data
 
-DEMO_TEAM = "Northwind Sales"
-DEMO_PASSWORD = "warmpath-demo"  # noqa: S105 - printed on purpose: a demo login
-DEMO_PEOPLE = [
-    # username, first, last, role
-    ("maria", "Maria", "Lopez", "manager"),
-    ("ravi", "Ravi", "Patel", "rep"),
-    ("sofia", "Sofia", "Berg", "rep"),
-]
+# Kept here too: the tests and the README name them from this command.
+DEMO_TEAM = demo_data.DEMO_TEAM
+DEMO_PASSWORD = demo_data.DEMO_PASSWORD
+DEMO_PEOPLE = demo_data.DEMO_PEOPLE
 
 
 class Command(BaseCommand):
     help = (
         "Create the demo team (a manager and two reps) with its demo data, once. "
-        "Running it again keeps what is there and prints the logins."
+        "Running it again keeps what is there and prints the logins. The data is the "
+        "small set of `manage.py seed`, made only while the team has no contacts besides "
+        "its members' own records."
     )
 
     def handle(self, *args, **options):
-        for username, first_name, last_name, role in DEMO_PEOPLE:
-            team_member_add(
-                team_name=DEMO_TEAM,
-                username=username,
-                role=role,
-                password=DEMO_PASSWORD,
-                email=f"{username}@northwind.example",
-                first_name=first_name,
-                last_name=last_name,
+        team = demo_data.demo_team_ensure(reset_passwords=True)
+        if demo_data.team_has_data(team):
+            self.stdout.write(f"Demo data of '{DEMO_TEAM}' already there; kept as it is.")
+        else:
+            result = demo_data.generate("small", seed=demo_data.DEMO_SEED)
+            counts = result.counts
+            self.stdout.write(
+                f"Demo data loaded in {result.seconds:.1f} s: {counts['contacts']} contacts, "
+                f"{counts['relationships']} relationships, {counts['referrals']} referrals, "
+                f"{counts['deals']} deals."
             )
         self.stdout.write(self.style.SUCCESS(f"Demo team '{DEMO_TEAM}' is ready. Logins:"))
         for username, first_name, _last, role in DEMO_PEOPLE:
