@@ -1,14 +1,22 @@
+from datetime import timedelta
+
 from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from accounts.forms import ProfileForm
 from accounts.middleware import ACTIVE_TEAM_SESSION_KEY
 from accounts.selectors import memberships_for_user, team_members
+from referrals import selectors as referral_selectors
+from referrals.models import Referral, RosterEntry
 
 PROFILE_SAVED = "Your profile is saved."
+# How much of each list the rep's week shows; the full lists are a click away.
+WEEK_LIST_LENGTH = 6
+RECENT_WIN_DAYS = 30
 
 
 def home(request):
@@ -30,20 +38,49 @@ def _membership_or_404(request, *, manager: bool):
 
 
 def rep_week(request):
+    """The rep's home: where each ask stands, whom to ask about next, recent wins."""
     membership = _membership_or_404(request, manager=False)
+    team, user = membership.team, request.user
+    counts = referral_selectors.pipeline_counts(user, team=team)
     return render(
         request,
         "accounts/rep_week.html",
-        {"team": membership.team, "teammates": team_members(team=membership.team)},
+        {
+            "team": team,
+            "teammates": team_members(team=team),
+            "steps": [
+                (status, Referral.Status(status).label, counts[status])
+                for status in referral_selectors.OPEN_STATUSES
+            ],
+            "counts": counts,
+            "next_asks": referral_selectors.roster_for_user(user, team=team).filter(
+                status=RosterEntry.Status.WANTED
+            )[:WEEK_LIST_LENGTH],
+            "open_referrals": referral_selectors.referrals_for_user(
+                user, referral_selectors.OPEN_STATUSES, team=team
+            )[:WEEK_LIST_LENGTH],
+            "recent_wins": referral_selectors.referrals_for_user(user, "won", team=team)
+            .filter(won_at__gte=timezone.now() - timedelta(days=RECENT_WIN_DAYS))
+            .order_by("-won_at")[:WEEK_LIST_LENGTH],
+            "recent_win_days": RECENT_WIN_DAYS,
+        },
     )
 
 
 def manager_dashboard(request):
+    """The team at a glance: each member's roster and where their asks stand."""
     membership = _membership_or_404(request, manager=True)
+    team = membership.team
+    rows = referral_selectors.team_activity_by_member(team=team)
     return render(
         request,
         "accounts/manager_dashboard.html",
-        {"team": membership.team, "members": team_members(team=membership.team)},
+        {
+            "team": team,
+            "rows": rows,
+            "totals": referral_selectors.team_activity_totals(rows),
+            "statuses": Referral.Status.choices,
+        },
     )
 
 

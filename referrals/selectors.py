@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from django.db.models import Case, Count, OuterRef, Q, QuerySet, Subquery, Value, When
 
 from accounts.models import Team
+from accounts.selectors import team_members
 from accounts.visibility import visible_owned, visible_shared
 from contacts.models import Activity, Contact, ContactKind
 from referrals.models import (
@@ -181,3 +182,53 @@ def ideal_client_profile_for_team(team: Team) -> IdealClientProfile:
 
 def good_fit_count(team: Team) -> int:
     return Contact.objects.filter(team=team, fit_score__gte=GOOD_FIT_SCORE).count()
+
+
+# --- The team at a glance (manager's page) ---------------------------------------------------
+
+
+def team_activity_by_member(*, team: Team) -> list[dict]:
+    """One row per member of the team: their roster size and how many of their referrals
+    stand in each status. Three queries whatever the team's size (members, roster counts,
+    referral counts by owner and status)."""
+    members = list(team_members(team=team))
+    roster_sizes = dict(
+        RosterEntry.objects.filter(team=team)
+        .order_by()
+        .values_list("owner")
+        .annotate(total=Count("pk"))
+    )
+    by_owner: dict[int, dict[str, int]] = {}
+    for owner_id, status, total in (
+        Referral.objects.filter(team=team)
+        .order_by()
+        .values_list("owner", "status")
+        .annotate(total=Count("pk"))
+    ):
+        by_owner.setdefault(owner_id, {})[status] = total
+    rows = []
+    for membership in members:
+        counts = dict.fromkeys(Referral.Status.values, 0)
+        counts.update(by_owner.get(membership.user_id, {}))
+        rows.append(
+            {
+                "membership": membership,
+                "user": membership.user,
+                "roster": roster_sizes.get(membership.user_id, 0),
+                "counts": counts,
+                "by_status": [counts[status] for status in Referral.Status.values],
+                "asked_total": sum(counts.values()),
+            }
+        )
+    return rows
+
+
+def team_activity_totals(rows: list[dict]) -> dict:
+    return {
+        "roster": sum(row["roster"] for row in rows),
+        "by_status": [
+            sum(row["by_status"][index] for row in rows)
+            for index in range(len(Referral.Status.values))
+        ],
+        "asked_total": sum(row["asked_total"] for row in rows),
+    }

@@ -4,6 +4,7 @@ commands, the beat schedule, the admin, /health/."""
 
 import datetime
 import json
+from datetime import timedelta
 from html.parser import HTMLParser
 from io import StringIO
 
@@ -24,7 +25,17 @@ from accounts.models import Membership, Team, User
 from accounts.views import PROFILE_SAVED
 from config.health import heartbeat
 from config.schedule import PERIODIC_TASKS
-from tests.factories import TEST_PASSWORD, MembershipFactory, TeamFactory, UserFactory
+from referrals.models import Referral
+from tests.factories import (
+    TEST_PASSWORD,
+    ClientFactory,
+    ContactFactory,
+    MembershipFactory,
+    ReferralFactory,
+    RosterEntryFactory,
+    TeamFactory,
+    UserFactory,
+)
 
 NEW_PASSWORD = "a-longer-passphrase-for-spring"
 
@@ -281,7 +292,7 @@ def test_manager_dashboard_lists_the_team(maya_client, alice, bob, charlie):
     response = maya_client.get("/dashboard/")
 
     assert response.status_code == 200
-    usernames = {membership.user.username for membership in response.context["members"]}
+    usernames = {row["user"].username for row in response.context["rows"]}
     assert usernames == {"alice", "bob", "maya"}
 
 
@@ -677,30 +688,84 @@ def test_membership_changelist_query_count(
 # --- Query counts of the pages -----------------------------------------------------------
 
 
-@pytest.mark.parametrize("team_size", [3, 30])
-def test_rep_week_query_count(alice_client, acme, django_assert_max_num_queries, team_size):
-    MembershipFactory.create_batch(team_size, team=acme)
+def _referral_work(owner, team, size: int) -> None:
+    """`size` roster entries waiting for an ask, open asks, and wins of this month."""
+    for _ in range(size):
+        RosterEntryFactory(prospect=ContactFactory(team=team, owner=owner))
+        ReferralFactory(referrer=ClientFactory(team=team, owner=owner))
+        ReferralFactory(
+            referrer=ClientFactory(team=team, owner=owner),
+            status=Referral.Status.WON,
+            won_at=timezone.now() - timedelta(days=2),
+            value=1000,
+        )
+
+
+@pytest.mark.parametrize("size", [3, 30])
+def test_rep_week_query_count(alice, alice_client, acme, django_assert_max_num_queries, size):
+    MembershipFactory.create_batch(size, team=acme)
+    _referral_work(alice, acme, size)
 
     # 1. session, 2. user, 3. alice's memberships with their teams (the active team),
-    # 4. her teammates with their users.
-    with django_assert_max_num_queries(4):
+    # 4. her memberships again for the visibility rules, 5. her referrals counted by
+    # status, 6. roster entries waiting for an ask, 7. open asks, 8. recent wins,
+    # 9. her teammates with their users.
+    with django_assert_max_num_queries(9):
         response = alice_client.get("/week/")
 
     assert response.status_code == 200
-    assert len(response.context["teammates"]) == team_size + 1
+    assert len(response.context["teammates"]) == size + 1
+    assert len(response.context["next_asks"]) == min(size, 6)
+    assert len(response.context["open_referrals"]) == min(size, 6)
+    assert len(response.context["recent_wins"]) == min(size, 6)
 
 
-@pytest.mark.parametrize("team_size", [3, 30])
-def test_manager_dashboard_query_count(maya_client, acme, django_assert_max_num_queries, team_size):
-    MembershipFactory.create_batch(team_size, team=acme)
+def test_rep_week_shows_only_the_reps_own_work(alice, bob, alice_client, acme):
+    mine = ReferralFactory(referrer=ClientFactory(team=acme, owner=alice))
+    bobs = ReferralFactory(referrer=ClientFactory(team=acme, owner=bob))
+
+    response = alice_client.get("/week/")
+
+    assert list(response.context["open_referrals"]) == [mine]
+    assert bobs.prospect.full_name not in response.content.decode()
+    assert response.context["counts"]["asked"] == 1
+
+
+def test_rep_week_empty_state_says_what_to_do_next(alice_client):
+    page = alice_client.get("/week/").content.decode()
+
+    assert "Add a prospect to your roster" in page
+    assert "No asks in progress." in page
+
+
+@pytest.mark.parametrize("size", [3, 30])
+def test_manager_dashboard_query_count(maya_client, acme, django_assert_max_num_queries, size):
+    for membership in MembershipFactory.create_batch(size, team=acme):
+        _referral_work(membership.user, acme, 1)
 
     # 1. session, 2. user, 3. maya's memberships with their teams (the active team),
-    # 4. the team's members with their users.
-    with django_assert_max_num_queries(4):
+    # 4. the team's members with their users, 5. roster sizes by member, 6. referrals
+    # counted by member and status.
+    with django_assert_max_num_queries(6):
         response = maya_client.get("/dashboard/")
 
     assert response.status_code == 200
-    assert len(response.context["members"]) == team_size + 1
+    assert len(response.context["rows"]) == size + 1
+
+
+def test_manager_dashboard_counts_each_members_work(maya_client, alice, bob, acme, charlie):
+    _referral_work(alice, acme, 2)
+    _referral_work(charlie, charlie.memberships.get().team, 5)
+
+    response = maya_client.get("/dashboard/")
+
+    rows = {row["user"].username: row for row in response.context["rows"]}
+    assert set(rows) == {"alice", "bob", "maya"}
+    assert rows["alice"]["roster"] == 2
+    assert rows["alice"]["counts"]["asked"] == 2
+    assert rows["alice"]["counts"]["won"] == 2
+    assert rows["bob"]["asked_total"] == 0
+    assert response.context["totals"]["asked_total"] == 4
 
 
 # --- Health ------------------------------------------------------------------------------------
