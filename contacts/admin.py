@@ -4,6 +4,7 @@ renders a select of 200,000 contacts."""
 
 from django import forms
 from django.contrib import admin
+from django.db import models
 from django.db.models import Count
 
 from accounts.visibility import visible_shared
@@ -14,8 +15,13 @@ from contacts.services import (
     RELATIONSHIP_WITH_ITSELF,
 )
 
+# Links typed without a scheme are web addresses: https, as Django 6 will assume.
+URL_FIELDS_ASSUME_HTTPS = {models.URLField: {"assume_scheme": "https"}}
+
 
 class VisibleToUserAdmin(admin.ModelAdmin):
+    formfield_overrides = URL_FIELDS_ASSUME_HTTPS
+
     def get_queryset(self, request):
         return visible_shared(super().get_queryset(request), request.user)
 
@@ -26,6 +32,7 @@ class ContactInline(admin.TabularInline):
     autocomplete_fields = ["owner"]
     extra = 0
     show_change_link = True
+    formfield_overrides = URL_FIELDS_ASSUME_HTTPS
 
 
 @admin.register(Company)
