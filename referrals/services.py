@@ -73,6 +73,7 @@ ASKED_IN_FUTURE = "An ask cannot be dated in the future."
 REFERRER_IS_PROSPECT = "The referrer and the prospect must be two different people."
 OUTSIDE_TEAM = "Everyone on a referral must belong to your team."
 ROSTER_ENTRY_MISMATCH = "That roster entry is for another prospect."
+ROSTER_ENTRY_OF_SOMEONE_ELSE = "That roster entry is on someone else's roster."
 ALREADY_ON_ROSTER = "{prospect} is already on your roster."
 NEGATIVE_VALUE = "The value cannot be negative."
 NO_GREEN_LIGHT = (
@@ -223,6 +224,9 @@ def referral_create(
         roster_entry = RosterEntry.objects.filter(owner=owner, prospect=prospect).first()
     elif roster_entry.prospect_id != prospect.pk:
         raise ValidationError({"roster_entry": ROSTER_ENTRY_MISMATCH})
+    elif roster_entry.owner_id != owner.pk:
+        # The ask would move another rep's roster while they cannot see the ask.
+        raise ValidationError({"roster_entry": ROSTER_ENTRY_OF_SOMEONE_ELSE})
     asked_at = asked_at or timezone.now()
     _check_not_future(asked_at, ASKED_IN_FUTURE, "asked_at")
     referral = Referral(
