@@ -34,6 +34,7 @@ from referrals.services import (
     OUTSIDE_TEAM,
     REFERRER_IS_PROSPECT,
     ROSTER_ENTRY_MISMATCH,
+    ROSTER_ENTRY_OF_SOMEONE_ELSE,
     STEP_TIME_FIELD,
     TRANSITION_BEFORE_PREVIOUS,
     TRANSITION_IN_FUTURE,
@@ -587,6 +588,25 @@ def test_a_roster_entry_for_another_prospect_is_refused(acme, alice, cora, pete)
     assert nothing_written()
     someone_else.refresh_from_db()
     assert someone_else.status == RosterEntry.Status.WANTED
+
+
+@pytest.mark.parametrize("asker", ["bob", "maya"])
+def test_a_roster_entry_on_someone_elses_roster_is_refused(request, acme, alice, cora, pete, asker):
+    """Bob, or their manager, asking with Alice's entry would move Alice's roster through an
+    ask that is not hers (and that she cannot see)."""
+    alices = RosterEntryFactory(prospect=pete, owner=alice, team=acme)
+    with pytest.raises(ValidationError) as refused:
+        referral_create(
+            owner=request.getfixturevalue(asker),
+            team=acme,
+            referrer=cora,
+            prospect=pete,
+            roster_entry=alices,
+        )
+    assert refused.value.message_dict == {"roster_entry": [ROSTER_ENTRY_OF_SOMEONE_ELSE]}
+    assert nothing_written()
+    alices.refresh_from_db()
+    assert alices.status == RosterEntry.Status.WANTED
 
 
 def test_the_roster_entry_is_found_when_the_prospect_is_on_the_owners_roster(
