@@ -28,6 +28,7 @@ import heapq
 import io
 import itertools
 import math
+import operator
 import random
 import re
 import time
@@ -1666,10 +1667,19 @@ class BulkWriter:
     def _copy(self, model, fields, chunk) -> None:
         quote = connection.ops.quote_name
         columns = ", ".join(quote(f.column) for f in fields)
+        # What bulk_create would send: pre_save's value, which for auto_now(_add) fields
+        # is "now" (taken once per chunk) and otherwise the attribute itself.
+        getters = []
+        for f in fields:
+            if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False):
+                now = f.pre_save(chunk[0], True)
+                getters.append(lambda obj, value=now: value)
+            else:
+                getters.append(operator.attrgetter(f.attname))
         buffer = io.StringIO()
         write = buffer.write
         for obj in chunk:
-            write("\t".join([_copy_text(f.pre_save(obj, True)) for f in fields]))
+            write("\t".join([_copy_text(get(obj)) for get in getters]))
             write("\n")
         sql = f"COPY {quote(model._meta.db_table)} ({columns}) FROM STDIN"
         with connection.cursor() as cursor:

@@ -11,13 +11,14 @@ from statistics import median
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.db import connection
 from django.test import Client
 from django.utils import timezone
 
 from accounts.management.commands.seed_demo import DEMO_PASSWORD, DEMO_PEOPLE, DEMO_TEAM
 from accounts.models import Membership, Team, User
 from contacts.models import Activity, Company, Contact, ContactKind, Industry, Relationship
-from referrals.demo_data import SIZES, demo_team_ensure
+from referrals.demo_data import SIZES, BulkWriter, demo_team_ensure
 from referrals.models import (
     Deal,
     IdealClientProfile,
@@ -297,8 +298,20 @@ def test_seed_demo_adds_nothing_to_a_demo_team_that_already_has_contacts(db):
 # --- medium and large: the bulk path, scaled down --------------------------------------------
 
 
-def test_medium_is_written_in_bulk_and_obeys_the_same_rules(db):
+def test_medium_is_written_in_bulk_and_obeys_the_same_rules(db, monkeypatch):
+    copies = []
+    copy = BulkWriter._copy
+
+    def counted_copy(writer, model, fields, chunk):
+        copies.append(model)
+        copy(writer, model, fields, chunk)
+
+    monkeypatch.setattr(BulkWriter, "_copy", counted_copy)
+
     printed = seed("--size", "medium", "--scale", "0.01", "--seed", "5")
+
+    # COPY on PostgreSQL, bulk_create elsewhere.
+    assert bool(copies) == (connection.vendor == "postgresql")
 
     teams = teams_of("medium")
     assert len(teams) == 2

@@ -21,7 +21,7 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("--size", choices=sorted(demo_data.SIZES), default="small")
+        parser.add_argument("--size", choices=list(demo_data.SIZES), default="small")
         parser.add_argument(
             "--seed",
             type=int,
