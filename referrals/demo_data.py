@@ -2059,7 +2059,9 @@ def generate(
         busy = [team for team in teams if team_has_data(team)]
         if busy:
             raise AlreadySeeded(busy)
-        now = timezone.now()
+        # Whole minutes, shared by planner and writer: what falls in the activity window
+        # depends on the seed only, not on the second the command runs.
+        now = timezone.now().replace(second=0, microsecond=0)
         # Millions of young objects and no reference cycles: the cyclic garbage collector
         # would only rescan them over and over (it tripled the planning time of "large").
         collecting = gc.isenabled()
