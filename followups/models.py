@@ -1,0 +1,199 @@
+"""The follow-ups that keep referrers giving, and the reminders that make them impossible
+to forget.
+
+Due work is data (STYLE.md): each follow-up has its due time and its state; each
+reminder is a row, unique per follow-up and kind, claimed in a transaction, so the
+database — not the broker — decides what has been sent. Emails go through the
+OutgoingEmail log, so every message is visible, retried and sent at most once per row.
+"""
+
+from django.conf import settings
+from django.core.validators import MinValueValidator
+from django.db import models
+
+from contacts.models import Channel
+
+
+class FollowUp(models.Model):
+    class Kind(models.TextChoices):
+        THANK_REFERRER = "thank_referrer", "Thank the referrer"
+        STATUS_REPORT = "status_report", "Status report to the referrer"
+        CLOSING_THANKS = "closing_thanks", "Closing thanks or gift"
+        THANK_PROSPECT = "thank_prospect", "Thank the prospect"
+        PERIODIC_UPDATE = "periodic_update", "Periodic update to the referrer"
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        DONE = "done", "Done"
+        SKIPPED = "skipped", "Skipped"
+
+    team = models.ForeignKey("accounts.Team", on_delete=models.CASCADE, related_name="+")
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="followups"
+    )
+    referral = models.ForeignKey(
+        "referrals.Referral", on_delete=models.CASCADE, related_name="followups"
+    )
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    # What made this follow-up ("asked", "contacted", "won", "lost", "periodic:3"…). With
+    # the referral and kind it is unique: replaying an event creates nothing new.
+    occasion = models.CharField(max_length=40)
+    recipient = models.ForeignKey(
+        "contacts.Contact",
+        on_delete=models.PROTECT,
+        related_name="followups_received",
+        help_text="Whom to thank or update: the referrer, or the prospect.",
+    )
+    due_at = models.DateTimeField()
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    channel = models.CharField(
+        max_length=20, choices=Channel.choices, blank=True, help_text="The channel used."
+    )
+    note = models.TextField(blank=True)
+    skip_reason = models.CharField(max_length=300, blank=True)
+    gift_note = models.CharField(max_length=300, blank=True)
+    gift_cost = models.DecimalField(
+        max_digits=10, decimal_places=2, null=True, blank=True, validators=[MinValueValidator(0)]
+    )
+    done_at = models.DateTimeField(null=True, blank=True)
+    # Set when the "it is due" reminder has been claimed; the scan only looks at pending
+    # follow-ups where this is still empty (see the partial index).
+    reminded_at = models.DateTimeField(null=True, blank=True)
+    escalated_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["due_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["referral", "kind", "occasion"], name="followup_once_per_occasion"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(status="pending", done_at__isnull=True)
+                | (~models.Q(status="pending") & models.Q(done_at__isnull=False)),
+                name="followup_done_at_matches_status",
+            ),
+        ]
+        indexes = [
+            # The reminder scan: pending, not yet reminded, by due time. Stays as small as
+            # what is due, whatever the size of the table.
+            models.Index(
+                fields=["due_at"],
+                condition=models.Q(status="pending", reminded_at__isnull=True),
+                name="followup_to_remind_idx",
+            ),
+            # Escalation: pending and overdue, not yet escalated.
+            models.Index(
+                fields=["due_at"],
+                condition=models.Q(status="pending", escalated_at__isnull=True),
+                name="followup_to_escalate_idx",
+            ),
+            # The rep's inbox and the overdue counts.
+            models.Index(fields=["owner", "status", "due_at"], name="followup_inbox_idx"),
+            models.Index(fields=["team", "status", "due_at"], name="followup_team_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} — {self.referral}"
+
+
+class Reminder(models.Model):
+    """One reminder about one follow-up, of one kind, to one person. Unique per follow-up
+    and kind: the row is the proof it was claimed, so it cannot be sent twice."""
+
+    class Kind(models.TextChoices):
+        DUE = "due", "Follow-up is due"
+        ESCALATION = "escalation", "Overdue, escalated to the manager"
+
+    followup = models.ForeignKey(FollowUp, on_delete=models.CASCADE, related_name="reminders")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["followup", "kind"], name="reminder_once_per_kind"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.followup}"
+
+
+class Notification(models.Model):
+    """An in-app message for one user (the bell in the navigation)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
+    )
+    reminder = models.OneToOneField(
+        Reminder, on_delete=models.CASCADE, null=True, blank=True, related_name="notification"
+    )
+    message = models.CharField(max_length=300)
+    url = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [
+            models.Index(
+                fields=["user", "-created_at"],
+                condition=models.Q(read_at__isnull=True),
+                name="notification_unread_idx",
+            ),
+            models.Index(fields=["user", "-created_at"], name="notification_user_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class OutgoingEmail(models.Model):
+    """Every email Warmpath sends, written in the same transaction as the reason for it
+    and sent after commit. The row, not the broker, is the truth: a send is claimed by a
+    conditional update, retried with backoff on failure, and visible to admins."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        SENDING = "sending", "Sending"
+        SENT = "sent", "Sent"
+        FAILED = "failed", "Failed"
+
+    team = models.ForeignKey(
+        "accounts.Team", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    to = models.EmailField()
+    subject = models.CharField(max_length=300)
+    body = models.TextField()
+    # Why it was sent: a reminder, a digest, a follow-up message written by a rep…
+    purpose = models.CharField(max_length=40)
+    reminder = models.OneToOneField(
+        Reminder, on_delete=models.SET_NULL, null=True, blank=True, related_name="email"
+    )
+    followup = models.ForeignKey(
+        FollowUp, on_delete=models.SET_NULL, null=True, blank=True, related_name="emails"
+    )
+    # A digest or weekly summary is unique per user and day/week: replays do not resend.
+    dedupe_key = models.CharField(max_length=120, null=True, blank=True, unique=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [
+            models.Index(
+                fields=["created_at"],
+                condition=models.Q(status__in=["queued", "sending"]),
+                name="email_unsent_idx",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.subject} → {self.to}"
