@@ -23,6 +23,8 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts.visibility import get_visible_or_404
 from contacts import selectors
+from contacts.csv_safety import Echo as _Echo
+from contacts.csv_safety import safe_cell as _csv_cell
 from contacts.forms import (
     COMPANY_FORM_FIELDS,
     CONTACT_FORM_FIELDS,
@@ -58,8 +60,6 @@ RELATIONSHIP_SAVED = "The relationship between {a} and {b} was saved."
 RELATIONSHIP_REMOVED = "{a} and {b} are no longer linked."
 FIX_ERRORS = "Please correct the errors below; nothing was saved."
 
-# Spreadsheet programs run a cell that starts with one of these as a formula.
-FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 EXPORT_COLUMNS = [
     ("First name", lambda c: c.first_name),
     ("Last name", lambda c: c.last_name),
@@ -250,20 +250,6 @@ def contact_detail(request, pk: int):
         "timeline_limit": limit,
     }
     return render(request, "contacts/contact_detail.html", context)
-
-
-def _csv_cell(value) -> str:
-    text = "" if value is None else str(value)
-    if text.startswith(FORMULA_TRIGGERS):
-        return "'" + text
-    return text
-
-
-class _Echo:
-    """A file-like object whose write returns the line, for csv.writer in a stream."""
-
-    def write(self, value):
-        return value
 
 
 @require_GET
