@@ -9,6 +9,8 @@ from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from config.errors import StateConflict
+
 
 class Pagination(PageNumberPagination):
     page_size = 50
@@ -17,8 +19,11 @@ class Pagination(PageNumberPagination):
 
 
 def exception_handler(exc, context):
-    """DRF's handler, plus Django's own ValidationError (raised by services) as a 400
-    with field errors, so a rule broken deep in a service never surfaces as a 500."""
+    """DRF's handler, plus the services' errors: StateConflict as a 409 {"detail"}, and
+    Django's own ValidationError as a 400 with field errors, so a rule broken deep in a
+    service never surfaces as a 500."""
+    if isinstance(exc, StateConflict):
+        return Response({"detail": " ".join(exc.messages)}, status=status.HTTP_409_CONFLICT)
     if isinstance(exc, DjangoValidationError):
         if hasattr(exc, "error_dict"):
             detail = exc.message_dict
@@ -28,7 +33,7 @@ def exception_handler(exc, context):
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, DjangoPermissionDenied):
-        exc = exceptions.PermissionDenied()
+        exc = exceptions.PermissionDenied(str(exc) or None)
     return drf_exception_handler(exc, context)
 
 

@@ -7,11 +7,9 @@ team's record is a 404, another team's id in a payload a 400 "does not exist".
 """
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import transaction
-from django.db.models import ProtectedError
 from drf_spectacular.utils import extend_schema, extend_schema_view
-from rest_framework import serializers, status, viewsets
-from rest_framework.exceptions import APIException, PermissionDenied
+from rest_framework import serializers, viewsets
+from rest_framework.exceptions import PermissionDenied
 
 from accounts.visibility import is_manager_of
 from contacts import selectors
@@ -21,6 +19,7 @@ from contacts.services import (
     company_create,
     company_update,
     contact_create,
+    contact_delete,
     contact_update,
     relationship_create,
     relationship_delete,
@@ -28,19 +27,8 @@ from contacts.services import (
 )
 
 NO_TEAM = "You need to belong to a team to add contacts and companies."
-ONLY_OWNER_OR_MANAGER_DELETES = "Only the contact's owner or a manager of the team may delete it."
 ONLY_MANAGER_DELETES_COMPANY = "Only a manager of the team may delete a company."
-CONTACT_IN_USE = (
-    "{name} is on referrals, deals or referrals given, which keep the history; "
-    "the contact cannot be deleted. Change their kind instead."
-)
 PAIR_IS_FIXED = "The two people of a relationship cannot be changed; delete it and add another."
-
-
-class Conflict(APIException):
-    status_code = status.HTTP_409_CONFLICT
-    default_detail = "The request conflicts with the current state of the record."
-    default_code = "conflict"
 
 
 def _request_team(request):
@@ -188,14 +176,7 @@ class ContactViewSet(viewsets.ModelViewSet):
         )
 
     def perform_destroy(self, instance):
-        user = self.request.user
-        if instance.owner_id != user.pk and not is_manager_of(user, instance.team_id):
-            raise PermissionDenied(ONLY_OWNER_OR_MANAGER_DELETES)
-        try:
-            with transaction.atomic():
-                instance.delete()
-        except ProtectedError:
-            raise Conflict(CONTACT_IN_USE.format(name=instance.full_name)) from None
+        contact_delete(contact=instance, actor=self.request.user)
 
 
 # --- Relationships ------------------------------------------------------------------------

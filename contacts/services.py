@@ -1,13 +1,17 @@
 """Every write to the team's network goes through here."""
 
 from datetime import datetime
+from urllib.parse import urlsplit
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import ProtectedError
 from django.db.models.functions import Lower
 from django.utils import timezone
 
 from accounts.models import Team
+from accounts.visibility import is_manager_of
+from config.errors import StateConflict
 from contacts.models import Activity, Company, Contact, ContactKind, Relationship
 
 DUPLICATE_EMAIL = "A contact with this email already exists in your team: {name}."
@@ -17,6 +21,11 @@ COMPANY_OF_OTHER_TEAM = "That company does not belong to your team."
 RELATIONSHIP_WITH_ITSELF = "A contact cannot have a relationship with themselves."
 RELATIONSHIP_EXISTS = "{a} and {b} are already linked; edit that relationship instead."
 RELATIONSHIP_ACROSS_TEAMS = "Both people must belong to your team."
+ONLY_OWNER_OR_MANAGER_DELETES = "Only the contact's owner or a manager of the team may delete it."
+CONTACT_IN_USE = (
+    "{name} is on referrals, deals or referrals given, which keep the history; "
+    "the contact cannot be deleted. Change their kind instead."
+)
 
 CONTACT_FIELDS = (
     "first_name",
@@ -106,6 +115,19 @@ def company_get_or_create_by_name(*, team: Team, name: str) -> tuple[Company, bo
 # --- Contacts ---------------------------------------------------------------------------
 
 
+def normalize_linkedin_url(url: str) -> str:
+    """One spelling per LinkedIn profile, so the same person is recognised however the
+    link was copied: https, www host, lower-case path, no query, no trailing slash."""
+    url = (url or "").strip()
+    if not url:
+        return ""
+    parts = urlsplit(url if "://" in url else f"https://{url}")
+    host = parts.netloc.lower()
+    if host == "linkedin.com" or host.endswith(".linkedin.com"):
+        return f"https://www.linkedin.com{parts.path.rstrip('/').lower()}"
+    return url
+
+
 def contact_duplicates(
     *, team: Team, email: str = "", linkedin_url: str = "", exclude_pk: int | None = None
 ) -> dict[str, Contact]:
@@ -119,7 +141,7 @@ def contact_duplicates(
         if match:
             found["email"] = match
     if linkedin_url:
-        match = others.filter(linkedin_url=linkedin_url.strip()).first()
+        match = others.filter(linkedin_url=normalize_linkedin_url(linkedin_url)).first()
         if match:
             found["linkedin_url"] = match
     return found
@@ -161,7 +183,7 @@ def contact_create(*, team: Team, owner, actor=None, **fields) -> Contact:
     if unknown:
         raise TypeError(f"Unknown contact fields: {', '.join(sorted(unknown))}")
     fields["email"] = (fields.get("email") or "").strip()
-    fields["linkedin_url"] = (fields.get("linkedin_url") or "").strip()
+    fields["linkedin_url"] = normalize_linkedin_url(fields.get("linkedin_url") or "")
     contact = Contact(team=team, owner=owner, **fields)
     _validate_contact(contact)
     try:
@@ -189,7 +211,11 @@ def contact_update(*, contact: Contact, data: dict, actor=None) -> Contact:
         raise TypeError(f"Unknown contact fields: {', '.join(sorted(unknown))}")
     changed = [field for field, value in data.items() if getattr(contact, field) != value]
     for field, value in data.items():
-        setattr(contact, field, value.strip() if field in ("email", "linkedin_url") else value)
+        if field == "email":
+            value = value.strip()
+        elif field == "linkedin_url":
+            value = normalize_linkedin_url(value)
+        setattr(contact, field, value)
     _validate_contact(contact)
     contact.save()
     _refresh_fit_scores([contact])
@@ -205,6 +231,18 @@ def contact_update(*, contact: Contact, data: dict, actor=None) -> Contact:
             description=f"Updated {labels}",
         )
     return contact
+
+
+def contact_delete(*, contact: Contact, actor) -> None:
+    """Delete a contact: only its owner or a manager of its team may, and never one that
+    referrals, deals or referrals given still point at (they keep the history)."""
+    if contact.owner_id != actor.pk and not is_manager_of(actor, contact.team_id):
+        raise PermissionDenied(ONLY_OWNER_OR_MANAGER_DELETES)
+    try:
+        with transaction.atomic():
+            contact.delete()
+    except ProtectedError:
+        raise StateConflict(CONTACT_IN_USE.format(name=contact.full_name)) from None
 
 
 @transaction.atomic

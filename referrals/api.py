@@ -16,7 +16,7 @@ from drf_spectacular.utils import (
     extend_schema_view,
     inline_serializer,
 )
-from rest_framework import mixins, serializers, status, viewsets
+from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
@@ -24,7 +24,6 @@ from accounts.visibility import visible_owned
 from contacts.models import Contact
 from referrals import selectors, services
 from referrals.models import Deal, ReadinessCheck, Referral, ReferralGiven, RosterEntry
-from referrals.services import StateConflict, TransitionError
 
 NO_TEAM = "You are not a member of a team, so there is nowhere to record this."
 
@@ -247,16 +246,7 @@ class ReferralGivenSerializer(TeamScopedSerializer):
 # --- Views ----------------------------------------------------------------------------------
 
 
-class ConflictAware:
-    """A state that refuses the change answers 409 {"detail"}, like the transition."""
-
-    def handle_exception(self, exc):
-        if isinstance(exc, TransitionError | StateConflict):
-            return Response({"detail": " ".join(exc.messages)}, status=status.HTTP_409_CONFLICT)
-        return super().handle_exception(exc)
-
-
-class RosterEntryViewSet(ConflictAware, viewsets.ModelViewSet):
+class RosterEntryViewSet(viewsets.ModelViewSet):
     """The rep's referral roster (a manager sees the team's)."""
 
     serializer_class = RosterEntrySerializer
@@ -324,7 +314,7 @@ class ReadinessCheckViewSet(
         responses={204: None, 409: CONFLICT_RESPONSE},
     )
 )
-class ReferralViewSet(ConflictAware, viewsets.ModelViewSet):
+class ReferralViewSet(viewsets.ModelViewSet):
     """Asks for introductions. `status` and the step times change only through
     `POST /referrals/{id}/transition/`."""
 
@@ -393,7 +383,7 @@ class ReferralViewSet(ConflictAware, viewsets.ModelViewSet):
     partial_update=extend_schema(responses={200: DealSerializer, 409: CONFLICT_RESPONSE}),
     destroy=extend_schema(responses={204: None, 409: CONFLICT_RESPONSE}),
 )
-class DealViewSet(ConflictAware, viewsets.ModelViewSet):
+class DealViewSet(viewsets.ModelViewSet):
     """Deals of every source. A referral's deal follows its referral: only its name can be
     changed here, and it cannot be deleted (409)."""
 

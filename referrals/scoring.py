@@ -83,4 +83,5 @@ def fit_score(profile: IdealClientProfile | None, contact: Contact) -> int:
     if total == 0:
         return 0
     matched = sum(criterion.weight for criterion in criteria if criterion.matched)
-    return round(100 * matched / total)
+    # Half up, as people round (62.5 → 63), not Python's round-half-to-even.
+    return (200 * matched + total) // (2 * total)

@@ -12,6 +12,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.models import Team
+from config.errors import StateConflict
 from contacts.models import Contact
 from contacts.services import activity_record
 from referrals.models import (
@@ -86,7 +87,7 @@ CLOSED_BEFORE_OPENED = "A deal cannot close before it opened."
 GIVEN_NEEDS_SOMEONE = "Say whom you introduced: pick a contact or type a name."
 
 
-class TransitionError(ValidationError):
+class TransitionError(StateConflict):
     """An impossible or badly dated status change. The API answers it with 409."""
 
 
@@ -509,11 +510,6 @@ REFERRAL_DELETE_NOT_ASKED = (
 REFERRAL_DEAL_FOLLOWS_REFERRAL = (
     "This deal follows its referral: move the referral along instead of editing the deal."
 )
-
-
-class StateConflict(ValidationError):
-    """The record's state forbids this change (e.g. deleting a referral under way). Like
-    TransitionError, the API answers it with 409."""
 
 
 @transaction.atomic

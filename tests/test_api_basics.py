@@ -208,7 +208,7 @@ def test_session_writes_need_the_csrf_token(alice):
         ("field", 400, {"value": ["Value must be positive."]}),
         ("rule", 400, {"detail": "This referral is already won."}),
         ("missing", 404, {"detail": "Not found."}),
-        ("forbidden", 403, {"detail": "You do not have permission to perform this action."}),
+        ("forbidden", 403, {"detail": "Not yours."}),  # the service's own reason
     ],
 )
 def test_errors_raised_by_services_become_json(alice_client, kind, status, body):

@@ -7,18 +7,14 @@ import pytest
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from contacts.api import (
-    CONTACT_IN_USE,
-    NO_TEAM,
-    ONLY_MANAGER_DELETES_COMPANY,
-    ONLY_OWNER_OR_MANAGER_DELETES,
-    PAIR_IS_FIXED,
-)
+from contacts.api import NO_TEAM, ONLY_MANAGER_DELETES_COMPANY, PAIR_IS_FIXED
 from contacts.models import Activity, Company, Contact, Industry, Relationship
 from contacts.services import (
+    CONTACT_IN_USE,
     DUPLICATE_COMPANY,
     DUPLICATE_EMAIL,
     DUPLICATE_LINKEDIN,
+    ONLY_OWNER_OR_MANAGER_DELETES,
     RELATIONSHIP_ACROSS_TEAMS,
     RELATIONSHIP_EXISTS,
     RELATIONSHIP_WITH_ITSELF,

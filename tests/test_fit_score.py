@@ -8,7 +8,7 @@ its team), a changed contact or company rescores the contacts concerned."""
 
 import pytest
 
-from contacts.models import Contact, Function, Industry, PersonType
+from contacts.models import Company, Contact, Function, Industry, PersonType
 from contacts.services import company_update, contact_create, contact_update
 from referrals.models import IdealClientProfile
 from referrals.scoring import fit_criteria, fit_score
@@ -349,3 +349,20 @@ def test_refreshing_reports_how_many_scores_changed(acme, software_contacts):
     assert contact_fit_scores_refresh(contacts=contacts) == 1
     assert contact_fit_scores_refresh(contacts=contacts) == 0
     assert contact_fit_scores_refresh(contacts=[]) == 0
+
+
+def test_a_half_point_rounds_up_as_people_round():
+    # 5 of 8 weight points matched = 62.5 → 63 (Python's round() would say 62).
+    profile = IdealClientProfile(
+        industries=["software"],
+        functions=["sales"],
+        weight_industry=5,
+        weight_function=3,
+        weight_region=0,
+        weight_size=0,
+        weight_person_type=0,
+        weight_situation=0,
+    )
+    contact = Contact(function="marketing", company=Company(industry="software"))
+
+    assert fit_score(profile, contact) == 63

@@ -23,6 +23,7 @@ from contacts.services import (
     contact_create,
     contact_for_user_ensure,
     contact_update,
+    normalize_linkedin_url,
     relationship_create,
     relationship_update,
 )
@@ -412,3 +413,42 @@ def test_the_database_refuses_a_duplicate_company_name_whatever_its_case(acme):
     CompanyFactory(team=acme, name="Initech")
     with pytest.raises(IntegrityError), transaction.atomic():
         CompanyFactory(team=acme, name="INITECH")
+
+
+# --- LinkedIn URLs are recognised however they were copied -------------------------------
+
+
+@pytest.mark.parametrize(
+    "spelling",
+    [
+        "https://www.linkedin.com/in/ann-client",
+        "https://www.linkedin.com/in/Ann-Client/",
+        "http://linkedin.com/in/ann-client?trk=people",
+        "www.linkedin.com/in/ann-client/",
+        "  https://de.linkedin.com/in/ann-client#about ",
+    ],
+)
+def test_the_same_linkedin_profile_spelled_differently_is_a_duplicate(alice, acme, spelling):
+    contact_create(
+        team=acme,
+        owner=alice,
+        first_name="Ann",
+        last_name="Client",
+        linkedin_url="https://www.linkedin.com/in/ann-client",
+    )
+
+    with pytest.raises(ValidationError) as refused:
+        contact_create(team=acme, owner=alice, first_name="Ann", linkedin_url=spelling)
+
+    assert refused.value.message_dict["linkedin_url"] == [
+        DUPLICATE_LINKEDIN.format(name="Ann Client")
+    ]
+
+
+def test_linkedin_urls_are_stored_in_one_spelling(alice, acme):
+    contact = contact_create(
+        team=acme, owner=alice, first_name="Ann", linkedin_url="linkedin.com/in/Ann-Client/"
+    )
+
+    assert contact.linkedin_url == "https://www.linkedin.com/in/ann-client"
+    assert normalize_linkedin_url("https://example.com/Profile/") == "https://example.com/Profile/"

@@ -1,0 +1,9 @@
+"""Errors the services raise that every caller (pages, API, admin, tasks) understands."""
+
+from django.core.exceptions import ValidationError
+
+
+class StateConflict(ValidationError):
+    """The record's current state forbids the change: an impossible status transition, a
+    referral already under way that cannot be deleted, a contact still on referrals. The
+    pages show the message; the API answers 409 {"detail"} (config.api)."""
