@@ -1,0 +1,430 @@
+"""Every write to follow-ups goes through here: the rules that create them from the
+referral's events, and completing, skipping or emailing them.
+
+The rules (DESIGN.md, "three follow-ups, always"), each follow-up due
+FOLLOW_UP_WITHIN (24 hours) after the moment of its event:
+
+- asked (referral recorded)  → thank_referrer, to the referrer;
+- confirmed                  → status_report, only for a referrer whose cadence is
+                               "at each step";
+- contacted                  → status_report to the referrer, and thank_prospect to the
+                               prospect — whatever the cadence: this is follow-up 2;
+- meeting                    → status_report, only for "at each step";
+- won                        → closing_thanks (thanks, or a gift: note and cost optional);
+- lost                       → status_report: the referrer hears it from us first;
+- declined                   → nothing new.
+
+Each is unique per referral, kind and occasion (the event's name) — in the database —
+and its due time is computed from the referral's own step time, so replaying an event,
+however often, creates nothing new and moves no date.
+
+Periodic updates, at the referrer's cadence, while the referral is open: for "weekly"
+and "monthly" referrers exactly one periodic_update is pending at a time. The first is
+due one interval after the ask; when one is done or skipped, the next is due one interval
+after that moment (the referrer last heard from us then). Intervals are added on the
+rep's wall clock, so a weekly update keeps its hour across daylight-saving changes.
+Occasions are "periodic:1", "periodic:2"…: two workers scheduling the same next update
+collide on the unique constraint and one row results. "At each step" gets its status
+reports from the events above and "only at the end" hears at won/lost; neither gets
+periodic updates (a pending one is skipped when the referrer's cadence changes to them).
+When the referral closes (won, lost, declined), its pending periodic update is skipped
+with the reason "referral closed", dated the moment it closed.
+
+Completing or skipping writes one line on the timeline of the referral and of the person
+followed up (the referrer, or the prospect for thank_prospect). A follow-up is completed
+or skipped once: a second attempt is refused with FollowUpStateError (409 in the API).
+"""
+
+import calendar
+import zoneinfo
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Exists, OuterRef
+from django.utils import timezone
+
+from config.errors import StateConflict
+from contacts.models import Channel, UpdateCadence
+from contacts.services import activity_record
+from followups.models import FollowUp, OutgoingEmail
+from referrals.models import FINAL_STATUSES, Referral
+
+Kind = FollowUp.Kind
+
+# Thank within a day; report within a day of the step.
+FOLLOW_UP_WITHIN = timedelta(hours=24)
+PERIODIC_CADENCES = (UpdateCadence.WEEKLY, UpdateCadence.MONTHLY)
+PERIODIC_PREFIX = "periodic:"
+ASKED = "asked"
+EVENTS = (ASKED, *(status for status in Referral.Status.values if status != ASKED))
+
+# event → [(kind, to the prospect?, only for "at each step" referrers?)]
+RULES: dict[str, list[tuple[str, bool, bool]]] = {
+    ASKED: [(Kind.THANK_REFERRER, False, False)],
+    Referral.Status.CONFIRMED: [(Kind.STATUS_REPORT, False, True)],
+    Referral.Status.CONTACTED: [
+        (Kind.STATUS_REPORT, False, False),
+        (Kind.THANK_PROSPECT, True, False),
+    ],
+    Referral.Status.MEETING: [(Kind.STATUS_REPORT, False, True)],
+    Referral.Status.WON: [(Kind.CLOSING_THANKS, False, False)],
+    Referral.Status.LOST: [(Kind.STATUS_REPORT, False, False)],
+    Referral.Status.DECLINED: [],
+}
+STEP_TIME_FIELD = {
+    ASKED: "asked_at",
+    Referral.Status.CONFIRMED: "confirmed_at",
+    Referral.Status.CONTACTED: "contacted_at",
+    Referral.Status.MEETING: "meeting_at",
+    Referral.Status.WON: "won_at",
+    Referral.Status.LOST: "lost_at",
+    Referral.Status.DECLINED: "declined_at",
+}
+
+SKIPPED_REFERRAL_CLOSED = "referral closed"
+SKIPPED_CADENCE_CHANGED = "the referrer no longer wants periodic updates"
+
+UNKNOWN_EVENT = "“{event}” is not a referral event."
+ALREADY_DONE = "This follow-up was already done on {when}."
+ALREADY_SKIPPED = "This follow-up was already skipped on {when} ({reason})."
+SKIP_NEEDS_REASON = "Say why you skip this follow-up."
+UNKNOWN_CHANNEL = "Pick the channel you used."
+GIFT_ONLY_ON_CLOSING = "A gift goes with the closing thanks only."
+NEGATIVE_GIFT_COST = "The gift cost cannot be negative."
+NO_EMAIL_ADDRESS = (
+    "{recipient} has no email address in Warmpath: copy the message for a call or a "
+    "handwritten note instead."
+)
+EMPTY_MESSAGE = "Write a subject and a message before sending."
+
+COMPLETED_DESCRIPTION = "{kind} — done by {channel}"
+SKIPPED_DESCRIPTION = "{kind} — skipped: {reason}"
+EMAILED_NOTE = "Sent by email: {subject}"
+
+
+class FollowUpStateError(StateConflict):
+    """The follow-up is no longer pending. The API answers it with 409 (config.api)."""
+
+
+# --- Creation by the referral's events --------------------------------------------------
+
+
+def _owner_zone(referral: Referral):
+    try:
+        return zoneinfo.ZoneInfo(referral.owner.time_zone)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return timezone.get_default_timezone()
+
+
+def add_months(moment: datetime, months: int) -> datetime:
+    """The same wall-clock time `months` later; the 31st becomes the month's last day."""
+    month_index = moment.month - 1 + months
+    year, month = moment.year + month_index // 12, month_index % 12 + 1
+    day = min(moment.day, calendar.monthrange(year, month)[1])
+    return moment.replace(year=year, month=month, day=day)
+
+
+def periodic_next_due(*, cadence: str, after: datetime, zone) -> datetime:
+    """One cadence interval after `after`, on the rep's wall clock (DST-safe: an aware
+    datetime in a ZoneInfo adds days by the calendar, and its offset is recomputed)."""
+    local = after.astimezone(zone)
+    if cadence == UpdateCadence.WEEKLY:
+        local = local + timedelta(days=7)
+    elif cadence == UpdateCadence.MONTHLY:
+        local = add_months(local, 1)
+    else:
+        raise ValueError(f"No periodic updates for the cadence {cadence!r}.")
+    # Round-trip through UTC: a wall time that does not exist (the spring-forward hour)
+    # becomes the instant it stands for.
+    return local.astimezone(UTC).astimezone(zone)
+
+
+def _followup_get_or_create(referral: Referral, kind: str, occasion: str, **defaults):
+    return FollowUp.objects.get_or_create(
+        referral=referral,
+        kind=kind,
+        occasion=occasion,
+        defaults={"team_id": referral.team_id, "owner_id": referral.owner_id, **defaults},
+    )
+
+
+@transaction.atomic
+def followups_for_event(*, referral: Referral, event: str) -> list[FollowUp]:
+    """Create the follow-ups that `event` ("asked", or the status the referral reached)
+    calls for — see the module's docstring — and bring the periodic updates in line with
+    the referral's state. Idempotent: returns only what this call created (nothing on a
+    replay). An event the referral has not been through (no step time) creates nothing."""
+    if event not in RULES:
+        raise ValueError(UNKNOWN_EVENT.format(event=event))
+    created: list[FollowUp] = []
+    happened_at = getattr(referral, STEP_TIME_FIELD[event])
+    if happened_at is not None:
+        cadence = referral.referrer.update_cadence
+        for kind, to_prospect, each_step_only in RULES[event]:
+            if each_step_only and cadence != UpdateCadence.EACH_STEP:
+                continue
+            followup, was_created = _followup_get_or_create(
+                referral,
+                kind,
+                event,
+                recipient_id=referral.prospect_id if to_prospect else referral.referrer_id,
+                due_at=happened_at + FOLLOW_UP_WITHIN,
+            )
+            if was_created:
+                created.append(followup)
+    periodic = periodic_updates_ensure(referral=referral)
+    if periodic is not None:
+        created.append(periodic)
+    return created
+
+
+def _periodic_number(occasion: str) -> int:
+    try:
+        return int(occasion.removeprefix(PERIODIC_PREFIX))
+    except ValueError:
+        return 0
+
+
+def _closed_at(referral: Referral) -> datetime:
+    moments = [getattr(referral, STEP_TIME_FIELD[status]) for status in FINAL_STATUSES]
+    return max((moment for moment in moments if moment), default=None) or timezone.now()
+
+
+@transaction.atomic
+def periodic_updates_ensure(*, referral: Referral) -> FollowUp | None:
+    """Bring the referral's periodic updates in line with its state and the referrer's
+    cadence (module docstring): closed → skip the pending one; a weekly or monthly
+    referrer with nothing pending → schedule the next; otherwise leave things alone.
+    Returns the follow-up it created, if any."""
+    periodic = FollowUp.objects.filter(referral=referral, kind=Kind.PERIODIC_UPDATE)
+    if not referral.is_open:
+        periodic.filter(status=FollowUp.Status.PENDING).update(
+            status=FollowUp.Status.SKIPPED,
+            skip_reason=SKIPPED_REFERRAL_CLOSED,
+            done_at=_closed_at(referral),
+            updated_at=timezone.now(),
+        )
+        return None
+    cadence = referral.referrer.update_cadence
+    rows = list(periodic.values_list("occasion", "status", "done_at"))
+    if cadence not in PERIODIC_CADENCES:
+        if any(status == FollowUp.Status.PENDING for _, status, _ in rows):
+            now = timezone.now()
+            periodic.filter(status=FollowUp.Status.PENDING).update(
+                status=FollowUp.Status.SKIPPED,
+                skip_reason=SKIPPED_CADENCE_CHANGED,
+                done_at=now,
+                updated_at=now,
+            )
+        return None
+    if any(status == FollowUp.Status.PENDING for _, status, _ in rows):
+        return None
+    last = max(rows, key=lambda row: _periodic_number(row[0]), default=None)
+    number = _periodic_number(last[0]) + 1 if last else 1
+    after = last[2] if last else referral.asked_at
+    followup, was_created = _followup_get_or_create(
+        referral,
+        Kind.PERIODIC_UPDATE,
+        f"{PERIODIC_PREFIX}{number}",
+        recipient_id=referral.referrer_id,
+        due_at=periodic_next_due(cadence=cadence, after=after, zone=_owner_zone(referral)),
+    )
+    return followup if was_created else None
+
+
+def periodic_updates_schedule(*, limit: int = 1000) -> int:
+    """For the scheduler: open referrals of weekly or monthly referrers with no pending
+    periodic update get their next one (e.g. after the referrer's cadence changed).
+    Handles at most `limit` referrals per call; returns how many got one. Running it
+    twice creates nothing the second time."""
+    pending = FollowUp.objects.filter(
+        referral=OuterRef("pk"), kind=Kind.PERIODIC_UPDATE, status=FollowUp.Status.PENDING
+    )
+    referrals = (
+        Referral.objects.exclude(status__in=FINAL_STATUSES)
+        .filter(referrer__update_cadence__in=PERIODIC_CADENCES)
+        .filter(~Exists(pending))
+        .select_related("referrer", "owner")
+        .order_by("pk")[:limit]
+    )
+    scheduled = 0
+    for referral in referrals:
+        if periodic_updates_ensure(referral=referral) is not None:
+            scheduled += 1
+    return scheduled
+
+
+# --- Completing and skipping ------------------------------------------------------------
+
+
+def _locked(followup: FollowUp) -> FollowUp:
+    """The row, locked for this transaction, with what the timeline line needs."""
+    return (
+        FollowUp.objects.select_for_update(of=("self",))
+        .select_related("referral", "referral__owner", "referral__referrer", "recipient")
+        .get(pk=followup.pk)
+    )
+
+
+def _check_pending(followup: FollowUp) -> None:
+    if followup.status == FollowUp.Status.DONE:
+        when = timezone.localtime(followup.done_at).strftime("%Y-%m-%d %H:%M")
+        raise FollowUpStateError(ALREADY_DONE.format(when=when))
+    if followup.status == FollowUp.Status.SKIPPED:
+        when = timezone.localtime(followup.done_at).strftime("%Y-%m-%d %H:%M")
+        raise FollowUpStateError(ALREADY_SKIPPED.format(when=when, reason=followup.skip_reason))
+
+
+def _after_closing(followup: FollowUp) -> None:
+    if followup.kind == Kind.PERIODIC_UPDATE:
+        periodic_updates_ensure(referral=followup.referral)
+
+
+def _complete(
+    followup: FollowUp,
+    *,
+    actor,
+    channel: str,
+    note: str,
+    gift_note: str,
+    gift_cost: Decimal | None,
+) -> FollowUp:
+    _check_pending(followup)
+    errors = {}
+    if channel not in Channel.values:
+        errors["channel"] = UNKNOWN_CHANNEL
+    if (gift_note.strip() or gift_cost is not None) and followup.kind != Kind.CLOSING_THANKS:
+        errors["gift_note"] = GIFT_ONLY_ON_CLOSING
+    if gift_cost is not None and gift_cost < 0:
+        errors["gift_cost"] = NEGATIVE_GIFT_COST
+    if errors:
+        raise ValidationError(errors)
+    now = timezone.now()
+    followup.status = FollowUp.Status.DONE
+    followup.done_at = now
+    followup.channel = channel
+    followup.note = note.strip()
+    followup.gift_note = gift_note.strip()
+    followup.gift_cost = gift_cost
+    followup.save(
+        update_fields=[
+            "status",
+            "done_at",
+            "channel",
+            "note",
+            "gift_note",
+            "gift_cost",
+            "updated_at",
+        ]
+    )
+    description = COMPLETED_DESCRIPTION.format(
+        kind=followup.get_kind_display(), channel=Channel(channel).label.lower()
+    )
+    if followup.note:
+        description = f"{description}: {followup.note}"
+    activity_record(
+        team=followup.referral.team,
+        actor=actor,
+        referral=followup.referral,
+        contact=followup.recipient,
+        verb="followup_done",
+        description=description,
+        at=now,
+    )
+    _after_closing(followup)
+    return followup
+
+
+@transaction.atomic
+def followup_complete(
+    *,
+    followup: FollowUp,
+    actor,
+    channel: str,
+    note: str = "",
+    gift_note: str = "",
+    gift_cost: Decimal | None = None,
+) -> FollowUp:
+    """Mark a pending follow-up done: the channel used (one of Channel), a note, and for
+    the closing thanks an optional gift (what, and its cost ≥ 0). Written on the timeline
+    of the referral and of the person followed up; a done periodic update schedules the
+    next. Refused (FollowUpStateError) when it is no longer pending."""
+    return _complete(
+        _locked(followup),
+        actor=actor,
+        channel=channel,
+        note=note,
+        gift_note=gift_note,
+        gift_cost=gift_cost,
+    )
+
+
+@transaction.atomic
+def followup_skip(*, followup: FollowUp, actor, reason: str) -> FollowUp:
+    """Skip a pending follow-up, saying why (required). On the timelines like a
+    completion; a skipped periodic update schedules the next."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": SKIP_NEEDS_REASON})
+    followup = _locked(followup)
+    _check_pending(followup)
+    now = timezone.now()
+    followup.status = FollowUp.Status.SKIPPED
+    followup.done_at = now
+    followup.skip_reason = reason[: FollowUp._meta.get_field("skip_reason").max_length]
+    followup.save(update_fields=["status", "done_at", "skip_reason", "updated_at"])
+    activity_record(
+        team=followup.referral.team,
+        actor=actor,
+        referral=followup.referral,
+        contact=followup.recipient,
+        verb="followup_skipped",
+        description=SKIPPED_DESCRIPTION.format(
+            kind=followup.get_kind_display(), reason=followup.skip_reason
+        ),
+        at=now,
+    )
+    _after_closing(followup)
+    return followup
+
+
+def _enqueue_send(email_id: int) -> None:
+    from followups.tasks import send_outgoing_email
+
+    send_outgoing_email.delay(email_id)
+
+
+@transaction.atomic
+def followup_email_send(*, followup: FollowUp, actor, subject: str, body: str) -> OutgoingEmail:
+    """Send the (edited) drafted message to the recipient by email: one OutgoingEmail row
+    (purpose "followup"), sent by a worker after commit, and the follow-up is done with
+    the channel email — all or nothing. Refused when the follow-up is no longer pending,
+    the recipient has no email address, or the message is empty."""
+    followup = _locked(followup)
+    _check_pending(followup)
+    recipient = followup.recipient
+    if not recipient.email:
+        raise ValidationError(NO_EMAIL_ADDRESS.format(recipient=recipient))
+    subject, body = " ".join(subject.split()), body.strip()
+    if not subject or not body:
+        raise ValidationError(EMPTY_MESSAGE)
+    email = OutgoingEmail.objects.create(
+        team_id=followup.team_id,
+        to=recipient.email,
+        subject=subject[: OutgoingEmail._meta.get_field("subject").max_length],
+        body=body,
+        purpose="followup",
+        followup=followup,
+    )
+    _complete(
+        followup,
+        actor=actor,
+        channel=Channel.EMAIL,
+        note=EMAILED_NOTE.format(subject=email.subject),
+        gift_note="",
+        gift_cost=None,
+    )
+    transaction.on_commit(lambda: _enqueue_send(email.pk))
+    return email
