@@ -15,6 +15,7 @@ from accounts.models import Team
 from config.errors import StateConflict
 from contacts.models import Contact
 from contacts.services import activity_record
+from followups.services import followups_for_event
 from referrals.models import (
     FINAL_STATUSES,
     Deal,
@@ -256,6 +257,8 @@ def referral_create(
         description=f"Asked {referrer} for an introduction to {prospect}",
         at=asked_at,
     )
+    # Follow-ups of the ask (thank the referrer; periodic updates), in this transaction.
+    followups_for_event(referral=referral, event="asked")
     return referral
 
 
@@ -358,6 +361,8 @@ def referral_transition(
         ),
         at=at,
     )
+    # Follow-ups this step calls for (status report, thanks, closing…), in this transaction.
+    followups_for_event(referral=referral, event=to)
     return referral
 
 
