@@ -27,4 +27,42 @@ PERIODIC_TASKS = [
         crontab={"minute": "17", "hour": "3"},
         description="Removes expired login sessions from the database every night.",
     ),
+    # Reminders (followups/reminders.py). Each job may run twice or late: the database
+    # decides what is still to do, so a double tick or a catch-up sends nothing twice.
+    Periodic(
+        name="Remind due follow-ups",
+        task="followups.tasks.reminders_scan",
+        every_seconds=120,
+        description="Reminds the owner of each follow-up that has come due, once: in the "
+        "app and by email.",
+    ),
+    Periodic(
+        name="Send unsent emails",
+        task="followups.tasks.outgoing_emails_drain",
+        every_seconds=120,
+        description="Publishes emails the broker lost (e.g. while Redis was down) and "
+        "retries interrupted sends; gives up after the last attempt (see the outgoing "
+        "email list).",
+    ),
+    Periodic(
+        name="Escalate overdue follow-ups",
+        task="followups.tasks.escalations_send",
+        every_seconds=900,
+        description="Tells the rep's manager, once, about each follow-up overdue by more "
+        "than two days.",
+    ),
+    Periodic(
+        name="Morning digests",
+        task="followups.tasks.digests_send",
+        crontab={"minute": "0"},
+        description="Hourly: each member whose local time is past 7:00 and who has not "
+        "had today's digest gets the follow-ups due today and overdue (none: no email).",
+    ),
+    Periodic(
+        name="Weekly summary to managers",
+        task="followups.tasks.weekly_summaries_send",
+        crontab={"minute": "5"},
+        description="Hourly: on Monday from 7:00 in each manager's time zone, last week's "
+        "asks, intros, wins and overdue follow-ups of the team against its weekly goal, once.",
+    ),
 ]

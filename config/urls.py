@@ -13,12 +13,14 @@ api_v1 = [
     path("auth/token/", TokenView.as_view(), name="api-token"),
     path("", include("contacts.api_urls")),
     path("", include("referrals.api_urls")),
+    path("", include("followups.api_urls")),
 ]
 
 urlpatterns = [
     path("", include("accounts.urls")),
     path("", include("contacts.urls")),
     path("", include("referrals.urls")),
+    path("", include("followups.urls")),
     path("admin/", admin.site.urls),
     path("health/", health, name="health"),
     path("api/v1/", include(api_v1)),

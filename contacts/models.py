@@ -295,3 +295,58 @@ class Activity(models.Model):
 
     def __str__(self) -> str:
         return self.description
+
+
+class ImportJob(models.Model):
+    """One uploaded CSV file, from its preview to its commit (contacts.imports).
+
+    The decoded text is kept until the import is done, so the preview and the commit plan
+    from the same rows, and a large file can be committed by a worker. Progress while a
+    worker runs lives in the cache (the commit is one transaction, invisible to other
+    connections until it ends); the counts are stored here when it ends.
+    """
+
+    class Kind(models.TextChoices):
+        LINKEDIN = "linkedin", "LinkedIn connections (Connections.csv)"
+        CONTACTS = "contacts", "Contacts CSV"
+        RELATIONSHIPS = "relationships", "Relationships CSV"
+
+    class Status(models.TextChoices):
+        PREVIEW = "preview", "Waiting for your confirmation"
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Importing"
+        DONE = "done", "Done"
+        FAILED = "failed", "Failed"
+
+    team = models.ForeignKey("accounts.Team", on_delete=models.CASCADE, related_name="+")
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="import_jobs"
+    )
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.PREVIEW)
+    file_name = models.CharField(max_length=255, blank=True)
+    encoding = models.CharField(max_length=40, blank=True)
+    content = models.TextField(blank=True, help_text="The file's text; emptied once imported.")
+    row_count = models.PositiveIntegerField(default=0)
+    # Contacts CSV: column position (as text) → contact field, chosen on the preview.
+    mapping = models.JSONField(default=dict, blank=True)
+    progress_done = models.PositiveIntegerField(default=0)
+    progress_total = models.PositiveIntegerField(default=0)
+    result = models.JSONField(default=dict, blank=True)
+    error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["team", "owner", "-created_at"])]
+
+    def __str__(self) -> str:
+        return (
+            f"{self.get_kind_display()}: {self.file_name or 'upload'} ({self.get_status_display()})"
+        )
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in (self.Status.DONE, self.Status.FAILED)

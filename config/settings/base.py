@@ -77,6 +77,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "accounts.context_processors.membership",
+                "followups.context_processors.notifications",
             ],
         },
     },
@@ -155,6 +156,8 @@ EMAIL_USE_TLS = _email.get("EMAIL_USE_TLS", False)
 EMAIL_USE_SSL = _email.get("EMAIL_USE_SSL", False)
 EMAIL_TIMEOUT = 10
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Warmpath <warmpath@localhost>")
+# Where links in emails point (reminders, digests): the address people open Warmpath at.
+WARMPATH_BASE_URL = env_str("WARMPATH_BASE_URL", "http://localhost:8000").rstrip("/")
 
 # --- REST framework / OpenAPI -------------------------------------------------------
 REST_FRAMEWORK = {

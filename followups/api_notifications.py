@@ -1,0 +1,82 @@
+"""/api/v1/notifications/: the current user's reminders (DESIGN.md, JSON API contract).
+
+Read-only but for marking read: POST /api/v1/notifications/{id}/read/ and
+POST /api/v1/notifications/read-all/. Another user's notification is a 404.
+"""
+
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    extend_schema,
+    extend_schema_field,
+    extend_schema_view,
+    inline_serializer,
+)
+from rest_framework import mixins, serializers, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from followups.models import Notification, Reminder
+from followups.notifications import (
+    notification_mark_read,
+    notifications_for_user,
+    notifications_mark_all_read,
+)
+
+
+class NotificationSerializer(serializers.ModelSerializer):
+    kind = serializers.SerializerMethodField(
+        help_text="What the reminder is about: due, or escalation; null for other notes."
+    )
+    followup = serializers.SerializerMethodField(help_text="The follow-up reminded of, if any.")
+
+    class Meta:
+        model = Notification
+        fields = ["id", "message", "url", "kind", "followup", "created_at", "read_at"]
+        read_only_fields = fields
+
+    @extend_schema_field(serializers.ChoiceField(choices=Reminder.Kind.choices, allow_null=True))
+    def get_kind(self, notification: Notification) -> str | None:
+        return notification.reminder.kind if notification.reminder else None
+
+    def get_followup(self, notification: Notification) -> int | None:
+        return notification.reminder.followup_id if notification.reminder else None
+
+
+@extend_schema_view(
+    list=extend_schema(
+        parameters=[
+            OpenApiParameter(
+                "unread", OpenApiTypes.BOOL, description="Only unread notifications (true)."
+            )
+        ]
+    )
+)
+class NotificationViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
+    serializer_class = NotificationSerializer
+    # The list is the user's own, newest first; no search or ordering to choose.
+    filter_backends = []
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return Notification.objects.none()
+        unread_only = self.request.query_params.get("unread", "").lower() in {"1", "true"}
+        return notifications_for_user(self.request.user, unread_only=unread_only)
+
+    @extend_schema(request=None, responses=NotificationSerializer)
+    @action(detail=True, methods=["post"])
+    def read(self, request, pk=None):
+        notification = notification_mark_read(notification=self.get_object())
+        return Response(self.get_serializer(notification).data)
+
+    @extend_schema(
+        request=None,
+        responses=inline_serializer(
+            "NotificationsReadAll", {"marked_read": serializers.IntegerField()}
+        ),
+    )
+    @action(detail=False, methods=["post"], url_path="read-all")
+    def read_all(self, request):
+        return Response({"marked_read": notifications_mark_all_read(user=request.user)})

@@ -1,0 +1,48 @@
+"""In-app notifications: the bell in the navigation, its page and the API.
+
+A notification belongs to one user and is seen by that user only — a manager does not
+read a rep's bell. Reminders create them (followups.reminders); people read them here.
+"""
+
+from datetime import datetime
+
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from followups.models import Notification
+
+# The bell counts at most this many (and shows "99+"): the count costs the same with
+# 10 or 10,000 unread, through the partial index notification_unread_idx.
+UNREAD_COUNT_CAP = 100
+
+
+def notifications_for_user(user, *, unread_only: bool = False) -> QuerySet:
+    """The user's own notifications, newest first, with the reminder they come from."""
+    notifications = Notification.objects.filter(user=user).select_related("reminder")
+    if unread_only:
+        notifications = notifications.filter(read_at__isnull=True)
+    return notifications.order_by("-created_at", "-pk")
+
+
+def unread_notification_count(user, *, cap: int = UNREAD_COUNT_CAP) -> int:
+    """How many unread notifications the user has, counted up to `cap`. One query."""
+    return Notification.objects.filter(user=user, read_at__isnull=True)[:cap].count()
+
+
+def notification_mark_read(
+    *, notification: Notification, now: datetime | None = None
+) -> Notification:
+    """Mark one notification read; reading it again keeps the first time."""
+    if notification.read_at is None:
+        notification.read_at = now or timezone.now()
+        Notification.objects.filter(pk=notification.pk, read_at__isnull=True).update(
+            read_at=notification.read_at
+        )
+    return notification
+
+
+def notifications_mark_all_read(*, user, now: datetime | None = None) -> int:
+    """Mark every unread notification of the user read; returns how many were unread."""
+    return Notification.objects.filter(user=user, read_at__isnull=True).update(
+        read_at=now or timezone.now()
+    )

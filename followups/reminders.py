@@ -1,0 +1,734 @@
+"""Reminders, digests, the weekly summary, escalations, and the outgoing email log.
+
+Exactly once, for real. The database is the source of truth, the broker only a doorbell:
+
+- A follow-up that has come due is *claimed* by the scan: its row is locked with
+  ``SELECT … FOR UPDATE SKIP LOCKED`` (two scans at once take different rows), and in the
+  same transaction the scan writes the Reminder (unique per follow-up and kind), the
+  in-app Notification, the OutgoingEmail, and ``reminded_at``. A scan killed half way
+  rolls back and the next one claims the same rows again; a scan that ran already finds
+  nothing (``reminded_at`` is set, and the partial index ``followup_to_remind_idx`` only
+  holds pending rows where it is empty).
+- The email is published to the broker after commit, best effort and bounded in time:
+  with the broker down the row stays ``queued``, and the periodic drain publishes it
+  once the broker is back.
+- Sending claims the row with a conditional UPDATE (``queued`` → ``sending``), so a task
+  delivered twice, or published by both the scan and the drain, sends once. A worker
+  killed *while talking to the SMTP server* leaves the row in ``sending``; after
+  ``OUTGOING_EMAIL_RECLAIM_AFTER_SECONDS`` the drain hands it out again. That is the one
+  at-least-once window left (we cannot know whether the server accepted the message
+  before the crash); a resend carries the same Message-ID, which mail clients use to
+  show it once.
+- Digests and weekly summaries are unique per person and day/week by
+  ``OutgoingEmail.dedupe_key``; escalations by the unique Reminder(kind=escalation).
+
+Every job here may run twice, concurrently, or late: running it again does nothing new.
+"""
+
+import logging
+import smtplib
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from email.utils import parseaddr
+from enum import StrEnum
+from functools import partial
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from django.conf import settings
+from django.core.mail import EmailMessage
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Count, F, Q, QuerySet
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts.models import Membership, User
+from followups.models import FollowUp, Notification, OutgoingEmail, Reminder
+from referrals.models import Referral, WeeklyGoal
+
+logger = logging.getLogger(__name__)
+
+# --- Tunables (settings may override them; tests of real processes shorten the waits) ---
+
+SCAN_BATCH = 500
+SCAN_MAX_PER_RUN = 20_000
+ESCALATE_AFTER = timedelta(days=2)
+# The digest goes out on the first hourly run from 7:00 local time; until noon a missed
+# run (broker or beat down) still catches up, never twice thanks to the dedupe key.
+DIGEST_FROM_HOUR = 7
+DIGEST_UNTIL_HOUR = 12
+DIGEST_LIST_LIMIT = 25
+# The weekly summary: Monday, same local-time window, about the week before.
+WEEKLY_SUMMARY_WEEKDAY = 0
+EMAIL_MAX_ATTEMPTS = 6
+EMAIL_RECLAIM_AFTER = timedelta(minutes=10)  # a 'sending' row this old: its worker died
+EMAIL_DRAIN_AFTER = timedelta(minutes=1)  # queued this long: its after-commit publish was lost
+EMAIL_RETRY_SWEEP_AFTER = timedelta(minutes=15)  # a failed try not retried by then: lost retry
+DRAIN_LIMIT = 1000
+
+GAVE_UP_STALE = "The worker stopped while sending, {attempts} times; gave up."
+GAVE_UP_ATTEMPTS = "Gave up after {attempts} attempts."
+NOTIFICATION_DUE = "Due: {kind} — {recipient} ({referrer} → {prospect})"
+NOTIFICATION_ESCALATED = "Overdue 2+ days ({owner}): {kind} — {recipient} ({referrer} → {prospect})"
+
+
+def _setting(name: str, default):
+    return getattr(settings, name, default)
+
+
+def _seconds_setting(name: str, default: timedelta) -> timedelta:
+    value = getattr(settings, name, None)
+    return default if value is None else timedelta(seconds=value)
+
+
+def _scan_batch() -> int:
+    return _setting("REMINDER_SCAN_BATCH", SCAN_BATCH)
+
+
+def _max_attempts() -> int:
+    return _setting("OUTGOING_EMAIL_MAX_ATTEMPTS", EMAIL_MAX_ATTEMPTS)
+
+
+def _reclaim_after() -> timedelta:
+    return _seconds_setting("OUTGOING_EMAIL_RECLAIM_AFTER_SECONDS", EMAIL_RECLAIM_AFTER)
+
+
+def _drain_after() -> timedelta:
+    return _seconds_setting("OUTGOING_EMAIL_DRAIN_AFTER_SECONDS", EMAIL_DRAIN_AFTER)
+
+
+def _retry_sweep_after() -> timedelta:
+    return _seconds_setting("OUTGOING_EMAIL_RETRY_SWEEP_AFTER_SECONDS", EMAIL_RETRY_SWEEP_AFTER)
+
+
+# --- Small helpers -----------------------------------------------------------------------
+
+
+def _zone(name: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo("UTC")
+
+
+def _lock_skipping_locked(queryset: QuerySet) -> QuerySet:
+    """Rows another transaction holds are skipped, not waited for: two scans at once take
+    different rows. SQLite has no row locks; there a write transaction (BEGIN IMMEDIATE)
+    serialises the scans, and the second one sees the first one's reminded_at."""
+    if connection.features.has_select_for_update_skip_locked:
+        return queryset.select_for_update(skip_locked=True)
+    return queryset
+
+
+def _local_midnight(day: date, zone: ZoneInfo) -> datetime:
+    return datetime.combine(day, time.min, tzinfo=zone)
+
+
+def _absolute(path: str) -> str:
+    return f"{_setting('WARMPATH_BASE_URL', 'http://localhost:8000').rstrip('/')}{path}"
+
+
+def followup_path(followup: FollowUp) -> str:
+    """Where a reminder leads: the referral the follow-up belongs to."""
+    return reverse("referrals:referral-detail", args=[followup.referral_id])
+
+
+def _can_email(user: User) -> bool:
+    return bool(user.is_active and user.email)
+
+
+def _render_email(template: str, context: dict, zone: ZoneInfo) -> str:
+    # Dates in the email read in the recipient's time zone, whatever the worker's.
+    with timezone.override(zone):
+        return render_to_string(template, context).strip() + "\n"
+
+
+def _enqueue_after_commit(email_ids: list[int]) -> None:
+    if email_ids:
+        from followups.tasks import outgoing_emails_publish
+
+        transaction.on_commit(partial(outgoing_emails_publish, email_ids))
+
+
+def _followup_context(followup: FollowUp, zone: ZoneInfo) -> dict:
+    referral = followup.referral
+    return {
+        "followup": followup,
+        "kind": followup.get_kind_display(),
+        "recipient": followup.recipient,
+        "referrer": referral.referrer,
+        "prospect": referral.prospect,
+        "due_at": followup.due_at,
+        "time_zone": zone.key,
+        "url": _absolute(followup_path(followup)),
+    }
+
+
+def _load_followups(ids: list[int]) -> list[FollowUp]:
+    return list(
+        FollowUp.objects.filter(pk__in=ids)
+        .select_related("owner", "recipient", "referral__referrer", "referral__prospect")
+        .order_by("due_at", "pk")
+    )
+
+
+# --- The due scan ------------------------------------------------------------------------
+
+
+@dataclass
+class ScanResult:
+    reminded: int = 0
+    emails: int = 0
+    batches: int = 0
+
+    def as_dict(self) -> dict:
+        return {"reminded": self.reminded, "emails": self.emails, "batches": self.batches}
+
+
+def due_followups_to_remind(*, now: datetime) -> QuerySet:
+    """Pending follow-ups that have come due and whose owner has not been reminded: what
+    the partial index followup_to_remind_idx holds, oldest first."""
+    return FollowUp.objects.filter(
+        status=FollowUp.Status.PENDING, reminded_at__isnull=True, due_at__lte=now
+    ).order_by("due_at")
+
+
+def reminders_scan(
+    *, now: datetime | None = None, batch: int | None = None, max_per_run: int = SCAN_MAX_PER_RUN
+) -> ScanResult:
+    """Remind the owner of every follow-up that has come due, once: an in-app notification
+    and an email. Claims batches of rows until nothing is left (or max_per_run), each
+    batch in its own transaction, so a crash loses at most the batch under way — and that
+    one is claimed again by the next scan."""
+    now = now or timezone.now()
+    batch = batch or _scan_batch()
+    result = ScanResult()
+    while result.reminded < max_per_run:
+        claimed, emails = _remind_batch(now=now, batch=min(batch, max_per_run - result.reminded))
+        if not claimed:
+            break
+        result.reminded += claimed
+        result.emails += emails
+        result.batches += 1
+    return result
+
+
+def _remind_batch(*, now: datetime, batch: int) -> tuple[int, int]:
+    with transaction.atomic():
+        ids = list(
+            _lock_skipping_locked(due_followups_to_remind(now=now)).values_list("pk", flat=True)[
+                :batch
+            ]
+        )
+        if not ids:
+            return 0, 0
+        followups = _load_followups(ids)
+        # The row lock makes this check safe; the unique constraint would refuse anyway.
+        # A follow-up whose reminder exists (reminded_at cleared by hand) is not reminded
+        # again: "once" means once.
+        already = set(
+            Reminder.objects.filter(followup_id__in=ids, kind=Reminder.Kind.DUE).values_list(
+                "followup_id", flat=True
+            )
+        )
+        todo = [followup for followup in followups if followup.pk not in already]
+        reminders = Reminder.objects.bulk_create(
+            [
+                Reminder(followup=followup, kind=Reminder.Kind.DUE, recipient_id=followup.owner_id)
+                for followup in todo
+            ]
+        )
+        notifications, emails = [], []
+        for followup, reminder in zip(todo, reminders, strict=True):
+            referral = followup.referral
+            message = NOTIFICATION_DUE.format(
+                kind=followup.get_kind_display(),
+                recipient=followup.recipient,
+                referrer=referral.referrer,
+                prospect=referral.prospect,
+            )
+            notifications.append(
+                Notification(
+                    user_id=followup.owner_id,
+                    reminder=reminder,
+                    message=message[:300],
+                    url=followup_path(followup),
+                )
+            )
+            owner = followup.owner
+            if _can_email(owner):
+                zone = _zone(owner.time_zone)
+                context = {**_followup_context(followup, zone), "user": owner}
+                emails.append(
+                    OutgoingEmail(
+                        team_id=followup.team_id,
+                        to=owner.email,
+                        subject=render_to_string("emails/reminder_due_subject.txt", context)
+                        .strip()
+                        .replace("\n", " ")[:300],
+                        body=_render_email("emails/reminder_due.txt", context, zone),
+                        purpose="reminder",
+                        reminder=reminder,
+                        followup=followup,
+                    )
+                )
+        Notification.objects.bulk_create(notifications)
+        OutgoingEmail.objects.bulk_create(emails)
+        FollowUp.objects.filter(pk__in=ids).update(reminded_at=now)
+        _enqueue_after_commit([email.pk for email in emails])
+    return len(ids), len(emails)
+
+
+# --- Escalation to the manager -----------------------------------------------------------
+
+
+def overdue_followups_to_escalate(*, now: datetime) -> QuerySet:
+    """Pending follow-ups overdue by more than ESCALATE_AFTER and not escalated yet (the
+    partial index followup_to_escalate_idx)."""
+    return FollowUp.objects.filter(
+        status=FollowUp.Status.PENDING,
+        escalated_at__isnull=True,
+        due_at__lt=now - ESCALATE_AFTER,
+    ).order_by("due_at")
+
+
+def escalations_send(
+    *, now: datetime | None = None, batch: int | None = None, max_per_run: int = SCAN_MAX_PER_RUN
+) -> ScanResult:
+    """Tell the rep's manager, once, about each follow-up overdue by more than two days.
+    The manager is the team's first manager who is not the owner; a follow-up of a team
+    without one is marked escalated with nobody told (a manager who joins later is not
+    flooded with old news)."""
+    now = now or timezone.now()
+    batch = batch or _scan_batch()
+    result = ScanResult()
+    while result.reminded < max_per_run:
+        claimed, emails = _escalate_batch(now=now, batch=min(batch, max_per_run - result.reminded))
+        if not claimed:
+            break
+        result.reminded += claimed
+        result.emails += emails
+        result.batches += 1
+    return result
+
+
+def _managers_by_team(team_ids: set[int]) -> dict[int, list[User]]:
+    managers: dict[int, list[User]] = {}
+    memberships = (
+        Membership.objects.filter(
+            team_id__in=team_ids, role=Membership.Role.MANAGER, user__is_active=True
+        )
+        .select_related("user")
+        .order_by("joined_at", "pk")
+    )
+    for membership in memberships:
+        managers.setdefault(membership.team_id, []).append(membership.user)
+    return managers
+
+
+def _escalate_batch(*, now: datetime, batch: int) -> tuple[int, int]:
+    with transaction.atomic():
+        ids = list(
+            _lock_skipping_locked(overdue_followups_to_escalate(now=now)).values_list(
+                "pk", flat=True
+            )[:batch]
+        )
+        if not ids:
+            return 0, 0
+        followups = _load_followups(ids)
+        managers = _managers_by_team({followup.team_id for followup in followups})
+        already = set(
+            Reminder.objects.filter(followup_id__in=ids, kind=Reminder.Kind.ESCALATION).values_list(
+                "followup_id", flat=True
+            )
+        )
+        todo: list[tuple[FollowUp, User]] = []
+        for followup in followups:
+            manager = next(
+                (m for m in managers.get(followup.team_id, []) if m.pk != followup.owner_id),
+                None,
+            )
+            if manager is not None and followup.pk not in already:
+                todo.append((followup, manager))
+        reminders = Reminder.objects.bulk_create(
+            [
+                Reminder(followup=followup, kind=Reminder.Kind.ESCALATION, recipient=manager)
+                for followup, manager in todo
+            ]
+        )
+        notifications, emails = [], []
+        for (followup, manager), reminder in zip(todo, reminders, strict=True):
+            referral = followup.referral
+            message = NOTIFICATION_ESCALATED.format(
+                owner=followup.owner,
+                kind=followup.get_kind_display(),
+                recipient=followup.recipient,
+                referrer=referral.referrer,
+                prospect=referral.prospect,
+            )
+            notifications.append(
+                Notification(
+                    user=manager,
+                    reminder=reminder,
+                    message=message[:300],
+                    url=followup_path(followup),
+                )
+            )
+            if _can_email(manager):
+                zone = _zone(manager.time_zone)
+                context = {
+                    **_followup_context(followup, zone),
+                    "user": manager,
+                    "owner": followup.owner,
+                    "overdue_days": (now - followup.due_at).days,
+                }
+                emails.append(
+                    OutgoingEmail(
+                        team_id=followup.team_id,
+                        to=manager.email,
+                        subject=render_to_string("emails/escalation_subject.txt", context)
+                        .strip()
+                        .replace("\n", " ")[:300],
+                        body=_render_email("emails/escalation.txt", context, zone),
+                        purpose="escalation",
+                        reminder=reminder,
+                        followup=followup,
+                    )
+                )
+        Notification.objects.bulk_create(notifications)
+        OutgoingEmail.objects.bulk_create(emails)
+        FollowUp.objects.filter(pk__in=ids).update(escalated_at=now)
+        _enqueue_after_commit([email.pk for email in emails])
+    return len(ids), len(emails)
+
+
+# --- Emails keyed by person and day or week ----------------------------------------------
+
+
+def _outgoing_email_create_once(**fields) -> OutgoingEmail | None:
+    """Create the email unless its dedupe_key exists (a concurrent run may win the race:
+    the unique index decides, and the loser creates nothing)."""
+    try:
+        with transaction.atomic():
+            email = OutgoingEmail.objects.create(**fields)
+    except IntegrityError:
+        return None
+    _enqueue_after_commit([email.pk])
+    return email
+
+
+def _in_window(local: datetime) -> bool:
+    return DIGEST_FROM_HOUR <= local.hour < DIGEST_UNTIL_HOUR
+
+
+def digests_send(*, now: datetime | None = None) -> int:
+    """The morning digest: to each member whose local time is in the morning window
+    (from 7:00) and who has not had today's (dedupe key digest:<user>:<local date>), the
+    follow-ups due today and those overdue, in their own time zone. Nothing due, no
+    email. Run hourly: every zone, with or without daylight saving, passes 7:00 once a
+    day; a missed run is caught up by the next one before noon."""
+    now = now or timezone.now()
+    candidates = (
+        User.objects.filter(is_active=True, memberships__isnull=False)
+        .exclude(email="")
+        .distinct()
+        .order_by("pk")
+    )
+    due: list[tuple[User, ZoneInfo, date]] = []
+    for user in candidates:
+        zone = _zone(user.time_zone)
+        local = now.astimezone(zone)
+        if _in_window(local):
+            due.append((user, zone, local.date()))
+    keys = {user.pk: f"digest:{user.pk}:{day.isoformat()}" for user, _zone_, day in due}
+    done = set(
+        OutgoingEmail.objects.filter(dedupe_key__in=keys.values()).values_list(
+            "dedupe_key", flat=True
+        )
+    )
+    sent = 0
+    for user, zone, day in due:
+        if keys[user.pk] in done:
+            continue
+        if _digest_create(user=user, zone=zone, day=day, key=keys[user.pk]):
+            sent += 1
+    return sent
+
+
+def _digest_create(*, user: User, zone: ZoneInfo, day: date, key: str) -> OutgoingEmail | None:
+    start = _local_midnight(day, zone)
+    end = _local_midnight(day + timedelta(days=1), zone)
+    pending = FollowUp.objects.filter(
+        owner=user, status=FollowUp.Status.PENDING, due_at__lt=end
+    ).select_related("recipient", "referral__referrer", "referral__prospect")
+    counts = pending.aggregate(
+        today=Count("pk", filter=Q(due_at__gte=start)),
+        overdue=Count("pk", filter=Q(due_at__lt=start)),
+    )
+    if not counts["today"] and not counts["overdue"]:
+        return None
+    today = list(pending.filter(due_at__gte=start).order_by("due_at", "pk")[:DIGEST_LIST_LIMIT])
+    overdue = list(pending.filter(due_at__lt=start).order_by("due_at", "pk")[:DIGEST_LIST_LIMIT])
+
+    def rows(followups):
+        return [
+            {
+                **_followup_context(followup, zone),
+                "overdue_days": (day - followup.due_at.astimezone(zone).date()).days,
+            }
+            for followup in followups
+        ]
+
+    context = {
+        "user": user,
+        "day": day,
+        "time_zone": zone.key,
+        "today": rows(today),
+        "overdue": rows(overdue),
+        "today_count": counts["today"],
+        "overdue_count": counts["overdue"],
+        "limit": DIGEST_LIST_LIMIT,
+        "url": _absolute(reverse("rep-week")),
+    }
+    return _outgoing_email_create_once(
+        team_id=None,
+        to=user.email,
+        subject=render_to_string("emails/digest_subject.txt", context).strip()[:300],
+        body=_render_email("emails/digest.txt", context, zone),
+        purpose="digest",
+        dedupe_key=key,
+    )
+
+
+@dataclass
+class WeeklyNumbers:
+    name: str
+    asks: int = 0
+    intros: int = 0
+    wins: int = 0
+    overdue: int = 0
+
+
+def team_week_numbers(*, team_id: int, start: datetime, end: datetime, now: datetime):
+    """Asks, intros and wins of [start, end) per rep of the team, and follow-ups overdue
+    now (DESIGN.md, KPI definitions), with the team's total. Three queries. Until the KPI
+    module exists, this is the weekly email's own count of the same definitions."""
+    reps = (
+        Membership.objects.filter(team_id=team_id, role=Membership.Role.REP)
+        .select_related("user")
+        .order_by("user__first_name", "user__last_name", "user__username")
+    )
+    per_rep = {m.user_id: WeeklyNumbers(name=str(m.user)) for m in reps}
+    in_week = partial(_between, start=start, end=end)
+    referral_counts = (
+        Referral.objects.filter(team_id=team_id)
+        .filter(in_week("asked_at") | in_week("confirmed_at") | in_week("won_at"))
+        .values("owner_id")
+        .annotate(
+            asks=Count("pk", filter=in_week("asked_at")),
+            intros=Count("pk", filter=in_week("confirmed_at")),
+            wins=Count("pk", filter=in_week("won_at")),
+        )
+    )
+    overdue = (
+        FollowUp.objects.filter(team_id=team_id, status=FollowUp.Status.PENDING, due_at__lt=now)
+        .values("owner_id")
+        .annotate(overdue=Count("pk"))
+    )
+    for row in referral_counts:
+        numbers = per_rep.setdefault(row["owner_id"], WeeklyNumbers(name="(not a rep)"))
+        numbers.asks, numbers.intros, numbers.wins = row["asks"], row["intros"], row["wins"]
+    for row in overdue:
+        per_rep.setdefault(row["owner_id"], WeeklyNumbers(name="(not a rep)")).overdue = row[
+            "overdue"
+        ]
+    total = WeeklyNumbers(name="Team")
+    for numbers in per_rep.values():
+        total.asks += numbers.asks
+        total.intros += numbers.intros
+        total.wins += numbers.wins
+        total.overdue += numbers.overdue
+    return list(per_rep.values()), total
+
+
+def _between(field: str, *, start: datetime, end: datetime) -> Q:
+    return Q(**{f"{field}__gte": start, f"{field}__lt": end})
+
+
+def weekly_summaries_send(*, now: datetime | None = None) -> int:
+    """To each manager, on Monday morning in their time zone, the team's asks, intros and
+    wins of the week before (Monday to Sunday, their local days) against the team's
+    WeeklyGoal, and the follow-ups overdue now. Once per manager, team and week (dedupe
+    key weekly:<user>:<team>:<week start>). Run hourly, like the digest."""
+    now = now or timezone.now()
+    memberships = (
+        Membership.objects.filter(role=Membership.Role.MANAGER, user__is_active=True)
+        .exclude(user__email="")
+        .select_related("user", "team")
+        .order_by("pk")
+    )
+    due = []
+    for membership in memberships:
+        zone = _zone(membership.user.time_zone)
+        local = now.astimezone(zone)
+        if local.weekday() == WEEKLY_SUMMARY_WEEKDAY and _in_window(local):
+            week_start = local.date() - timedelta(days=7)
+            key = f"weekly:{membership.user_id}:{membership.team_id}:{week_start.isoformat()}"
+            due.append((membership, zone, week_start, key))
+    done = set(
+        OutgoingEmail.objects.filter(dedupe_key__in=[key for *_rest, key in due]).values_list(
+            "dedupe_key", flat=True
+        )
+    )
+    sent = 0
+    for membership, zone, week_start, key in due:
+        if key in done:
+            continue
+        start = _local_midnight(week_start, zone)
+        end = _local_midnight(week_start + timedelta(days=7), zone)
+        reps, total = team_week_numbers(team_id=membership.team_id, start=start, end=end, now=now)
+        goal = WeeklyGoal.objects.filter(
+            team_id=membership.team_id, rep__isnull=True, week_start=week_start
+        ).first()
+        context = {
+            "user": membership.user,
+            "team": membership.team,
+            "week_start": week_start,
+            "week_end": week_start + timedelta(days=6),
+            "reps": reps,
+            "total": total,
+            "goal": goal,
+            "url": _absolute(reverse("manager-dashboard")),
+        }
+        if _outgoing_email_create_once(
+            team_id=membership.team_id,
+            to=membership.user.email,
+            subject=render_to_string("emails/weekly_summary_subject.txt", context).strip()[:300],
+            body=_render_email("emails/weekly_summary.txt", context, zone),
+            purpose="weekly_summary",
+            dedupe_key=key,
+        ):
+            sent += 1
+    return sent
+
+
+# --- Sending ------------------------------------------------------------------------------
+
+
+class SendOutcome(StrEnum):
+    SENT = "sent"
+    NOT_CLAIMED = "not_claimed"  # sent already, being sent, or given up: nothing to do
+    RETRY = "retry"  # failed, back in the queue: try again later
+    FAILED = "failed"  # failed for good (permanent error or attempts used up)
+
+
+def message_id(email: OutgoingEmail) -> str:
+    """The same for every attempt at one row: a resend after a crash is recognisably the
+    same message."""
+    domain = parseaddr(settings.DEFAULT_FROM_EMAIL)[1].rpartition("@")[2] or "warmpath"
+    return f"<warmpath.{email.pk}.{email.created_at:%Y%m%d%H%M%S}@{domain}>"
+
+
+def _claimable(now: datetime) -> Q:
+    return Q(status=OutgoingEmail.Status.QUEUED) | Q(
+        status=OutgoingEmail.Status.SENDING, claimed_at__lt=now - _reclaim_after()
+    )
+
+
+def outgoing_email_send(*, email_id: int) -> SendOutcome:
+    """Send one logged email, at most once per claim. The claim is a conditional UPDATE
+    (queued, or 'sending' by a worker that died long ago → sending, now); whoever does
+    not win it does nothing. A failure puts the row back in the queue with the error,
+    or marks it failed after OUTGOING_EMAIL_MAX_ATTEMPTS claims or a permanent refusal."""
+    claimed_at = timezone.now()
+    claimed = OutgoingEmail.objects.filter(
+        _claimable(claimed_at), pk=email_id, attempts__lt=_max_attempts()
+    ).update(
+        status=OutgoingEmail.Status.SENDING,
+        claimed_at=claimed_at,
+        attempts=F("attempts") + 1,
+    )
+    if not claimed:
+        return SendOutcome.NOT_CLAIMED
+    email = OutgoingEmail.objects.get(pk=email_id)
+    message = EmailMessage(
+        subject=email.subject,
+        body=email.body,
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[email.to],
+        headers={"Message-ID": message_id(email), "X-Warmpath-Purpose": email.purpose},
+    )
+    try:
+        message.send()
+    except (smtplib.SMTPException, OSError) as error:
+        permanent = isinstance(error, smtplib.SMTPRecipientsRefused)
+        gave_up = permanent or email.attempts >= _max_attempts()
+        # Only if the claim is still ours: a slow send reclaimed by another worker is theirs.
+        OutgoingEmail.objects.filter(pk=email_id, claimed_at=claimed_at).update(
+            status=OutgoingEmail.Status.FAILED if gave_up else OutgoingEmail.Status.QUEUED,
+            last_error=f"{type(error).__name__}: {error}"[:2000],
+        )
+        logger.warning("Email %s not sent (attempt %s): %s", email_id, email.attempts, error)
+        return SendOutcome.FAILED if gave_up else SendOutcome.RETRY
+    OutgoingEmail.objects.filter(pk=email_id).update(
+        status=OutgoingEmail.Status.SENT, sent_at=timezone.now(), last_error=""
+    )
+    return SendOutcome.SENT
+
+
+@dataclass
+class DrainResult:
+    published: int = 0
+    gave_up: int = 0
+
+    def as_dict(self) -> dict:
+        return {"published": self.published, "gave_up": self.gave_up}
+
+
+def outgoing_emails_to_drain(*, now: datetime) -> QuerySet:
+    """Emails that should have gone and have not: queued for a while with no recent try
+    (their publish was lost — broker down — or their retry was), and 'sending' rows whose
+    worker died."""
+    return OutgoingEmail.objects.filter(
+        (
+            Q(status=OutgoingEmail.Status.QUEUED, created_at__lt=now - _drain_after())
+            & (Q(claimed_at__isnull=True) | Q(claimed_at__lt=now - _retry_sweep_after()))
+        )
+        | Q(status=OutgoingEmail.Status.SENDING, claimed_at__lt=now - _reclaim_after())
+    ).order_by("created_at")
+
+
+def outgoing_emails_drain(*, now: datetime | None = None, limit: int = DRAIN_LIMIT) -> DrainResult:
+    """Publish again what the broker lost, and give up on rows that used their attempts.
+    Publishing twice is harmless: the send claims the row."""
+    from followups.tasks import outgoing_emails_publish
+
+    now = now or timezone.now()
+    result = DrainResult()
+    exhausted = outgoing_emails_to_drain(now=now).filter(attempts__gte=_max_attempts())
+    result.gave_up += exhausted.filter(status=OutgoingEmail.Status.SENDING).update(
+        status=OutgoingEmail.Status.FAILED,
+        last_error=GAVE_UP_STALE.format(attempts=_max_attempts()),
+    )
+    result.gave_up += exhausted.filter(status=OutgoingEmail.Status.QUEUED).update(
+        status=OutgoingEmail.Status.FAILED,
+        last_error=GAVE_UP_ATTEMPTS.format(attempts=_max_attempts()),
+    )
+    ids = list(outgoing_emails_to_drain(now=now).values_list("pk", flat=True)[:limit])
+    result.published = outgoing_emails_publish(ids)
+    return result
+
+
+def outgoing_emails_retry(*, email_ids: list[int]) -> int:
+    """An admin's "retry": failed emails go back to the queue with fresh attempts."""
+    with transaction.atomic():
+        ids = list(
+            OutgoingEmail.objects.select_for_update()
+            .filter(pk__in=email_ids, status=OutgoingEmail.Status.FAILED)
+            .values_list("pk", flat=True)
+        )
+        OutgoingEmail.objects.filter(pk__in=ids).update(
+            status=OutgoingEmail.Status.QUEUED, attempts=0, claimed_at=None
+        )
+        _enqueue_after_commit(ids)
+    return len(ids)
