@@ -39,6 +39,7 @@ import calendar
 import zoneinfo
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from functools import partial
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -390,10 +391,12 @@ def followup_skip(*, followup: FollowUp, actor, reason: str) -> FollowUp:
     return followup
 
 
-def _enqueue_send(email_id: int) -> None:
-    from followups.tasks import send_outgoing_email
+def _publish_after_commit(email_id: int) -> None:
+    """Hand the email to the worker once the row is committed — best effort: with the
+    broker down it stays queued and the periodic drain sends it (followups.tasks)."""
+    from followups.tasks import outgoing_emails_publish
 
-    send_outgoing_email.delay(email_id)
+    transaction.on_commit(partial(outgoing_emails_publish, [email_id]))
 
 
 @transaction.atomic
@@ -426,5 +429,5 @@ def followup_email_send(*, followup: FollowUp, actor, subject: str, body: str) -
         gift_note="",
         gift_cost=None,
     )
-    transaction.on_commit(lambda: _enqueue_send(email.pk))
+    _publish_after_commit(email.pk)
     return email

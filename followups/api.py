@@ -1,0 +1,141 @@
+"""JSON API of follow-ups (DESIGN.md, "JSON API contract").
+
+Follow-ups are made by the referral's events, never posted: the list and detail are
+read-only, and the two actions are `complete` {"channel", "note"} and `skip` {"reason"}.
+Scoped like the pages (accounts.visibility: a rep's own, a manager's team, another team's
+is a 404); a follow-up that is no longer pending answers 409, a bad payload 400.
+"""
+
+import django_filters
+from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
+from rest_framework import serializers, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from contacts.models import Channel
+from followups import selectors, services
+from followups.models import FollowUp
+
+CONFLICT_RESPONSE = OpenApiResponse(
+    response=inline_serializer("FollowUpConflict", {"detail": serializers.CharField()}),
+    description="The follow-up is no longer pending (already done or skipped).",
+)
+
+
+class FollowUpSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = FollowUp
+        fields = [
+            "id",
+            "referral",
+            "owner",
+            "kind",
+            "occasion",
+            "recipient",
+            "due_at",
+            "status",
+            "done_at",
+            "channel",
+            "note",
+            "skip_reason",
+            "gift_note",
+            "gift_cost",
+            "created_at",
+        ]
+        read_only_fields = fields
+
+
+class CompleteSerializer(serializers.Serializer):
+    channel = serializers.ChoiceField(choices=Channel.choices, help_text="The channel used.")
+    note = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
+    gift_note = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        max_length=300,
+        help_text="Closing thanks only: the gift, if any.",
+    )
+    gift_cost = serializers.DecimalField(
+        max_digits=10,
+        decimal_places=2,
+        min_value=0,
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="Closing thanks only: what the gift cost.",
+    )
+
+
+class SkipSerializer(serializers.Serializer):
+    reason = serializers.CharField(
+        max_length=300,
+        error_messages={
+            "required": services.SKIP_NEEDS_REASON,
+            "blank": services.SKIP_NEEDS_REASON,
+        },
+    )
+
+
+class FollowUpFilter(django_filters.FilterSet):
+    due_after = django_filters.IsoDateTimeFilter(
+        field_name="due_at", lookup_expr="gte", label="Due at or after (ISO 8601)"
+    )
+    due_before = django_filters.IsoDateTimeFilter(
+        field_name="due_at", lookup_expr="lt", label="Due before (ISO 8601)"
+    )
+
+    class Meta:
+        model = FollowUp
+        fields = ["status", "kind", "referral", "owner", "recipient"]
+
+
+class FollowUpViewSet(viewsets.ReadOnlyModelViewSet):
+    """The follow-ups the user may see (their own; a manager's whole team), soonest due
+    first. Filter by `status`, `kind`, `referral`, `owner`, `recipient`, `due_after`,
+    `due_before`."""
+
+    serializer_class = FollowUpSerializer
+    filterset_class = FollowUpFilter
+    search_fields = [
+        "recipient__first_name",
+        "recipient__last_name",
+        "referral__prospect__first_name",
+        "referral__prospect__last_name",
+    ]
+    ordering_fields = ["due_at", "done_at", "created_at"]
+
+    def get_queryset(self):
+        # Only the ids go out: no joined rows needed beyond the scope.
+        return selectors.followups_for_user(self.request.user).select_related(None)
+
+    @extend_schema(
+        request=CompleteSerializer,
+        responses={200: FollowUpSerializer, 409: CONFLICT_RESPONSE},
+        description="Mark the follow-up done, with the channel used and a note. Once only: "
+        "a follow-up already done or skipped answers 409.",
+    )
+    @action(detail=True, methods=["post"])
+    def complete(self, request, pk=None):
+        followup = self.get_object()
+        payload = CompleteSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        followup = services.followup_complete(
+            followup=followup, actor=request.user, **payload.validated_data
+        )
+        return Response(self.get_serializer(followup).data)
+
+    @extend_schema(
+        request=SkipSerializer,
+        responses={200: FollowUpSerializer, 409: CONFLICT_RESPONSE},
+        description="Skip the follow-up, saying why (required: 400 without a reason). A "
+        "follow-up already done or skipped answers 409.",
+    )
+    @action(detail=True, methods=["post"])
+    def skip(self, request, pk=None):
+        followup = self.get_object()
+        payload = SkipSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        followup = services.followup_skip(
+            followup=followup, actor=request.user, reason=payload.validated_data["reason"]
+        )
+        return Response(self.get_serializer(followup).data)

@@ -1,0 +1,167 @@
+"""Ready-to-edit messages for follow-ups, drafted from the referral: who introduced whom,
+what happened and when, signed by the rep.
+
+Plain text, in the spirit of the method: thank within a day, keep the referrer informed,
+tell them of a loss before anyone else does, thank the prospect too. Short and warm — the
+rep edits them, sends them from the app, or copies them for a call or a handwritten
+note. Nothing is escaped here: the page's template escapes, and emails are plain text.
+"""
+
+import zoneinfo
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.utils import timezone
+from django.utils.formats import date_format
+
+from followups.models import FollowUp
+from referrals.models import Referral
+
+Kind = FollowUp.Kind
+Status = Referral.Status
+
+
+@dataclass(frozen=True)
+class Draft:
+    subject: str
+    body: str
+
+
+def _day(referral: Referral, moment: datetime | None) -> str:
+    """'Tuesday 4 March', on the rep's calendar."""
+    if moment is None:
+        return ""
+    try:
+        zone = zoneinfo.ZoneInfo(referral.owner.time_zone)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        zone = timezone.get_default_timezone()
+    return date_format(timezone.localtime(moment, zone), "l j F")
+
+
+def _rep_name(referral: Referral) -> str:
+    owner = referral.owner
+    return owner.get_full_name() or owner.get_username()
+
+
+def _status_sentence(referral: Referral) -> str:
+    """Where things stand, for a periodic update."""
+    prospect = referral.prospect.full_name
+    if referral.status == Status.ASKED:
+        return (
+            f"I am still keen to meet {prospect}; whenever the moment is right for you to "
+            "make the introduction, I will take it from there."
+        )
+    if referral.status == Status.CONFIRMED:
+        return (
+            f"Thanks to your introduction on {_day(referral, referral.confirmed_at)}, I am "
+            f"about to get in touch with {prospect}."
+        )
+    if referral.status == Status.CONTACTED:
+        return (
+            f"I have been in touch with {prospect} since "
+            f"{_day(referral, referral.contacted_at)}, and we are finding a time to meet."
+        )
+    if referral.status == Status.MEETING:
+        return (
+            f"{prospect} and I met on {_day(referral, referral.meeting_at)} and are working "
+            "out the next steps together."
+        )
+    return f"Things with {prospect} have moved on; I will tell you more soon."
+
+
+def draft_for(followup: FollowUp) -> Draft:
+    """The message for this follow-up, addressed to its recipient. Needs the referral
+    with its owner, referrer and prospect (the inbox's selectors join them)."""
+    referral = followup.referral
+    referrer, prospect = referral.referrer, referral.prospect
+    first = referrer.first_name
+    rep = _rep_name(referral)
+    kind, occasion = followup.kind, followup.occasion
+
+    if kind == Kind.THANK_REFERRER:
+        return Draft(
+            subject=f"Thank you for thinking of {prospect.full_name}",
+            body=(
+                f"Hi {first},\n\n"
+                f"Thank you for being willing to introduce me to {prospect.full_name}. "
+                "It means a lot that you would put your name behind us, and I will take "
+                "good care of it.\n\n"
+                "I will let you know how it goes.\n\n"
+                f"With thanks,\n{rep}"
+            ),
+        )
+    if kind == Kind.THANK_PROSPECT:
+        return Draft(
+            subject="Thank you for your time",
+            body=(
+                f"Hi {prospect.first_name},\n\n"
+                f"Thank you for making time for me on {_day(referral, referral.contacted_at)}. "
+                f"{referrer.full_name} spoke highly of you, and I enjoyed our "
+                "conversation.\n\n"
+                "If anything comes up in the meantime, I am one message away.\n\n"
+                f"Best regards,\n{rep}"
+            ),
+        )
+    if kind == Kind.CLOSING_THANKS:
+        return Draft(
+            subject=f"Thank you — {prospect.full_name} is on board",
+            body=(
+                f"Hi {first},\n\n"
+                f"Good news: on {_day(referral, referral.won_at)}, {prospect.full_name} "
+                "decided to work with us. None of it would have happened without your "
+                "introduction, and I wanted you to know first.\n\n"
+                "Thank you for your trust. I hope to return the favour soon.\n\n"
+                f"Warmly,\n{rep}"
+            ),
+        )
+    if kind == Kind.STATUS_REPORT and occasion == Status.LOST:
+        return Draft(
+            subject=f"An update on {prospect.full_name}",
+            body=(
+                f"Hi {first},\n\n"
+                "I wanted you to hear this from me first: "
+                f"{prospect.full_name} and I agreed on {_day(referral, referral.lost_at)} "
+                "not to go ahead for now. It was a good conversation all the same, and the "
+                "door stays open on both sides.\n\n"
+                "Thank you for the introduction and for the trust behind it — it is "
+                "appreciated, whatever the outcome.\n\n"
+                f"With thanks,\n{rep}"
+            ),
+        )
+    if kind == Kind.STATUS_REPORT:
+        what = {
+            Status.CONFIRMED: (
+                f"thank you for introducing me to {prospect.full_name} on "
+                f"{_day(referral, referral.confirmed_at)}. I will reach out to them in "
+                "the next few days."
+            ),
+            Status.CONTACTED: (
+                f"a quick update: I got in touch with {prospect.full_name} on "
+                f"{_day(referral, referral.contacted_at)}, using your name as you "
+                "suggested. Thank you again for opening that door."
+            ),
+            Status.MEETING: (
+                f"{prospect.full_name} and I met on {_day(referral, referral.meeting_at)}. "
+                "It went well, and we are working out the next steps. Your introduction "
+                "made all the difference."
+            ),
+        }.get(occasion, _status_sentence(referral))
+        return Draft(
+            subject=f"An update on {prospect.full_name}",
+            body=(
+                f"Hi {first},\n\n{what[0].upper()}{what[1:]}\n\n"
+                "I will keep you posted.\n\n"
+                f"Best,\n{rep}"
+            ),
+        )
+    # Periodic update.
+    return Draft(
+        subject=f"How things stand with {prospect.full_name}",
+        body=(
+            f"Hi {first},\n\n"
+            f"A short update on {prospect.full_name}, whom you introduced me to: "
+            f"{_status_sentence(referral)}\n\n"
+            "Thank you again for thinking of me.\n\n"
+            f"Best,\n{rep}"
+        ),
+    )
