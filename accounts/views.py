@@ -10,6 +10,7 @@ from django.views.decorators.http import require_POST
 from accounts.forms import ProfileForm
 from accounts.middleware import ACTIVE_TEAM_SESSION_KEY
 from accounts.selectors import memberships_for_user, team_members
+from followups import selectors as followup_selectors
 from referrals import selectors as referral_selectors
 from referrals.models import Referral, RosterEntry
 
@@ -63,6 +64,11 @@ def rep_week(request):
             .filter(won_at__gte=timezone.now() - timedelta(days=RECENT_WIN_DAYS))
             .order_by("-won_at")[:WEEK_LIST_LENGTH],
             "recent_win_days": RECENT_WIN_DAYS,
+            # Follow-ups overdue or due today: counts in one query, the first few in one.
+            "followup_counts": followup_selectors.due_counts_for_user(user, team=team),
+            "followups_due": followup_selectors.due_soon_for_user(user, team=team)[
+                :WEEK_LIST_LENGTH
+            ],
         },
     )
 

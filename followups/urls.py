@@ -1,10 +1,16 @@
 from django.urls import path
 
-from followups import notification_views
+from followups import notification_views, views
 
 app_name = "followups"
 
 urlpatterns = [
+    # The rep's follow-up inbox, completing and skipping in place, drafts, the team's overdue.
+    path("followups/", views.inbox, name="inbox"),
+    path("followups/team/", views.team_overdue, name="team-overdue"),
+    path("followups/<int:pk>/complete/", views.complete, name="complete"),
+    path("followups/<int:pk>/skip/", views.skip, name="skip"),
+    path("followups/<int:pk>/draft/", views.draft, name="draft"),
     # The bell: the user's reminders, and marking them read.
     path("notifications/", notification_views.notifications, name="notifications"),
     path(

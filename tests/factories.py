@@ -162,3 +162,19 @@ class ReferralGivenFactory(DjangoModelFactory):
     owner = factory.SelfAttribute("client.owner")
     introduced_name = factory.Faker("name")
     given_on = factory.LazyFunction(lambda: timezone.localdate())
+
+
+class FollowUpFactory(DjangoModelFactory):
+    """A pending follow-up of a referral (thank the referrer, due in a day unless told).
+    Pass referral=…; team, owner and recipient follow it."""
+
+    class Meta:
+        model = "followups.FollowUp"
+
+    referral = factory.SubFactory(ReferralFactory)
+    team = factory.SelfAttribute("referral.team")
+    owner = factory.SelfAttribute("referral.owner")
+    recipient = factory.SelfAttribute("referral.referrer")
+    kind = "thank_referrer"
+    occasion = factory.Sequence(lambda n: f"test:{n}")
+    due_at = factory.LazyFunction(lambda: timezone.now() + timedelta(days=1))

@@ -29,6 +29,7 @@ from referrals.models import Referral
 from tests.factories import (
     TEST_PASSWORD,
     ClientFactory,
+    FollowUpFactory,
     ContactFactory,
     MembershipFactory,
     ReferralFactory,
@@ -705,15 +706,21 @@ def _referral_work(owner, team, size: int) -> None:
 def test_rep_week_query_count(alice, alice_client, acme, django_assert_max_num_queries, size):
     MembershipFactory.create_batch(size, team=acme)
     _referral_work(alice, acme, size)
+    for referral in Referral.objects.filter(owner=alice)[:size]:
+        FollowUpFactory(referral=referral, due_at=timezone.now() - timedelta(hours=2))
 
     # 1. session, 2. user, 3. alice's memberships with their teams (the active team),
     # 4. her memberships again for the visibility rules, 5. her referrals counted by
-    # status, 6. roster entries waiting for an ask, 7. open asks, 8. recent wins,
-    # 9. her teammates with their users.
-    with django_assert_max_num_queries(9):
+    # status, 6. her follow-ups overdue and due today, counted, 7. the bell's unread
+    # notifications, 8. the first follow-ups due with their referral and people,
+    # 9. roster entries waiting for an ask, 10. open asks, 11. recent wins,
+    # 12. her teammates with their users.
+    with django_assert_max_num_queries(12):
         response = alice_client.get("/week/")
 
     assert response.status_code == 200
+    assert response.context["followup_counts"] == {"overdue": size, "today": 0}
+    assert len(response.context["followups_due"]) == min(size, 6)
     assert len(response.context["teammates"]) == size + 1
     assert len(response.context["next_asks"]) == min(size, 6)
     assert len(response.context["open_referrals"]) == min(size, 6)

@@ -935,8 +935,9 @@ def test_the_referral_page_costs_the_same_whatever_its_history(
         )
     # session, user, membership, visibility memberships, the referral (with its people,
     # roster entry and deal), the referrer's latest readiness check (the green-light
-    # warning), the timeline
-    with django_assert_max_num_queries(7):
+    # warning), the timeline, the bell's unread notifications, the referral's follow-ups
+    # (templates/followups/_referral_followups.html)
+    with django_assert_max_num_queries(9):
         response = alice_client.get(reverse("referrals:referral-detail", args=[referral.pk]))
     assert len(response.context["timeline"]) == rows
 
