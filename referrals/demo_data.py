@@ -33,6 +33,7 @@ import random
 import re
 import time
 import unicodedata
+import zoneinfo
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -63,6 +64,7 @@ from contacts.models import (
     RevenueBand,
     UpdateCadence,
 )
+from followups.models import FollowUp
 from referrals import services as referral_services
 from referrals.models import (
     FINAL_STATUSES,
@@ -1628,6 +1630,7 @@ class BulkWriter:
     def __init__(self, plan: TeamPlan, *, activity_days: int | None, now: datetime):
         self.plan = plan
         self.activity_since = now - timedelta(days=activity_days) if activity_days else None
+        self.now = now  # follow-ups due after it are still pending
         self.use_copy = connection.vendor == "postgresql"
         self.touched: list[type] = []
 
@@ -1946,16 +1949,125 @@ class BulkWriter:
                 )
 
     def write_followups(self, referral_ids: list[int]) -> int:
-        """Hook for the follow-up feature (DESIGN.md's large set has 1,000,000 follow-ups;
-        Size.followups holds each size's figure). When followups.models.FollowUp exists,
-        build its rows here from self.plan.referrals and referral_ids — each referral's
-        step times say which follow-ups exist and when they were due (thank the referrer
-        a day after the ask; a status report and thank-the-prospect once contacted;
-        closing thanks on won, a courteous report on lost; periodic updates at the
-        referrer's cadence while open) — insert them with self.insert(FollowUp, …) and
-        return the count. The demo size gets them from the services it calls. Until the
-        feature lands there is nothing to write."""
-        return 0
+        """The follow-ups the services would have made (followups.services: the rules of
+        each event, periodic updates at the referrer's cadence, skipped at closing), with
+        a plausible history of the rep's work: most done on time, some late, a few
+        skipped, recent ones still pending and a few overdue. Follow-ups whose due time
+        has passed count as reminded (and the long-overdue as escalated), so the
+        scheduler does not replay years of reminders on seeded data. Returns the count."""
+        from followups import reminders
+        from followups import services as followup_services
+
+        plan, now = self.plan, self.now
+        rng = random.Random(f"followups/{plan.team.name}/{len(plan.referrals)}")
+        contacts = plan.contacts
+        zones = {
+            member.user.pk: zoneinfo.ZoneInfo(member.user.time_zone) for member in plan.members
+        }
+        within = followup_services.FOLLOW_UP_WITHIN
+        channels, channel_weights = list(CHANNEL_WEIGHTS), list(CHANNEL_WEIGHTS.values())
+        skip_reasons = [
+            "Told them in person",
+            "Covered in a call about something else",
+            "They asked for fewer updates",
+            "Already thanked at the introduction",
+        ]
+        notes = ["", "", "", "Warm reply.", "Left a voicemail.", "They were glad to help."]
+        Kind, State = FollowUp.Kind, FollowUp.Status
+
+        def outcome(due: datetime, created: datetime, recipient: Contact) -> tuple:
+            """(status, done_at, channel, note, skip_reason) of a non-periodic follow-up,
+            or of one periodic update, as the rep handled it by `now`."""
+            if due > now:
+                return State.PENDING, None, "", "", ""
+            roll, overdue = rng.random(), now - due
+            if roll < (0.4 if overdue < timedelta(days=3) else 0.03):
+                return State.PENDING, None, "", "", ""
+            if roll > 0.95:
+                done_at = min(now, due + timedelta(minutes=rng.randint(0, 2880)))
+                return State.SKIPPED, done_at, "", "", rng.choice(skip_reasons)
+            if roll > 0.8:  # late
+                done_at = due + timedelta(minutes=rng.randint(60, 7 * 1440))
+            else:  # on time, after the event
+                earliest = max(created, due - within) + timedelta(minutes=30)
+                span = max(0, int((due - earliest).total_seconds() // 60))
+                done_at = earliest + timedelta(minutes=rng.randint(0, span))
+            if done_at > now:
+                return State.PENDING, None, "", "", ""
+            channel = (
+                recipient.preferred_channel
+                if rng.random() < 0.8
+                else rng.choices(channels, channel_weights)[0]
+            )
+            return State.DONE, done_at, channel, rng.choice(notes), ""
+
+        def row(referral_plan, pk, kind, occasion, recipient, due, result, closed_at=None):
+            status, done_at, channel, note, skip_reason = result
+            followup = FollowUp(
+                team_id=plan.team.pk,
+                owner_id=referral_plan.owner_id,
+                referral_id=pk,
+                kind=kind,
+                occasion=occasion,
+                recipient_id=recipient.pk,
+                due_at=due,
+                status=status,
+                channel=channel,
+                note=note,
+                skip_reason=skip_reason,
+                done_at=done_at,
+            )
+            if kind == Kind.CLOSING_THANKS and status == State.DONE and rng.random() < 0.3:
+                followup.gift_note = rng.choice(["A book they mentioned", "Wine", "Lunch"])
+                followup.gift_cost = Decimal(rng.randint(25, 150))
+            if due <= now:
+                followup.reminded_at = due
+                if status == State.PENDING and now - due > reminders.ESCALATE_AFTER:
+                    followup.escalated_at = due + reminders.ESCALATE_AFTER
+            return followup
+
+        def followups() -> Iterator[FollowUp]:
+            for referral_plan, pk in zip(plan.referrals, referral_ids, strict=True):
+                referrer = contacts[referral_plan.referrer]
+                prospect = contacts[referral_plan.prospect]
+                cadence = referrer.update_cadence
+                events = [("asked", referral_plan.asked_at), *referral_plan.path]
+                for event, moment in events:
+                    for kind, to_prospect, each_step_only in followup_services.RULES[event]:
+                        if each_step_only and cadence != UpdateCadence.EACH_STEP:
+                            continue
+                        recipient = prospect if to_prospect else referrer
+                        due = moment + within
+                        result = outcome(due, moment, recipient)
+                        yield row(referral_plan, pk, kind, event, recipient, due, result)
+                if cadence not in followup_services.PERIODIC_CADENCES:
+                    continue
+                closed_at = (
+                    referral_plan.last_at if referral_plan.status in FINAL_STATUSES else None
+                )
+                zone = zones.get(referral_plan.owner_id, timezone.get_default_timezone())
+                after = referral_plan.asked_at
+                for number in itertools.count(1):
+                    occasion = f"{followup_services.PERIODIC_PREFIX}{number}"
+                    due = followup_services.periodic_next_due(
+                        cadence=cadence, after=after, zone=zone
+                    )
+                    result = outcome(due, after, referrer)
+                    status, done_at = result[0], result[1]
+                    closed_first = closed_at is not None and (
+                        status == State.PENDING or done_at > closed_at
+                    )
+                    if closed_first:  # still pending when the referral closed: skipped then
+                        reason = followup_services.SKIPPED_REFERRAL_CLOSED
+                        result = (State.SKIPPED, closed_at, "", "", reason)
+                    yield row(
+                        referral_plan, pk, Kind.PERIODIC_UPDATE, occasion, referrer, due, result
+                    )
+                    if closed_first or status == State.PENDING:
+                        break
+                    after = done_at
+
+        return self.insert(FollowUp, followups())
 
 
 # --- Whole sizes -------------------------------------------------------------------------------
@@ -1963,6 +2075,7 @@ class BulkWriter:
 # Deleted in this order by --fresh (children before parents); rows of other features that
 # point at them go first, through the ORM.
 TEAM_TABLES_IN_DELETE_ORDER = [
+    FollowUp,  # a million rows in "large": emptied in bulk, before referrals and contacts
     Activity,
     Deal,
     Referral,
@@ -2129,6 +2242,7 @@ def _result(size: Size, seed: int, teams: list[Team]) -> Result:
         "referrals given": ReferralGiven.objects.filter(team_id__in=team_ids).count(),
         "weekly goals": WeeklyGoal.objects.filter(team_id__in=team_ids).count(),
         "activities": Activity.objects.filter(team_id__in=team_ids).count(),
+        "follow-ups": FollowUp.objects.filter(team_id__in=team_ids).count(),
     }
     statuses = dict(
         Referral.objects.filter(team_id__in=team_ids)
