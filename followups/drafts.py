@@ -27,23 +27,21 @@ class Draft:
     body: str
 
 
-def _day(referral: Referral, moment: datetime | None) -> str:
+def _zone(user):
+    try:
+        return zoneinfo.ZoneInfo(user.time_zone)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return timezone.get_default_timezone()
+
+
+def _day(moment: datetime | None, zone) -> str:
     """'Tuesday 4 March', on the rep's calendar."""
     if moment is None:
         return ""
-    try:
-        zone = zoneinfo.ZoneInfo(referral.owner.time_zone)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        zone = timezone.get_default_timezone()
     return date_format(timezone.localtime(moment, zone), "l j F")
 
 
-def _rep_name(referral: Referral) -> str:
-    owner = referral.owner
-    return owner.get_full_name() or owner.get_username()
-
-
-def _status_sentence(referral: Referral) -> str:
+def _status_sentence(referral: Referral, zone) -> str:
     """Where things stand, for a periodic update."""
     prospect = referral.prospect.full_name
     if referral.status == Status.ASKED:
@@ -53,29 +51,33 @@ def _status_sentence(referral: Referral) -> str:
         )
     if referral.status == Status.CONFIRMED:
         return (
-            f"Thanks to your introduction on {_day(referral, referral.confirmed_at)}, I am "
+            f"Thanks to your introduction on {_day(referral.confirmed_at, zone)}, I am "
             f"about to get in touch with {prospect}."
         )
     if referral.status == Status.CONTACTED:
         return (
             f"I have been in touch with {prospect} since "
-            f"{_day(referral, referral.contacted_at)}, and we are finding a time to meet."
+            f"{_day(referral.contacted_at, zone)}, and we are finding a time to meet."
         )
     if referral.status == Status.MEETING:
         return (
-            f"{prospect} and I met on {_day(referral, referral.meeting_at)} and are working "
+            f"{prospect} and I met on {_day(referral.meeting_at, zone)} and are working "
             "out the next steps together."
         )
     return f"Things with {prospect} have moved on; I will tell you more soon."
 
 
 def draft_for(followup: FollowUp) -> Draft:
-    """The message for this follow-up, addressed to its recipient. Needs the referral
-    with its owner, referrer and prospect (the inbox's selectors join them)."""
+    """The message for this follow-up, addressed to its recipient, signed by its owner
+    (the referral's rep). Needs the owner and the referral with its referrer and prospect
+    (followups.selectors joins them)."""
     referral = followup.referral
+    # The follow-up's owner is the referral's rep (already joined); dates on their calendar.
+    owner = followup.owner
+    zone = _zone(owner)
     referrer, prospect = referral.referrer, referral.prospect
     first = referrer.first_name
-    rep = _rep_name(referral)
+    rep = owner.get_full_name() or owner.get_username()
     kind, occasion = followup.kind, followup.occasion
 
     if kind == Kind.THANK_REFERRER:
@@ -95,7 +97,7 @@ def draft_for(followup: FollowUp) -> Draft:
             subject="Thank you for your time",
             body=(
                 f"Hi {prospect.first_name},\n\n"
-                f"Thank you for making time for me on {_day(referral, referral.contacted_at)}. "
+                f"Thank you for making time for me on {_day(referral.contacted_at, zone)}. "
                 f"{referrer.full_name} spoke highly of you, and I enjoyed our "
                 "conversation.\n\n"
                 "If anything comes up in the meantime, I am one message away.\n\n"
@@ -107,7 +109,7 @@ def draft_for(followup: FollowUp) -> Draft:
             subject=f"Thank you — {prospect.full_name} is on board",
             body=(
                 f"Hi {first},\n\n"
-                f"Good news: on {_day(referral, referral.won_at)}, {prospect.full_name} "
+                f"Good news: on {_day(referral.won_at, zone)}, {prospect.full_name} "
                 "decided to work with us. None of it would have happened without your "
                 "introduction, and I wanted you to know first.\n\n"
                 "Thank you for your trust. I hope to return the favour soon.\n\n"
@@ -120,7 +122,7 @@ def draft_for(followup: FollowUp) -> Draft:
             body=(
                 f"Hi {first},\n\n"
                 "I wanted you to hear this from me first: "
-                f"{prospect.full_name} and I agreed on {_day(referral, referral.lost_at)} "
+                f"{prospect.full_name} and I agreed on {_day(referral.lost_at, zone)} "
                 "not to go ahead for now. It was a good conversation all the same, and the "
                 "door stays open on both sides.\n\n"
                 "Thank you for the introduction and for the trust behind it — it is "
@@ -132,20 +134,20 @@ def draft_for(followup: FollowUp) -> Draft:
         what = {
             Status.CONFIRMED: (
                 f"thank you for introducing me to {prospect.full_name} on "
-                f"{_day(referral, referral.confirmed_at)}. I will reach out to them in "
+                f"{_day(referral.confirmed_at, zone)}. I will reach out to them in "
                 "the next few days."
             ),
             Status.CONTACTED: (
                 f"a quick update: I got in touch with {prospect.full_name} on "
-                f"{_day(referral, referral.contacted_at)}, using your name as you "
+                f"{_day(referral.contacted_at, zone)}, using your name as you "
                 "suggested. Thank you again for opening that door."
             ),
             Status.MEETING: (
-                f"{prospect.full_name} and I met on {_day(referral, referral.meeting_at)}. "
+                f"{prospect.full_name} and I met on {_day(referral.meeting_at, zone)}. "
                 "It went well, and we are working out the next steps. Your introduction "
                 "made all the difference."
             ),
-        }.get(occasion, _status_sentence(referral))
+        }.get(occasion, _status_sentence(referral, zone))
         return Draft(
             subject=f"An update on {prospect.full_name}",
             body=(
@@ -160,7 +162,7 @@ def draft_for(followup: FollowUp) -> Draft:
         body=(
             f"Hi {first},\n\n"
             f"A short update on {prospect.full_name}, whom you introduced me to: "
-            f"{_status_sentence(referral)}\n\n"
+            f"{_status_sentence(referral, zone)}\n\n"
             "Thank you again for thinking of me.\n\n"
             f"Best,\n{rep}"
         ),
