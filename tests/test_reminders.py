@@ -609,9 +609,7 @@ def test_the_digest_goes_out_at_seven_local_time_with_due_today_and_overdue(pari
 def test_the_digest_run_hourly_goes_out_once_a_day(paris_alice, published):
     make_followup(paris_alice, due_at=paris(2026, 11, 26, 9, 0))
 
-    sent = [
-        reminders.digests_send(now=paris(2026, 11, 26, hour, 0)) for hour in range(0, 24)
-    ]
+    sent = [reminders.digests_send(now=paris(2026, 11, 26, hour, 0)) for hour in range(0, 24)]
     sent += [reminders.digests_send(now=paris(2026, 11, 26, 7, 30))]  # beat ticked twice
 
     assert sum(sent) == 1
