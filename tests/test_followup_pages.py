@@ -628,3 +628,24 @@ def test_the_referral_page_lists_its_follow_ups_with_their_state(alice, acme, al
     assert reverse("followups:complete", args=[thanks.pk]) in page.content.decode()
     assert "Done · phone" in after.content.decode()
     assert referral.status == Referral.Status.ASKED
+
+
+# --- Admin --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("rows", [3, 30])
+def test_the_admin_lists_follow_ups_with_filters_at_a_fixed_cost(
+    admin_client_, referral, rows, django_assert_max_num_queries
+):
+    for _ in range(rows):
+        followup_of(referral)
+    followup_of(referral, due_in=timedelta(days=2))
+    # session, user, the filtered count, the count of all, the page with its joined rows,
+    # the active membership, the date hierarchy's range and its days
+    with django_assert_max_num_queries(8):
+        response = admin_client_.get(
+            "/admin/followups/followup/", {"overdue": "yes", "kind__exact": "thank_referrer"}
+        )
+    assert response.status_code == 200
+    assert response.context["cl"].result_count == rows
+    assert admin_client_.get("/admin/followups/followup/add/").status_code == 403
