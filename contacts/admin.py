@@ -7,8 +7,8 @@ from django.contrib import admin
 from django.db import models
 from django.db.models import Count
 
-from accounts.visibility import visible_shared
-from contacts.models import Activity, Company, Contact, Relationship
+from accounts.visibility import visible_owned, visible_shared
+from contacts.models import Activity, Company, Contact, ImportJob, Relationship
 from contacts.services import (
     RELATIONSHIP_ACROSS_TEAMS,
     RELATIONSHIP_EXISTS,
@@ -125,3 +125,48 @@ class ActivityAdmin(VisibleToUserAdmin):
     list_select_related = ["contact", "actor", "team"]
     raw_id_fields = ["contact", "referral", "actor"]
     date_hierarchy = "occurred_at"
+
+
+@admin.register(ImportJob)
+class ImportJobAdmin(admin.ModelAdmin):
+    """Imports are made on the import pages (preview, then commit); the admin shows them
+    and may delete them, nothing else: an edited job would no longer match its preview."""
+
+    list_display = ["__str__", "kind", "status", "row_count", "owner", "team", "created_at"]
+    list_filter = ["kind", "status", "team"]
+    search_fields = ["file_name", "owner__username", "owner__email"]
+    list_select_related = ["owner", "team"]
+    date_hierarchy = "created_at"
+    exclude = ["content"]
+    readonly_fields = [
+        "team",
+        "owner",
+        "kind",
+        "status",
+        "file_name",
+        "encoding",
+        "row_count",
+        "mapping",
+        "progress_done",
+        "progress_total",
+        "result",
+        "error",
+        "created_at",
+        "started_at",
+        "finished_at",
+        "content_start",
+    ]
+
+    def get_queryset(self, request):
+        # The file's text (up to the upload limit) is loaded only where shown: one job's page.
+        return visible_owned(super().get_queryset(request), request.user).defer("content")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description="Start of the file")
+    def content_start(self, job):
+        return job.content[:2000] or "(emptied once imported)"

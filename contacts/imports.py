@@ -541,7 +541,7 @@ class _Person:
     phone: str = ""
     notes: str = ""
     user_id: int | None = None
-    claimed_by: int | None = None  # the file row that created or matched it first
+    url_key: str = ""  # the LinkedIn URL as normalize_linkedin_url spells it
     new: Contact | None = None
     changes: dict = field(default_factory=dict)
 
@@ -671,8 +671,10 @@ class _Network:
     def add(self, person: _Person) -> None:
         if person.pk:
             self.by_pk[person.pk] = person
-        if person.linkedin_url:
-            self.by_url.setdefault(normalize_linkedin_url(person.linkedin_url), person)
+        if person.linkedin_url and not person.url_key:
+            person.url_key = normalize_linkedin_url(person.linkedin_url)
+        if person.url_key:
+            self.by_url.setdefault(person.url_key, person)
         if person.email:
             self.by_email.setdefault(person.email.lower(), person)
         key = _name_key(person.first_name, person.last_name, person.company_key)
@@ -689,9 +691,7 @@ class _Network:
         candidates = [
             person
             for person in self.by_name.get(name_key, ())
-            if not (
-                url and person.linkedin_url and normalize_linkedin_url(person.linkedin_url) != url
-            )
+            if not (url and person.url_key and person.url_key != url)
             and not (email and person.email and person.email.lower() != email.lower())
         ]
         if len(candidates) == 1:
@@ -770,7 +770,7 @@ def _fill_blanks(person: _Person, row: dict, network: _Network, plan: ImportPlan
     changed = []
     url, email = row["linkedin_url"], row["email"]
     if url and not person.linkedin_url and url not in network.by_url:
-        person.linkedin_url = person.changes["linkedin_url"] = url
+        person.linkedin_url = person.url_key = person.changes["linkedin_url"] = url
         network.by_url[url] = person
         changed.append("LinkedIn URL")
     if email and not person.email and email.lower() not in network.by_email:
@@ -943,6 +943,7 @@ def _plan_new_person(plan: ImportPlan, network: _Network, row: dict, *, team, us
         last_name=contact.last_name,
         email=contact.email,
         linkedin_url=contact.linkedin_url,
+        url_key=contact.linkedin_url,  # normalized by _clean_person
         company_key=_company_key(row["company"]),
         company_id=None,
         title=contact.title,

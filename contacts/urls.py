@@ -1,6 +1,6 @@
 from django.urls import path
 
-from contacts import views
+from contacts import views, views_imports
 
 app_name = "contacts"
 
@@ -8,6 +8,10 @@ urlpatterns = [
     path("contacts/", views.contact_list, name="list"),
     path("contacts/export.csv", views.contact_export, name="export"),
     path("contacts/search/", views.contact_search, name="search"),
+    path("contacts/import/", views_imports.import_start, name="import"),
+    path("contacts/import/<int:pk>/", views_imports.import_preview, name="import-preview"),
+    path("contacts/import/<int:pk>/commit/", views_imports.import_commit, name="import-commit"),
+    path("contacts/import/<int:pk>/status/", views_imports.import_status, name="import-status"),
     path("contacts/new/", views.contact_create_view, name="create"),
     path("contacts/<int:pk>/", views.contact_detail, name="detail"),
     path("contacts/<int:pk>/edit/", views.contact_edit, name="edit"),
@@ -25,6 +29,11 @@ urlpatterns = [
         "relationships/<int:pk>/delete/",
         views.relationship_delete_view,
         name="relationship-delete",
+    ),
+    path(
+        "relationships/export.csv",
+        views_imports.relationship_export,
+        name="relationships-export",
     ),
     path("companies/", views.company_list, name="company-list"),
     path("companies/search/", views.company_search, name="company-search"),

@@ -201,6 +201,12 @@ SPECTACULAR_SETTINGS = {
     },
 }
 
+# --- Imports ---------------------------------------------------------------------------
+# CSV imports (contacts.imports): a bigger upload is refused while it arrives, before it is
+# read in full; a file with more data rows is refused before anything is planned.
+WARMPATH_IMPORT_MAX_BYTES = env_int("WARMPATH_IMPORT_MAX_BYTES", 10 * 1024 * 1024)
+WARMPATH_IMPORT_MAX_ROWS = env_int("WARMPATH_IMPORT_MAX_ROWS", 50_000)
+
 # --- Celery ----------------------------------------------------------------------------
 # No CELERY_BROKER_URL: kombu's filesystem transport under var/, so `make run` needs no
 # server. With it (redis://…): Redis.
