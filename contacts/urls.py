@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from contacts import views, views_imports
 
@@ -40,4 +40,5 @@ urlpatterns = [
     path("companies/new/", views.company_create_view, name="company-create"),
     path("companies/<int:pk>/", views.company_detail, name="company-detail"),
     path("companies/<int:pk>/edit/", views.company_edit, name="company-edit"),
+    path("", include("contacts.views_connectors")),  # who can introduce you; the ask
 ]

@@ -1,0 +1,206 @@
+"""Referrals in reverse, in the browser: who can introduce the rep to a contact, and the
+one-click ask from one of those paths.
+
+Connectors are the team's shared graph (any member sees them, another team's contact is
+a 404); the ask creates a referral owned by the rep who clicks, through
+referrals.services.referral_create.
+"""
+
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import path, reverse
+from django.views.decorators.http import require_GET, require_POST
+
+from accounts.visibility import get_visible_or_404
+from contacts import connectors, selectors
+from contacts.models import ContactKind
+from referrals.models import Quality, RosterEntry
+from referrals.services import referral_create, referrer_warning
+
+PAGE_SIZE = 25
+NO_TEAM = "Join a team to ask for introductions."
+ASK_RECORDED = (
+    "Ask recorded: {referrer} → {prospect}. The drafted ask is below — edit it before "
+    "you send it, and thank {referrer} within a day."
+)
+YOU_KNOW_THEM = "You know {name} yourself: no introduction needed — get in touch directly."
+BAD_ASK = "That path cannot be asked for any more; here are the current ones."
+
+
+class ConnectorFilterForm(forms.Form):
+    """The page's filters; a bad value is shown as an error and the default used."""
+
+    max_hops = forms.TypedChoiceField(
+        label="How far",
+        choices=[(1, "Direct ties only"), (2, "Up to 2 hops"), (3, "Up to 3 hops")],
+        coerce=int,
+        required=False,
+        empty_value=connectors.MAX_HOPS,
+    )
+    kind = forms.ChoiceField(
+        label="Connector", choices=[("", "Anyone"), *ContactKind.choices], required=False
+    )
+    q = forms.CharField(label="Search", required=False, max_length=100)
+
+    def filters(self) -> dict:
+        self.is_valid()
+        data = self.cleaned_data
+        return {
+            "max_hops": data.get("max_hops") or connectors.MAX_HOPS,
+            "kind": data.get("kind") or "",
+            "q": (data.get("q") or "").strip(),
+        }
+
+
+class ConnectorAskForm(forms.Form):
+    path = forms.CharField(widget=forms.HiddenInput, max_length=100)
+    quality = forms.ChoiceField(
+        label="Introduction", choices=Quality.choices, initial=Quality.BETTER
+    )
+
+    def clean_path(self) -> list[int]:
+        parts = self.cleaned_data["path"].split(",")
+        if not all(part.strip().isdigit() for part in parts):
+            raise ValidationError(connectors.PATH_BROKEN)
+        return [int(part) for part in parts]
+
+
+def _target_for(request, pk: int):
+    return get_visible_or_404(selectors.contact_for_page(user=request.user), pk=pk)
+
+
+def _matches(result: connectors.Connector, words: list[str]) -> bool:
+    person = result.connector
+    text = f"{person.full_name} {person.company} {person.title}".lower()
+    return all(word in text for word in words)
+
+
+@require_GET
+def connector_list(request, pk: int):
+    target = _target_for(request, pk)
+    filter_form = ConnectorFilterForm(request.GET)
+    filters = filter_form.filters()
+    found = connectors.connectors_for(
+        target=target, user=request.user, max_hops=filters["max_hops"]
+    )
+    you_know = next(
+        (r for r in found if r.hops == 1 and r.connector.user_id == request.user.pk), None
+    )
+    results = found
+    if filters["kind"]:
+        results = [r for r in results if r.connector.kind == filters["kind"]]
+    if filters["q"]:
+        words = filters["q"].lower().split()[:5]
+        results = [r for r in results if _matches(r, words)]
+    page = Paginator(results, PAGE_SIZE).get_page(request.GET.get("page"))
+    rows = []
+    for offset, result in enumerate(page.object_list):
+        rank = page.start_index() + offset
+        path_value = ",".join(str(person_pk) for person_pk in result.path_ids)
+        rows.append(
+            {
+                "rank": rank,
+                "result": result,
+                "plan": connectors.ask_plan(result.path, user=request.user),
+                # One form per row, with ids of its own.
+                "form": ConnectorAskForm(initial={"path": path_value}, auto_id=f"ask{rank}_%s"),
+            }
+        )
+    roster_entry = (
+        RosterEntry.objects.filter(owner=request.user, prospect=target).only("reason").first()
+    )
+    return render(
+        request,
+        "contacts/connectors.html",
+        {
+            "target": target,
+            "page": page,
+            "rows": rows,
+            "found_count": len(found),
+            "filter_form": filter_form,
+            "filters": filters,
+            "filtered": bool(filters["kind"] or filters["q"]),
+            "you_know": you_know,
+            "roster_entry": roster_entry,
+            "bound_note": connectors.BOUND_NOTE,
+            "can_ask": bool(request.membership) and request.membership.team_id == target.team_id,
+            "points": {
+                "strength": connectors.STRENGTH_POINTS_PER_STEP,
+                "kind": connectors.KIND_POINTS,
+                "green_light": connectors.GREEN_LIGHT_POINTS,
+                "recency": connectors.RECENCY_POINTS,
+                "hops": connectors.HOPS_POINTS,
+            },
+        },
+    )
+
+
+@require_POST
+def connector_ask(request, pk: int):
+    """Ask the first person of a path the rep can ask for an introduction to the next one
+    (see connectors.ask_plan), with a drafted ask, the roster's business reason, the
+    quality picked and the referrer's preferred channel."""
+    membership = request.membership
+    if not membership:
+        raise Http404(NO_TEAM)
+    team = membership.team
+    target = get_visible_or_404(
+        selectors.contact_for_page(user=request.user).filter(team=team), pk=pk
+    )
+    back = reverse("contacts:connectors", args=[target.pk])
+    form = ConnectorAskForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, BAD_ASK)
+        return redirect(back)
+    try:
+        people = connectors.path_contacts(
+            form.cleaned_data["path"], target=target, user=request.user
+        )
+    except ValidationError:
+        messages.error(request, BAD_ASK)
+        return redirect(back)
+    plan = connectors.ask_plan([connectors.Person.of(c) for c in people], user=request.user)
+    if plan is None:
+        messages.info(request, YOU_KNOW_THEM.format(name=target.full_name))
+        return redirect(back)
+    by_pk = {contact.pk: contact for contact in people}
+    referrer, prospect = by_pk[plan.referrer.pk], by_pk[plan.prospect.pk]
+    entry = RosterEntry.objects.filter(owner=request.user, prospect=target, team=team).first()
+    reason = entry.reason if entry else ""
+    if not plan.reaches_target:
+        reason = connectors.ON_THE_WAY.format(target=target.full_name, reason=reason).strip()
+    quality = form.cleaned_data["quality"]
+    try:
+        referral = referral_create(
+            owner=request.user,
+            team=team,
+            referrer=referrer,
+            prospect=prospect,
+            roster_entry=entry if plan.reaches_target else None,
+            reason=reason,
+            quality=quality,
+            channel=referrer.preferred_channel,
+            message=connectors.draft_ask(
+                plan=plan, rep=request.user, reason=entry.reason if entry else "", quality=quality
+            ),
+        )
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return redirect(back)
+    messages.success(
+        request, ASK_RECORDED.format(referrer=referral.referrer, prospect=referral.prospect)
+    )
+    if warning := referrer_warning(referrer=referral.referrer):
+        messages.warning(request, warning)
+    return redirect("referrals:referral-detail", pk=referral.pk)
+
+
+# Included by contacts/urls.py, inside the "contacts" namespace.
+urlpatterns = [
+    path("contacts/<int:pk>/connectors/", connector_list, name="connectors"),
+    path("contacts/<int:pk>/connectors/ask/", connector_ask, name="connector-ask"),
+]
