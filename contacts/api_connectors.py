@@ -1,0 +1,78 @@
+"""GET /api/v1/contacts/{id}/connectors/?max_hops=1..3 — the people who can lead to a
+contact (contacts.connectors), best score first, paginated like every list.
+
+`connector` and `path` hold contact ids, as every contact reference of the API does;
+`connector_name` and `path_names` spell them out.
+"""
+
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import serializers
+
+from contacts import connectors
+
+
+class ConnectorQuerySerializer(serializers.Serializer):
+    max_hops = serializers.IntegerField(
+        min_value=1,
+        max_value=connectors.MAX_HOPS,
+        default=connectors.MAX_HOPS,
+        help_text="The longest path looked at, in ties (1 = people who know the contact).",
+    )
+
+
+class ConnectorSerializer(serializers.Serializer):
+    connector = serializers.IntegerField(source="connector.pk", help_text="Contact id.")
+    connector_name = serializers.CharField(source="connector.full_name")
+    connector_kind = serializers.CharField(source="connector.kind")
+    green_light = serializers.BooleanField(
+        source="connector.green_light",
+        help_text="Their latest readiness conversation gave the green light.",
+    )
+    path = serializers.ListField(
+        child=serializers.IntegerField(),
+        source="path_ids",
+        help_text="Contact ids from the connector to the target, each knowing the next.",
+    )
+    path_names = serializers.ListField(child=serializers.CharField())
+    hops = serializers.IntegerField(help_text="The shortest distance, in ties.")
+    strength = serializers.IntegerField(help_text="The weakest tie on the path, 1–5.")
+    score = serializers.IntegerField(help_text="0–100; higher ranks first.")
+    reason = serializers.CharField(help_text="The parts of the score, in words.")
+
+
+class ConnectorPageSerializer(serializers.Serializer):
+    count = serializers.IntegerField()
+    next = serializers.URLField(allow_null=True)
+    previous = serializers.URLField(allow_null=True)
+    results = ConnectorSerializer(many=True)
+
+
+connectors_schema = extend_schema(
+    summary="Who can lead to this contact (referrals in reverse)",
+    description=(
+        "Every contact of the team linked to this one by a path of at most `max_hops` "
+        "ties, with the strongest of its shortest paths, best score first. " + connectors.BOUND_NOTE
+    ),
+    parameters=[
+        ConnectorQuerySerializer,
+        OpenApiParameter("page", int, description="Page number."),
+        OpenApiParameter("page_size", int, description="Results per page, up to 500."),
+    ],
+    responses={
+        200: ConnectorPageSerializer,
+        400: OpenApiResponse(description="max_hops is not a whole number from 1 to 3."),
+        404: OpenApiResponse(description="No such contact in the user's teams."),
+    },
+)
+
+
+def connectors_response(view, request, target):
+    """The paginated connectors of `target` (already fetched through the view's scoped
+    queryset: another team's contact is a 404); a bad max_hops is a 400."""
+    query = ConnectorQuerySerializer(data=request.query_params)
+    query.is_valid(raise_exception=True)
+    found = connectors.connectors_for(
+        target=target, user=request.user, max_hops=query.validated_data["max_hops"]
+    )
+    page = view.paginate_queryset(found)
+    return view.get_paginated_response(ConnectorSerializer(page, many=True).data)
