@@ -900,8 +900,9 @@ def make_rows(alice, acme, rows):
 @pytest.mark.parametrize(
     ("name", "queries"),
     [
-        # session, user, membership, visibility memberships, count, the page's rows
-        ("roster", 6),
+        # session, user, membership, visibility memberships, count, the page's rows, the
+        # best connector of every prospect on the page (one statement, contacts.connectors)
+        ("roster", 7),
         # … + the counts per status (one aggregate)
         ("pipeline", 7),
         ("deal-list", 6),
