@@ -635,6 +635,9 @@ class _Network:
         self.by_url: dict[str, _Person] = {}
         self.by_email: dict[str, _Person] = {}
         self.by_name: dict[tuple[str, str, str], list[_Person]] = {}
+        # A row with a LinkedIn URL that matched nobody can only be someone without one:
+        # looking there keeps 20,000 namesakes' rows from comparing with each other.
+        self.by_name_without_url: dict[tuple[str, str, str], list[_Person]] = {}
         self.companies: dict[str, int | Company] = {}
         for pk, name in Company.objects.filter(team=team).values_list("pk", "name"):
             self.companies.setdefault(_company_key(name), pk)
@@ -679,6 +682,8 @@ class _Network:
             self.by_email.setdefault(person.email.lower(), person)
         key = _name_key(person.first_name, person.last_name, person.company_key)
         self.by_name.setdefault(key, []).append(person)
+        if not person.url_key:
+            self.by_name_without_url.setdefault(key, []).append(person)
 
     def match(self, *, url: str, email: str, name_key) -> tuple[_Person | None, str, int]:
         """The contact a row is, by LinkedIn URL, then email, then name and company (not
@@ -688,9 +693,10 @@ class _Network:
             return self.by_url[url], "url", 1
         if email and email.lower() in self.by_email:
             return self.by_email[email.lower()], "email", 1
+        namesakes = (self.by_name_without_url if url else self.by_name).get(name_key, ())
         candidates = [
             person
-            for person in self.by_name.get(name_key, ())
+            for person in namesakes
             if not (url and person.url_key and person.url_key != url)
             and not (email and person.email and person.email.lower() != email.lower())
         ]

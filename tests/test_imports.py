@@ -935,11 +935,19 @@ def test_a_bad_mapping_choice_is_a_form_error(alice_client):
 
 @pytest.fixture
 def eager_celery():
-    from config.celery_app import app
+    """Tasks run in the test's process and transaction. Around a real task,
+    config.celery_app closes a connection left in a transaction: here, the test's own."""
+    from celery.signals import task_postrun, task_prerun
+
+    from config.celery_app import app, close_stale_connections
 
     previous = app.conf.task_always_eager
     app.conf.task_always_eager = True
+    task_prerun.disconnect(close_stale_connections)
+    task_postrun.disconnect(close_stale_connections)
     yield
+    task_prerun.connect(close_stale_connections)
+    task_postrun.connect(close_stale_connections)
     app.conf.task_always_eager = previous
 
 
@@ -987,7 +995,7 @@ def test_a_large_file_is_imported_by_a_worker_with_progress(
 
 
 def test_a_job_queued_while_the_broker_was_down_can_be_started_again(
-    alice_client, acme, alice, monkeypatch, django_capture_on_commit_callbacks
+    alice_client, acme, alice, monkeypatch, eager_celery, django_capture_on_commit_callbacks
 ):
     from contacts.tasks import import_job_run as task
 
