@@ -76,6 +76,9 @@ from referrals.models import IdealClientProfile
 from referrals.services import contact_fit_scores_refresh
 from tests.factories import CompanyFactory, ContactFactory, RelationshipFactory
 
+# The real Celery workers of the reminder tests (a fixture, used by the last test here).
+from tests.test_reminders_integration import workers  # noqa: F401
+
 IN = "https://www.linkedin.com/in/"
 FIXTURES = Path(__file__).parent / "fixtures" / "imports"
 LINKEDIN_HEADER = "First Name,Last Name,URL,Email Address,Company,Position,Connected On"
@@ -1202,3 +1205,38 @@ def test_import_status_and_export_queries(
     with django_assert_max_num_queries(5):
         rows = exported_rows(alice_client)
     assert len(rows) == size + 1  # the header and one tie per contact
+
+
+# --- With a real worker (PostgreSQL and Redis only) --------------------------------------------
+
+
+@pytest.mark.services
+@pytest.mark.slow
+@pytest.mark.django_db(transaction=True)
+def test_a_real_worker_imports_a_large_file(workers, acme, alice):  # noqa: F811
+    from contacts.tasks import import_job_run as task
+
+    job = import_job_create(
+        team=acme,
+        owner=alice,
+        kind="linkedin",
+        file_name="big.csv",
+        data=big_connections_file(5000),
+    )
+    ImportJob.objects.filter(pk=job.pk).update(status=ImportJob.Status.QUEUED)
+    workers.start("importer")
+    started = time.perf_counter()
+    workers.send(task, job.pk)
+    seen = set()
+
+    def finished():
+        job.refresh_from_db()
+        seen.add(job.status)
+        return job.is_finished
+
+    workers.wait_for("the import to end", finished, 120)
+    print(f"\n5,000 rows imported by a real worker in {time.perf_counter() - started:.1f} s")
+    assert job.status == ImportJob.Status.DONE, job.error
+    assert seen <= {ImportJob.Status.QUEUED, ImportJob.Status.RUNNING, ImportJob.Status.DONE}
+    assert Contact.objects.filter(team=acme, user=None).count() == 5000
+    assert job.result["create"] == 5000 and job.content == ""
