@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 export WARMPATH_PORT := $(PORT)
 
-.PHONY: run test lint fmt check-deploy clean help
+.PHONY: run test lint fmt check-deploy clean help bench
 
 help:
 	@echo "make run    start Warmpath (web + Celery worker + beat) on SQLite, demo data included"
@@ -39,6 +39,11 @@ lint: $(BIN)/.installed
 fmt: $(BIN)/.installed
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
+
+# The reminder scan on 1,000,000 follow-ups, 5,000 of them due (PostgreSQL database
+# warmpath_bench, created and seeded once): time, statements and its query plan.
+bench: $(BIN)/.installed
+	$(BIN)/python bench/scan_bench.py
 
 clean:
 	rm -rf var .pytest_cache

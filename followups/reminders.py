@@ -70,6 +70,8 @@ GAVE_UP_STALE = "The worker stopped while sending, {attempts} times; gave up."
 GAVE_UP_ATTEMPTS = "Gave up after {attempts} attempts."
 NOTIFICATION_DUE = "Due: {kind} — {recipient} ({referrer} → {prospect})"
 NOTIFICATION_ESCALATED = "Overdue 2+ days ({owner}): {kind} — {recipient} ({referrer} → {prospect})"
+SUBJECT_DUE = "Due: {kind} — {recipient}"
+SUBJECT_ESCALATED = "Overdue follow-up of {owner}: {kind} — {recipient}"
 
 
 def _setting(name: str, default):
@@ -150,7 +152,7 @@ def _enqueue_after_commit(email_ids: list[int]) -> None:
         transaction.on_commit(partial(outgoing_emails_publish, email_ids))
 
 
-def _followup_context(followup: FollowUp, zone: ZoneInfo) -> dict:
+def _followup_context(followup: FollowUp, zone: ZoneInfo, path: str | None = None) -> dict:
     referral = followup.referral
     return {
         "followup": followup,
@@ -160,7 +162,7 @@ def _followup_context(followup: FollowUp, zone: ZoneInfo) -> dict:
         "prospect": referral.prospect,
         "due_at": followup.due_at,
         "time_zone": zone.key,
-        "url": _absolute(followup_path(followup)),
+        "url": _absolute(path or followup_path(followup)),
     }
 
 
@@ -240,32 +242,28 @@ def _remind_batch(*, now: datetime, batch: int) -> tuple[int, int]:
         )
         notifications, emails = [], []
         for followup, reminder in zip(todo, reminders, strict=True):
-            referral = followup.referral
+            referral, path = followup.referral, followup_path(followup)
+            kind = followup.get_kind_display()
             message = NOTIFICATION_DUE.format(
-                kind=followup.get_kind_display(),
+                kind=kind,
                 recipient=followup.recipient,
                 referrer=referral.referrer,
                 prospect=referral.prospect,
             )
             notifications.append(
                 Notification(
-                    user_id=followup.owner_id,
-                    reminder=reminder,
-                    message=message[:300],
-                    url=followup_path(followup),
+                    user_id=followup.owner_id, reminder=reminder, message=message[:300], url=path
                 )
             )
             owner = followup.owner
             if _can_email(owner):
                 zone = _zone(owner.time_zone)
-                context = {**_followup_context(followup, zone), "user": owner}
+                context = {**_followup_context(followup, zone, path), "user": owner}
                 emails.append(
                     OutgoingEmail(
                         team_id=followup.team_id,
                         to=owner.email,
-                        subject=render_to_string("emails/reminder_due_subject.txt", context)
-                        .strip()
-                        .replace("\n", " ")[:300],
+                        subject=SUBJECT_DUE.format(kind=kind, recipient=followup.recipient)[:300],
                         body=_render_email("emails/reminder_due.txt", context, zone),
                         purpose="reminder",
                         reminder=reminder,
@@ -358,10 +356,11 @@ def _escalate_batch(*, now: datetime, batch: int) -> tuple[int, int]:
         )
         notifications, emails = [], []
         for (followup, manager), reminder in zip(todo, reminders, strict=True):
-            referral = followup.referral
+            referral, path = followup.referral, followup_path(followup)
+            kind = followup.get_kind_display()
             message = NOTIFICATION_ESCALATED.format(
                 owner=followup.owner,
-                kind=followup.get_kind_display(),
+                kind=kind,
                 recipient=followup.recipient,
                 referrer=referral.referrer,
                 prospect=referral.prospect,
@@ -371,13 +370,13 @@ def _escalate_batch(*, now: datetime, batch: int) -> tuple[int, int]:
                     user=manager,
                     reminder=reminder,
                     message=message[:300],
-                    url=followup_path(followup),
+                    url=path,
                 )
             )
             if _can_email(manager):
                 zone = _zone(manager.time_zone)
                 context = {
-                    **_followup_context(followup, zone),
+                    **_followup_context(followup, zone, path),
                     "user": manager,
                     "owner": followup.owner,
                     "overdue_days": (now - followup.due_at).days,
@@ -386,9 +385,9 @@ def _escalate_batch(*, now: datetime, batch: int) -> tuple[int, int]:
                     OutgoingEmail(
                         team_id=followup.team_id,
                         to=manager.email,
-                        subject=render_to_string("emails/escalation_subject.txt", context)
-                        .strip()
-                        .replace("\n", " ")[:300],
+                        subject=SUBJECT_ESCALATED.format(
+                            owner=followup.owner, kind=kind, recipient=followup.recipient
+                        )[:300],
                         body=_render_email("emails/escalation.txt", context, zone),
                         purpose="escalation",
                         reminder=reminder,
