@@ -57,6 +57,7 @@ from contacts.imports import (
     import_job_run,
     import_job_set_mapping,
     import_preview,
+    jobs,
     parse_date,
     read_upload,
 )
@@ -957,11 +958,11 @@ def eager_celery():
 def test_a_large_file_is_imported_by_a_worker_with_progress(
     alice_client, acme, alice, monkeypatch, eager_celery, django_capture_on_commit_callbacks
 ):
-    monkeypatch.setattr(imports, "INLINE_COMMIT_MAX_ROWS", 2)
+    monkeypatch.setattr(jobs, "INLINE_COMMIT_MAX_ROWS", 2)
     reported = []
-    record = imports._set_progress
+    record = jobs._set_progress
     monkeypatch.setattr(
-        imports,
+        jobs,
         "_set_progress",
         lambda job_id, done, total: (reported.append((done, total)), record(job_id, done, total)),
     )
@@ -1002,7 +1003,7 @@ def test_a_job_queued_while_the_broker_was_down_can_be_started_again(
 ):
     from contacts.tasks import import_job_run as task
 
-    monkeypatch.setattr(imports, "INLINE_COMMIT_MAX_ROWS", 2)
+    monkeypatch.setattr(jobs, "INLINE_COMMIT_MAX_ROWS", 2)
     monkeypatch.setattr(task, "delay", lambda job_id: (_ for _ in ()).throw(ConnectionError()))
     job = ImportJob.objects.get(
         pk=upload(alice_client, "Connections.csv")["Location"].split("/")[-2]
