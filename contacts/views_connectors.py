@@ -59,7 +59,10 @@ class ConnectorFilterForm(forms.Form):
 class ConnectorAskForm(forms.Form):
     path = forms.CharField(widget=forms.HiddenInput, max_length=100)
     quality = forms.ChoiceField(
-        label="Introduction", choices=Quality.choices, initial=Quality.BETTER
+        label="Introduction",
+        choices=Quality.choices,
+        initial=Quality.BETTER,
+        widget=forms.Select(attrs={"class": "form-select form-select-sm"}),
     )
 
     def clean_path(self) -> list[int]:
@@ -82,7 +85,10 @@ def _matches(result: connectors.Connector, words: list[str]) -> bool:
 @require_GET
 def connector_list(request, pk: int):
     target = _target_for(request, pk)
-    filter_form = ConnectorFilterForm(request.GET)
+    # Unfiltered, the page looks as far as it can; the form shows it.
+    query = request.GET.copy()
+    query.setdefault("max_hops", str(connectors.MAX_HOPS))
+    filter_form = ConnectorFilterForm(query)
     filters = filter_form.filters()
     found = connectors.connectors_for(
         target=target, user=request.user, max_hops=filters["max_hops"]
