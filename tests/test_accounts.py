@@ -752,8 +752,8 @@ def test_manager_dashboard_query_count(maya_client, acme, django_assert_max_num_
 
     # 1. session, 2. user, 3. maya's memberships with their teams (the active team),
     # 4. the team's members with their users, 5. roster sizes by member, 6. referrals
-    # counted by member and status.
-    with django_assert_max_num_queries(6):
+    # counted by member and status, 7. the bell's unread notifications.
+    with django_assert_max_num_queries(7):
         response = maya_client.get("/dashboard/")
 
     assert response.status_code == 200

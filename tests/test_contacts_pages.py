@@ -704,8 +704,9 @@ def grow_network(acme, alice, bob, size: int):
 def test_contact_list_queries(alice_client, django_assert_max_num_queries, acme, alice, bob, size):
     grow_network(acme, alice, bob, size)
     # session, user, active membership, visibility memberships, count, page of contacts
-    # (with company and owner), the team's owners for the filter.
-    with django_assert_max_num_queries(7):
+    # (with company and owner), the team's owners for the filter, the bell's unread
+    # notifications.
+    with django_assert_max_num_queries(8):
         response = alice_client.get(reverse("contacts:list"))
     assert response.status_code == 200
 
@@ -715,8 +716,9 @@ def test_contact_detail_queries(maya_client, django_assert_max_num_queries, acme
     hub = grow_network(acme, alice, bob, size)
     # session, user, active membership, visibility memberships, the contact (company,
     # owner, user), relationships (both people and their companies), referrals as
-    # referrer, as prospect, latest readiness, deals, timeline.
-    with django_assert_max_num_queries(11):
+    # referrer, as prospect, latest readiness, deals, timeline, the bell's unread
+    # notifications.
+    with django_assert_max_num_queries(12):
         response = maya_client.get(reverse("contacts:detail", args=[hub.pk]))
     assert len(response.context["relationships"]) == size - 1
     assert len(response.context["as_referrer"]) == size - 1
@@ -725,8 +727,9 @@ def test_contact_detail_queries(maya_client, django_assert_max_num_queries, acme
 @pytest.mark.parametrize("size", [3, 30])
 def test_company_list_queries(alice_client, django_assert_max_num_queries, acme, alice, bob, size):
     grow_network(acme, alice, bob, size)
-    # session, user, active membership, visibility memberships, count, page with counts.
-    with django_assert_max_num_queries(6):
+    # session, user, active membership, visibility memberships, count, page with counts,
+    # the bell's unread notifications.
+    with django_assert_max_num_queries(7):
         response = alice_client.get(reverse("contacts:company-list"))
     assert response.status_code == 200
 
@@ -737,8 +740,8 @@ def test_company_detail_queries(
 ):
     ContactFactory.create_batch(size, team=acme, owner=alice, company=acme_corp)
     # session, user, active membership, visibility memberships, the company, count,
-    # page of people (with owner).
-    with django_assert_max_num_queries(7):
+    # page of people (with owner), the bell's unread notifications.
+    with django_assert_max_num_queries(8):
         response = alice_client.get(reverse("contacts:company-detail", args=[acme_corp.pk]))
     assert len(response.context["page"].object_list) == min(size, PAGE_SIZE)
 
@@ -751,9 +754,11 @@ def test_search_and_form_queries(
     # session, user, active membership, visibility memberships, matches (with company).
     with django_assert_max_num_queries(5):
         alice_client.get(reverse("contacts:search"), {"q": "a", "team": acme.pk})
-    # session, user, memberships, the contact, the user's own contact, no other choices.
-    with django_assert_max_num_queries(6):
-        alice_client.get(reverse("contacts:relationship-create", args=[hub.pk]))
-    # session, user, memberships, the contact, its company option, the team's owners.
+    # session, user, memberships, the contact, the user's own contact, no other choices,
+    # the bell's unread notifications.
     with django_assert_max_num_queries(7):
+        alice_client.get(reverse("contacts:relationship-create", args=[hub.pk]))
+    # session, user, memberships, the contact, its company option, the team's owners,
+    # the bell's unread notifications.
+    with django_assert_max_num_queries(8):
         alice_client.get(reverse("contacts:edit", args=[hub.pk]))

@@ -901,12 +901,13 @@ def make_rows(alice, acme, rows):
     ("name", "queries"),
     [
         # session, user, membership, visibility memberships, count, the page's rows, the
-        # best connector of every prospect on the page (one statement, contacts.connectors)
-        ("roster", 7),
+        # best connector of every prospect on the page (one statement, contacts.connectors),
+        # the bell's unread notifications
+        ("roster", 8),
         # … + the counts per status (one aggregate)
-        ("pipeline", 7),
-        ("deal-list", 6),
-        ("given-list", 6),
+        ("pipeline", 8),
+        ("deal-list", 7),
+        ("given-list", 7),
     ],
 )
 def test_list_pages_cost_the_same_whatever_the_size(
@@ -949,8 +950,9 @@ def test_the_profile_page_costs_the_same_whatever_the_team_size(
 ):
     ContactFactory.create_batch(rows, team=acme, owner=alice)
     IdealClientProfile.objects.create(team=acme, industries=["software"])
-    # session, user, membership, the profile, the count of good fits
-    with django_assert_max_num_queries(5):
+    # session, user, membership, the profile, the count of good fits, the bell's unread
+    # notifications
+    with django_assert_max_num_queries(6):
         response = maya_client.get(reverse("referrals:icp"))
     assert response.status_code == 200
 
@@ -959,9 +961,9 @@ def test_the_roster_form_costs_the_same_whatever_the_team_size(
     alice, acme, alice_client, django_assert_max_num_queries
 ):
     ContactFactory.create_batch(30, team=acme, owner=alice)
-    # session, user, membership, visibility memberships — the pickers list no contact
-    # until one is searched for
-    with django_assert_max_num_queries(4):
+    # session, user, membership, visibility memberships, the bell's unread notifications —
+    # the pickers list no contact until one is searched for
+    with django_assert_max_num_queries(5):
         alice_client.get(reverse("referrals:roster-create"))
 
 
