@@ -6,6 +6,7 @@ one action is "retry failed emails" (through followups.reminders)."""
 
 from django.contrib import admin, messages
 from django.utils import timezone
+from django.utils.text import Truncator
 
 from accounts.visibility import visible_owned, visible_shared
 from followups import reminders
@@ -61,7 +62,7 @@ class OutgoingEmailAdmin(ReadOnlyAdmin):
         "purpose",
         "status",
         "attempts",
-        "last_error",
+        "error",
         "created_at",
         "sent_at",
     ]
@@ -72,6 +73,10 @@ class OutgoingEmailAdmin(ReadOnlyAdmin):
 
     def get_queryset(self, request):
         return visible_shared(super().get_queryset(request), request.user)
+
+    @admin.display(description="last error", ordering="last_error")
+    def error(self, email: OutgoingEmail) -> str:
+        return Truncator(email.last_error).chars(120)
 
     def has_retry_permission(self, request) -> bool:
         return request.user.has_perm("followups.change_outgoingemail")
