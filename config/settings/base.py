@@ -8,6 +8,7 @@ import importlib.util
 from pathlib import Path
 
 import environ
+from csp.constants import NONE, SELF
 
 from config.env import env_bool, env_int, env_list, env_str
 
@@ -38,6 +39,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_celery_beat",
+    "csp",
     # Warmpath
     "accounts",
     "contacts",
@@ -47,6 +49,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -144,6 +147,31 @@ CSRF_COOKIE_HTTPONLY = False  # htmx reads the token from the page, not the cook
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+
+# --- Content-Security-Policy (django-csp) -------------------------------------------------
+# Every page's scripts and styles come from our own static files: no inline <script>, no
+# on*= handlers, no style= attributes (htmx's own indicator style is switched off in
+# base.html and lives in warmpath.css). Bootstrap sets styles through the CSSOM, which
+# the policy allows. The API docs page relaxes style-src for itself only (config/urls.py).
+# Django's own CSP middleware needs Django 6 (Python 3.12+); Warmpath runs Django 5.2 LTS
+# on Python 3.11, so django-csp 4, whose API Django 6's was modelled on. Moving to Django
+# 6 is a one-line change each: the middleware becomes
+# "django.middleware.csp.ContentSecurityPolicyMiddleware", and this setting
+# SECURE_CSP = {<the same directives>} with django.utils.csp.CSP.SELF / CSP.NONE.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "connect-src": [SELF],
+        "font-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    },
+}
 
 # EMAIL_URL, e.g. smtp+tls://user:password@smtp.example.com:587; console by default.
 _email = _env.email_url("EMAIL_URL", default="consolemail://")
