@@ -5,6 +5,7 @@
 - Owned records (roster, readiness checks, referrals, deals, referrals given, follow-ups):
   a rep sees their own; a manager sees the whole team's.
 - Admins (Django staff) see everything.
+- Change history (audit): a record's owner, the team's managers and admins.
 - Nothing crosses teams. Pages, API and admin filter their querysets through these
   functions, so an object of another team is simply not found (404, never 403).
 """
@@ -69,6 +70,17 @@ def visible_owned(
     return queryset.filter(
         owned_records_filter(user, team_field=team_field, owner_field=owner_field)
     )
+
+
+def visible_history(
+    queryset: QuerySet, user, *, team_field: str = "team", owner_field: str = "owner"
+) -> QuerySet:
+    """Records whose change history (who changed what, when) the user may read: their
+    own, every record of the teams they manage, everything for admins. The same rule as
+    owned records, also for contacts: a contact is shared with the whole team, but its
+    audit trail is for its owner and the managers, so a teammate gets the same 404 as
+    an outsider."""
+    return visible_owned(queryset, user, team_field=team_field, owner_field=owner_field)
 
 
 def get_visible_or_404(queryset: QuerySet, **lookup) -> Model:

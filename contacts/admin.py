@@ -7,6 +7,7 @@ from django.contrib import admin
 from django.db import models
 from django.db.models import Count
 
+from accounts.audit import AuditHistoryAdmin
 from accounts.visibility import visible_owned, visible_shared
 from contacts.models import Activity, Company, Contact, ImportJob, Relationship
 from contacts.services import (
@@ -53,7 +54,7 @@ class CompanyAdmin(VisibleToUserAdmin):
 
 
 @admin.register(Contact)
-class ContactAdmin(VisibleToUserAdmin):
+class ContactAdmin(AuditHistoryAdmin, VisibleToUserAdmin):
     list_display = ["__str__", "company", "title", "kind", "owner", "team", "fit_score"]
     list_filter = ["kind", "function", "person_type", "team"]
     search_fields = ["first_name", "last_name", "email", "company__name"]

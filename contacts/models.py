@@ -8,6 +8,7 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models.functions import Lower
+from simple_history.models import HistoricalRecords
 
 
 class Industry(models.TextChoices):
@@ -158,6 +159,9 @@ class Contact(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # Who changed what, when (django-simple-history; shown to its owner, managers, admins).
+    # bulk_create/bulk_update (seed, imports, fit score refresh) write no history rows.
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["last_name", "first_name"]

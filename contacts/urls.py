@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from contacts import views, views_imports
+from contacts import views, views_history, views_imports
 
 app_name = "contacts"
 
@@ -15,6 +15,7 @@ urlpatterns = [
     path("contacts/new/", views.contact_create_view, name="create"),
     path("contacts/<int:pk>/", views.contact_detail, name="detail"),
     path("contacts/<int:pk>/edit/", views.contact_edit, name="edit"),
+    path("contacts/<int:pk>/history/", views_history.contact_history, name="contact-history"),
     path(
         "contacts/<int:pk>/relationships/new/",
         views.relationship_create_view,

@@ -8,6 +8,7 @@ from django.contrib import admin, messages
 from django.utils import timezone
 from django.utils.text import Truncator
 
+from accounts.audit import AuditHistoryAdmin
 from accounts.visibility import visible_owned, visible_shared
 from followups import reminders
 from followups.models import FollowUp, Notification, OutgoingEmail, Reminder
@@ -112,7 +113,7 @@ class OverdueFilter(admin.SimpleListFilter):
 
 
 @admin.register(FollowUp)
-class FollowUpAdmin(admin.ModelAdmin):
+class FollowUpAdmin(AuditHistoryAdmin):
     """Follow-ups are made by the referral's events and closed through the pages or the
     API (followups.services), so here they are read; only the due time may be moved."""
 

@@ -10,6 +10,7 @@ OutgoingEmail log, so every message is visible, retried and sent at most once pe
 from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
+from simple_history.models import HistoricalRecords
 
 from contacts.models import Channel
 
@@ -62,6 +63,9 @@ class FollowUp(models.Model):
     escalated_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # Who changed what, when (django-simple-history). Claims by queryset.update()
+    # (reminded_at, escalated_at) and bulk writes leave no history rows.
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["due_at", "pk"]

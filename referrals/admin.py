@@ -6,6 +6,7 @@ referrals.services.referral_transition and report what it refused."""
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 
+from accounts.audit import AuditHistoryAdmin
 from accounts.visibility import visible_owned, visible_shared
 from referrals import services
 from referrals.models import (
@@ -114,7 +115,7 @@ STEP_TIME_FIELDS = [
 
 
 @admin.register(Referral)
-class ReferralAdmin(OwnedAdmin):
+class ReferralAdmin(AuditHistoryAdmin, OwnedAdmin):
     list_display = [
         "__str__",
         "status",

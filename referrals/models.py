@@ -5,6 +5,7 @@ referrals we give back, and the weekly goals the team steers by."""
 from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
+from simple_history.models import HistoricalRecords
 
 from contacts.models import Channel
 
@@ -169,6 +170,9 @@ class Referral(models.Model):
     declined_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # Who changed what, when (django-simple-history; shown to the owner, managers and
+    # admins). bulk_create/bulk_update (the seed) write no history rows.
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["-asked_at", "-id"]

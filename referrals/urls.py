@@ -1,6 +1,6 @@
 from django.urls import path
 
-from referrals import views
+from referrals import views, views_history
 
 app_name = "referrals"
 
@@ -15,6 +15,7 @@ urlpatterns = [
     path("referrals/new/", views.referral_create, name="referral-create"),
     path("referrals/<int:pk>/", views.referral_detail, name="referral-detail"),
     path("referrals/<int:pk>/edit/", views.referral_edit, name="referral-edit"),
+    path("referrals/<int:pk>/history/", views_history.referral_history, name="referral-history"),
     path("referrals/<int:pk>/transition/", views.referral_transition, name="referral-transition"),
     # The testimonial conversation that earns the right to ask.
     path("readiness/new/", views.readiness_create, name="readiness-create"),
