@@ -1,19 +1,20 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from accounts import views
+from accounts import views, views_security
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("week/", views.rep_week, name="rep-week"),
     path("dashboard/", views.manager_dashboard, name="manager-dashboard"),
     path("profile/", views.profile, name="profile"),
+    path("profile/api-token/", views_security.api_token, name="profile-api-token"),
     path("team/switch/", views.switch_team, name="switch-team"),
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path(
         "password/change/",
-        auth_views.PasswordChangeView.as_view(),
+        views_security.PasswordChangeView.as_view(),
         name="password_change",
     ),
     path(

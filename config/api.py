@@ -7,6 +7,7 @@ from rest_framework import exceptions, status
 from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
+from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from config.errors import StateConflict
@@ -38,7 +39,19 @@ def exception_handler(exc, context):
 
 
 class TokenView(ObtainAuthToken):
-    """POST {"username", "password"} → {"token"}. Public by nature: it is how a script logs in."""
+    """POST {"username", "password"} → {"token"}. Public by nature: it is how a script logs in.
+
+    Guarded twice: a rate per client address (throttle scope "token", 429 with
+    Retry-After), and the login lockout shared with the login page (accounts.security:
+    five failures for one username from one address lock that pair out, 429).
+    """
 
     authentication_classes = []
     permission_classes = []
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "token"
+
+    def get_serializer_context(self):
+        # The lockout marks the request it is given; Axes' middleware only sees Django's
+        # own request, not REST framework's wrapper around it.
+        return {**super().get_serializer_context(), "request": self.request._request}

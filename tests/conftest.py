@@ -10,6 +10,7 @@
 import os
 
 import pytest
+from django.core.cache import cache
 from django.test import Client
 
 from accounts.models import Membership
@@ -29,6 +30,13 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if "services" in item.keywords:
             item.add_marker(skip)
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    # One local-memory cache per test process: each test starts from an empty one, so a
+    # throttle's count (the API token endpoint) or a cached value never leaks into the next.
+    cache.clear()
 
 
 @pytest.fixture

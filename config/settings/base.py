@@ -5,6 +5,7 @@ Which module is used: DJANGO_SETTINGS_MODULE if set, else config.settings.<DJANG
 """
 
 import importlib.util
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -39,6 +40,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_celery_beat",
+    "axes",
     "csp",
     "simple_history",
     # Warmpath
@@ -66,6 +68,8 @@ MIDDLEWARE = [
     "accounts.middleware.UserTimezoneMiddleware",
     # Records who made each change in the models' history (django-simple-history).
     "simple_history.middleware.HistoryRequestMiddleware",
+    # Last, as django-axes asks: turns a locked-out login into the 429 lockout answer.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -115,6 +119,11 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+AUTHENTICATION_BACKENDS = [
+    # First: a locked-out username and address are refused before any password check.
+    "accounts.security.LoginAttemptBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
@@ -147,9 +156,29 @@ CRISPY_TEMPLATE_PACK = "bootstrap5"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = 60 * 60 * 24 * 14
 CSRF_COOKIE_HTTPONLY = False  # htmx reads the token from the page, not the cookie
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+
+# How many proxies of ours stand in front of the web process (0: clients connect
+# directly). Login lockouts and API throttles count by the client's address; with proxies
+# it is read from X-Forwarded-For, counted from the right so clients cannot forge it.
+WARMPATH_PROXY_COUNT = env_int("WARMPATH_PROXY_COUNT", 0)
+
+# --- Login lockout (django-axes) -------------------------------------------------------
+# After AXES_FAILURE_LIMIT failed logins for one username from one address, that pair is
+# refused (429, even with the right password) until AXES_COOLOFF_TIME has passed since the
+# last attempt, or an admin deletes its "access attempts" in the admin. The login page,
+# the admin login and the API token endpoint all count (accounts.security).
+AXES_FAILURE_LIMIT = env_int("WARMPATH_LOGIN_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("WARMPATH_LOGIN_LOCKOUT_MINUTES", 30))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_HTTP_RESPONSE_CODE = 429
+AXES_LOCKOUT_CALLABLE = "accounts.security.lockout_response"
+AXES_CLIENT_IP_CALLABLE = "accounts.security.client_ip"
 
 # --- Content-Security-Policy (django-csp) -------------------------------------------------
 # Every page's scripts and styles come from our own static files: no inline <script>, no
@@ -210,6 +239,9 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "config.api.exception_handler",
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
+    # Throttles are opt-in per view (throttle_scope); the token endpoint uses "token".
+    "DEFAULT_THROTTLE_RATES": {"token": env_str("WARMPATH_TOKEN_RATE", "10/minute")},
+    "NUM_PROXIES": WARMPATH_PROXY_COUNT,
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Warmpath API",
@@ -277,5 +309,9 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "INFO"}},
+    "loggers": {
+        "django.db.backends": {"level": "INFO"},
+        # Not Axes' start-up banner on every command; its lockout warnings still show.
+        "axes.apps": {"level": "WARNING"},
+    },
 }

@@ -14,6 +14,10 @@ if not ALLOWED_HOSTS:
 
 # Behind a TLS-terminating proxy that sets X-Forwarded-Proto.
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Set WARMPATH_PROXY_COUNT=1 (or the number of proxies) when that proxy also appends the
+# client to X-Forwarded-For: login lockouts and API throttles then count per client.
+# Left at 0, they count per proxy address, which is stricter (everyone shares one count)
+# but never trusts a header a client could forge.
 SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", True)
 SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
