@@ -4,11 +4,11 @@ The search
 ----------
 A breadth-first search over the team's relationships, run *in the database*, one SQL
 statement per search: each level is a common table expression joined to the
-relationships in both directions (``contact_a`` through the unique (contact_a,
-contact_b) index, ``contact_b`` through the (contact_b, contact_a) index), with one row
-per person per level (``ROW_NUMBER() … = 1``) and the people of earlier levels left out
-— so ``hops`` is the shortest distance, cycles end by themselves, and the graph never
-travels to Python. The same SQL runs on SQLite and PostgreSQL.
+relationships in both directions (through the covering indexes (contact_a, contact_b,
+strength) and (contact_b, contact_a, strength): index-only scans on PostgreSQL), with
+one row per person per level (``ROW_NUMBER() … = 1``) and the people of earlier levels
+left out — so ``hops`` is the shortest distance, cycles end by themselves, and the graph
+never travels to Python. The same SQL runs on SQLite and PostgreSQL.
 
 Each level keeps, for every person, one parent pointer: the neighbour one step nearer
 the target through which the *strongest* path runs (the path's weakest tie highest,

@@ -258,8 +258,12 @@ class Relationship(models.Model):
                 name="relationship_strength_1_to_5",
             ),
         ]
-        # Both directions are walked by the reverse search.
-        indexes = [models.Index(fields=["contact_b", "contact_a"])]
+        # Both directions are walked by the reverse search (contacts.connectors): a person's
+        # ties are read from either side, with their strength, from the index alone.
+        indexes = [
+            models.Index(fields=["contact_a", "contact_b", "strength"], name="relationship_ties_a"),
+            models.Index(fields=["contact_b", "contact_a", "strength"], name="relationship_ties_b"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.contact_a} ↔ {self.contact_b}"
