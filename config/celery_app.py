@@ -13,17 +13,6 @@ app.autodiscover_tasks()
 app.conf.imports = ("config.health",)
 
 
-@app.on_configure.connect
-def make_filesystem_queue_folders(sender, **kwargs) -> None:
-    # kombu's filesystem transport (the no-server default) expects its folders to exist.
-    from pathlib import Path
-
-    for key in ("data_folder_in", "data_folder_out", "processed_folder"):
-        folder = sender.conf.broker_transport_options.get(key)
-        if folder:
-            Path(folder).mkdir(parents=True, exist_ok=True)
-
-
 @task_prerun.connect
 @task_postrun.connect
 def close_stale_connections(**kwargs) -> None:

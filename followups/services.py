@@ -92,6 +92,7 @@ ALREADY_DONE = "This follow-up was already done on {when}."
 ALREADY_SKIPPED = "This follow-up was already skipped on {when} ({reason})."
 SKIP_NEEDS_REASON = "Say why you skip this follow-up."
 UNKNOWN_CHANNEL = "Pick the channel you used."
+DONE_IN_FUTURE = "A follow-up cannot be marked done in the future."
 GIFT_ONLY_ON_CLOSING = "A gift goes with the closing thanks only."
 NEGATIVE_GIFT_COST = "The gift cost cannot be negative."
 NO_EMAIL_ADDRESS = (
@@ -291,9 +292,13 @@ def _complete(
     note: str,
     gift_note: str,
     gift_cost: Decimal | None,
+    at: datetime | None = None,
 ) -> FollowUp:
     _check_pending(followup)
     errors = {}
+    now = timezone.now()
+    if at is not None and at > now + timedelta(minutes=1):
+        errors["done_at"] = DONE_IN_FUTURE
     if channel not in Channel.values:
         errors["channel"] = UNKNOWN_CHANNEL
     if (gift_note.strip() or gift_cost is not None) and followup.kind != Kind.CLOSING_THANKS:
@@ -302,7 +307,7 @@ def _complete(
         errors["gift_cost"] = NEGATIVE_GIFT_COST
     if errors:
         raise ValidationError(errors)
-    now = timezone.now()
+    now = at or now
     followup.status = FollowUp.Status.DONE
     followup.done_at = now
     followup.channel = channel
@@ -347,9 +352,11 @@ def followup_complete(
     note: str = "",
     gift_note: str = "",
     gift_cost: Decimal | None = None,
+    at: datetime | None = None,
 ) -> FollowUp:
     """Mark a pending follow-up done: the channel used (one of Channel), a note, and for
-    the closing thanks an optional gift (what, and its cost ≥ 0). Written on the timeline
+    the closing thanks an optional gift (what, and its cost ≥ 0). Dated now, or at `at`
+    (a past moment: "I called her yesterday"; never the future). Written on the timeline
     of the referral and of the person followed up; a done periodic update schedules the
     next. Refused (FollowUpStateError) when it is no longer pending."""
     return _complete(
@@ -359,6 +366,7 @@ def followup_complete(
         note=note,
         gift_note=gift_note,
         gift_cost=gift_cost,
+        at=at,
     )
 
 

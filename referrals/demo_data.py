@@ -64,6 +64,7 @@ from contacts.models import (
     RevenueBand,
     UpdateCadence,
 )
+from followups import services as followup_services
 from followups.models import FollowUp
 from referrals import services as referral_services
 from referrals.models import (
@@ -1539,6 +1540,36 @@ class ServiceWriter:
                 note=given.note,
             )
         _goals_write(plan)
+        self._followups_catch_up()
+
+    def _followups_catch_up(self) -> None:
+        """A team that has used Warmpath for a while has done its follow-ups: complete
+        those due more than two days ago, a few hours after they came due, on the
+        person's preferred channel. What came due since stays pending, so the demo has
+        a realistic inbox (a little overdue, some due today) rather than months of it."""
+        cutoff = timezone.now() - timedelta(days=2)
+        # Completing a periodic update schedules the next one, which may itself be past
+        # the cutoff: go round until nothing old is left (bounded).
+        for _round in range(60):
+            stale = list(
+                FollowUp.objects.filter(
+                    referral__team=self.plan.team,
+                    status=FollowUp.Status.PENDING,
+                    due_at__lt=cutoff,
+                )
+                .select_related("recipient", "referral")
+                .order_by("due_at", "pk")
+            )
+            if not stale:
+                return
+            for followup in stale:
+                delay = timedelta(hours=2 + followup.pk % 30)
+                followup_services.followup_complete(
+                    followup=followup,
+                    actor=self.users[followup.owner_id],
+                    channel=followup.recipient.preferred_channel,
+                    at=min(followup.due_at + delay, cutoff),
+                )
 
     def _referral_events(self, contacts: list[Contact]) -> None:
         """Asks and transitions replayed in time order, as they would have been clicked."""

@@ -582,3 +582,20 @@ def test_bulk_data_follows_the_same_rules(db):
         for event in services.EVENTS:
             services.followups_for_event(referral=referral, event=event)
     assert FollowUp.objects.count() == count
+
+
+def test_a_follow_up_can_be_marked_done_at_a_past_moment_but_not_in_the_future(alice, acme):
+    referral = ReferralFactory(referrer=ClientFactory(team=acme, owner=alice))
+    services.followups_for_event(referral=referral, event="asked")
+    thanks = FollowUp.objects.get(referral=referral, kind="thank_referrer")
+    yesterday = timezone.now() - timedelta(days=1)
+
+    with pytest.raises(ValidationError) as refused:
+        services.followup_complete(
+            followup=thanks, actor=alice, channel="phone", at=timezone.now() + timedelta(hours=2)
+        )
+    assert refused.value.message_dict["done_at"] == [services.DONE_IN_FUTURE]
+
+    done = services.followup_complete(followup=thanks, actor=alice, channel="phone", at=yesterday)
+    assert done.done_at == yesterday
+    assert referral.activities.get(verb="followup_done").occurred_at == yesterday

@@ -6,6 +6,7 @@ on whichever database the suite uses. Both must hold data the services could hav
 """
 
 from collections import Counter, defaultdict
+from datetime import timedelta
 from io import StringIO
 from statistics import median
 
@@ -18,6 +19,7 @@ from django.utils import timezone
 from accounts.management.commands.seed_demo import DEMO_PASSWORD, DEMO_PEOPLE, DEMO_TEAM
 from accounts.models import Membership, Team, User
 from contacts.models import Activity, Company, Contact, ContactKind, Industry, Relationship
+from followups.models import FollowUp
 from referrals.demo_data import SIZES, BulkWriter, demo_team_ensure
 from referrals.models import (
     Deal,
@@ -390,3 +392,15 @@ def test_per_team_owned_records_stay_in_their_team(db):
             assert owner_id in members[team_id], model.__name__
     for team_id, owner_id in Contact.objects.values_list("team_id", "owner_id"):
         assert owner_id in members[team_id]
+
+
+def test_the_demo_inbox_looks_lived_in_not_months_behind(db):
+    # A demo rep should open a realistic inbox: old follow-ups done on time, only what
+    # came due in the last couple of days still waiting.
+    call_command("seed_demo", stdout=StringIO())
+    two_days_ago = timezone.now() - timedelta(days=2)
+
+    pending_and_old = FollowUp.objects.filter(status="pending", due_at__lt=two_days_ago)
+
+    assert not pending_and_old.exists()
+    assert FollowUp.objects.filter(status="done").count() > 20
