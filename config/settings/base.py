@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "contacts",
     "referrals",
     "followups",
+    "dashboard",
 ]
 
 MIDDLEWARE = [

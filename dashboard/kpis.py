@@ -1,0 +1,586 @@
+"""Referral KPIs — the one implementation of DESIGN.md's "KPI definitions".
+
+The manager dashboard, the rep's week, the rep detail page, the /api/v1/kpis/ endpoint, the
+weekly summary email and the CSV exports all call these functions. Each one runs a fixed
+number of aggregate queries (conditional aggregation: Count/Sum with filter=Q(...)),
+grouped by owner where a per-rep table needs it — never a query per rep or per row.
+
+Decisions (documented here because the definitions leave them open):
+- A period is whole days [start, end] in the *viewer's* time zone (User.time_zone), as
+  everywhere else in the app: it runs from local midnight of `start` to local midnight of
+  the day after `end`. Deal.closed_on and ReferralGiven.given_on are dates and compare to
+  [start, end] directly. Weeks start on Monday.
+- "Reached confirmed or later" is confirmed_at IS NOT NULL, "reached meeting or later" is
+  meeting_at IS NOT NULL, "won" is won_at IS NOT NULL: the step columns are kept after a
+  loss, and the state machine only fills them in order.
+- Goals "covering the period" are the WeeklyGoals of every week whose Monday lies in
+  [Monday of start, end]; they are summed. A rep's goal for a week is their own
+  WeeklyGoal, else the team's goal for that week divided by the team's current number of
+  reps. Goal and attainment values are null when no goal covers the period (or it is 0).
+- Ratios (conversion, on-time rate, win rate, attainment) are floats rounded to 4 places,
+  null where the denominator is 0; average deal and won value are strings (Decimal).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from django.db.models import (
+    Avg,
+    Count,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    Subquery,
+    Sum,
+    Value,
+)
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from accounts.models import Membership
+from followups.models import FollowUp
+from referrals.models import Deal, Quality, Referral, ReferralGiven, WeeklyGoal
+
+QUALITIES = [q.value for q in Quality]
+# The keys of GET /api/v1/kpis/ (DESIGN.md, JSON API contract), in order.
+CONTRACT_KEYS = (
+    "asks",
+    "intros",
+    "intros_by_quality",
+    "meetings",
+    "wins",
+    "won_value",
+    "referrals_given",
+    "conversion",
+    "followup_on_time_rate",
+    "overdue_followups",
+    "win_rate",
+    "avg_deal",
+    "goals",
+    "attainment",
+)
+GOAL_KEYS = ("asks", "intros", "meetings", "referrals_given", "wins")
+TREND_WEEKS = 12
+TOP_REFERRERS = 10
+
+
+# --- Periods -----------------------------------------------------------------------------
+
+
+def monday(day: date) -> date:
+    return day - timedelta(days=day.weekday())
+
+
+@dataclass(frozen=True)
+class Period:
+    """Whole days [start, end] in a time zone."""
+
+    start: date
+    end: date
+    zone: ZoneInfo = field(default_factory=lambda: ZoneInfo("UTC"))
+
+    @property
+    def start_at(self) -> datetime:
+        return datetime.combine(self.start, time.min, tzinfo=self.zone)
+
+    @property
+    def end_before(self) -> datetime:
+        """The first instant after the period (exclusive upper bound)."""
+        return datetime.combine(self.end + timedelta(days=1), time.min, tzinfo=self.zone)
+
+    @property
+    def days(self) -> int:
+        return (self.end - self.start).days + 1
+
+    def week_starts(self) -> list[date]:
+        weeks, week = [], monday(self.start)
+        while week <= self.end:
+            weeks.append(week)
+            week += timedelta(days=7)
+        return weeks
+
+
+def zone_of(user) -> ZoneInfo:
+    try:
+        return ZoneInfo(getattr(user, "time_zone", "") or "UTC")
+    except (KeyError, ValueError):
+        return ZoneInfo("UTC")
+
+
+def today_for(user) -> date:
+    return timezone.now().astimezone(zone_of(user)).date()
+
+
+PERIOD_CHOICES = [
+    ("this_week", "This week"),
+    ("last_week", "Last week"),
+    ("last_4_weeks", "Last 4 weeks"),
+    ("last_12_weeks", "Last 12 weeks"),
+    ("this_quarter", "This quarter"),
+    ("custom", "Custom"),
+]
+
+
+def named_period(name: str, *, today: date, zone: ZoneInfo) -> Period:
+    """this_week: Monday to today; last_week: Monday to Sunday before; last_N_weeks: the
+    current week and the N-1 before it, up to today; this_quarter: its first day to today."""
+    this_monday = monday(today)
+    if name == "last_week":
+        return Period(this_monday - timedelta(days=7), this_monday - timedelta(days=1), zone)
+    if name == "last_4_weeks":
+        return Period(this_monday - timedelta(weeks=3), today, zone)
+    if name == "last_12_weeks":
+        return Period(this_monday - timedelta(weeks=11), today, zone)
+    if name == "this_quarter":
+        return Period(date(today.year, 3 * ((today.month - 1) // 3) + 1, 1), today, zone)
+    return Period(this_monday, today, zone)
+
+
+# --- Scope -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Whose numbers: some teams (None = every team, for admins), optionally one rep."""
+
+    team_ids: tuple[int, ...] | None = None
+    rep_id: int | None = None
+
+    def q(self, *, team_field: str = "team", owner_field: str = "owner") -> Q:
+        condition = Q()
+        if self.team_ids is not None:
+            condition &= Q(**{f"{team_field}__in": self.team_ids})
+        if self.rep_id is not None:
+            condition &= Q(**{owner_field: self.rep_id})
+        return condition
+
+
+# --- Helpers -----------------------------------------------------------------------------
+
+
+def ratio(numerator, denominator) -> float | None:
+    if not denominator:
+        return None
+    return round(float(numerator) / float(denominator), 4)
+
+
+def _in(field_name: str, period: Period) -> Q:
+    return Q(**{f"{field_name}__gte": period.start_at, f"{field_name}__lt": period.end_before})
+
+
+def _money(value) -> Decimal:
+    return (value or Decimal("0")).quantize(Decimal("0.01"))
+
+
+# --- The aggregate queries ---------------------------------------------------------------
+
+# Per owner, from Referral: counts of the period and of the cohort asked in it.
+REFERRAL_COUNT_KEYS = (
+    "asks",
+    "intros",
+    *(f"intros_{q}" for q in QUALITIES),
+    *(f"intros_{q}_meeting" for q in QUALITIES),
+    *(f"intros_{q}_won" for q in QUALITIES),
+    "meetings",
+    "wins",
+    "cohort_confirmed",
+    "cohort_meeting",
+    "cohort_won",
+)
+
+
+def _referral_counts(scope: Scope, period: Period) -> dict[int, dict]:
+    """One query: per owner, asks, intros (by quality, and how those went on), meetings,
+    wins, won value, and the asked cohort's steps reached."""
+    asked, confirmed = _in("asked_at", period), _in("confirmed_at", period)
+    meeting, won = _in("meeting_at", period), _in("won_at", period)
+    aggregates = {
+        "asks": Count("pk", filter=asked),
+        "intros": Count("pk", filter=confirmed),
+        "meetings": Count("pk", filter=meeting),
+        "wins": Count("pk", filter=won),
+        "won_value": Sum("value", filter=won),
+        "cohort_confirmed": Count("pk", filter=asked & Q(confirmed_at__isnull=False)),
+        "cohort_meeting": Count("pk", filter=asked & Q(meeting_at__isnull=False)),
+        "cohort_won": Count("pk", filter=asked & Q(won_at__isnull=False)),
+    }
+    for quality in QUALITIES:
+        of_quality = confirmed & Q(quality=quality)
+        aggregates[f"intros_{quality}"] = Count("pk", filter=of_quality)
+        aggregates[f"intros_{quality}_meeting"] = Count(
+            "pk", filter=of_quality & Q(meeting_at__isnull=False)
+        )
+        aggregates[f"intros_{quality}_won"] = Count(
+            "pk", filter=of_quality & Q(won_at__isnull=False)
+        )
+    rows = (
+        Referral.objects.filter(scope.q())
+        .filter(asked | confirmed | meeting | won)
+        .order_by()
+        .values("owner_id")
+        .annotate(**aggregates)
+    )
+    return {row.pop("owner_id"): row for row in rows}
+
+
+def _referrals_given(scope: Scope, period: Period) -> dict[int, int]:
+    rows = (
+        ReferralGiven.objects.filter(
+            scope.q(), given_on__gte=period.start, given_on__lte=period.end
+        )
+        .order_by()
+        .values("owner_id")
+        .annotate(n=Count("pk"))
+    )
+    return {row["owner_id"]: row["n"] for row in rows}
+
+
+def _followups_on_time(scope: Scope, period: Period, now: datetime) -> dict[int, tuple[int, int]]:
+    """One query: per owner, (done on time, counted) over the thank-the-referrer follow-ups
+    of the referrals asked in the period that are done, or pending past due."""
+    rows = (
+        FollowUp.objects.filter(
+            scope.q(),
+            kind=FollowUp.Kind.THANK_REFERRER,
+            referral__asked_at__gte=period.start_at,
+            referral__asked_at__lt=period.end_before,
+        )
+        .filter(Q(status=FollowUp.Status.DONE) | Q(status=FollowUp.Status.PENDING, due_at__lt=now))
+        .order_by()
+        .values("owner_id")
+        .annotate(
+            counted=Count("pk"),
+            on_time=Count("pk", filter=Q(status=FollowUp.Status.DONE, done_at__lte=F("due_at"))),
+        )
+    )
+    return {row["owner_id"]: (row["on_time"], row["counted"]) for row in rows}
+
+
+def _overdue(scope: Scope, now: datetime) -> dict[int, int]:
+    rows = (
+        FollowUp.objects.filter(scope.q(), status=FollowUp.Status.PENDING, due_at__lt=now)
+        .order_by()
+        .values("owner_id")
+        .annotate(n=Count("pk"))
+    )
+    return {row["owner_id"]: row["n"] for row in rows}
+
+
+def _deals(scope: Scope, period: Period) -> dict:
+    """One query: closed, won and the won deals' mean value, referral vs other sources."""
+    is_referral = Q(source=Deal.Source.REFERRAL)
+    won = Q(outcome=Deal.Outcome.WON)
+    closed = Q(outcome__in=[Deal.Outcome.WON, Deal.Outcome.LOST])
+    result = Deal.objects.filter(
+        scope.q(), closed, closed_on__gte=period.start, closed_on__lte=period.end
+    ).aggregate(
+        referral_closed=Count("pk", filter=is_referral),
+        referral_won=Count("pk", filter=is_referral & won),
+        referral_avg=Avg("value", filter=is_referral & won),
+        other_closed=Count("pk", filter=~is_referral),
+        other_won=Count("pk", filter=~is_referral & won),
+        other_avg=Avg("value", filter=~is_referral & won),
+    )
+    return result
+
+
+def _goal_rows(team_ids, period: Period) -> list[WeeklyGoal]:
+    weeks = period.week_starts()
+    goals = WeeklyGoal.objects.filter(week_start__gte=weeks[0], week_start__lte=weeks[-1])
+    if team_ids is not None:
+        goals = goals.filter(team_id__in=team_ids)
+    return list(goals.order_by())
+
+
+def _rep_counts(team_ids) -> dict[int, int]:
+    reps = Membership.objects.filter(role=Membership.Role.REP)
+    if team_ids is not None:
+        reps = reps.filter(team_id__in=team_ids)
+    rows = reps.order_by().values("team_id").annotate(n=Count("pk"))
+    return {row["team_id"]: row["n"] for row in rows}
+
+
+def _sum_goals(goals: list[dict]) -> dict | None:
+    if not goals:
+        return None
+    return {key: round(sum(goal[key] for goal in goals), 2) for key in GOAL_KEYS}
+
+
+def goals_from_rows(
+    rows: list[WeeklyGoal], rep_counts: dict[int, int], *, rep_id: int | None, rep_team_ids=None
+) -> dict | None:
+    """The goals covering a period, from its WeeklyGoal rows: the team goals summed, or for
+    one rep, per week their own goal, else the team's goal shared by the team's reps."""
+    team_goals = [row for row in rows if row.rep_id is None]
+    if rep_id is None:
+        return _sum_goals([{key: getattr(row, key) for key in GOAL_KEYS} for row in team_goals])
+    own = {(row.team_id, row.week_start): row for row in rows if row.rep_id == rep_id}
+    picked = [{key: getattr(row, key) for key in GOAL_KEYS} for row in own.values()]
+    for row in team_goals:
+        if rep_team_ids is not None and row.team_id not in rep_team_ids:
+            continue
+        if (row.team_id, row.week_start) in own:
+            continue
+        reps = rep_counts.get(row.team_id) or 0
+        if reps:
+            picked.append({key: getattr(row, key) / reps for key in GOAL_KEYS})
+    return _sum_goals(picked)
+
+
+# --- Assembling --------------------------------------------------------------------------
+
+
+def _empty_counts() -> dict:
+    counts = {key: 0 for key in REFERRAL_COUNT_KEYS}
+    counts["won_value"] = None
+    return counts
+
+
+def _combine(rows) -> dict:
+    total = _empty_counts()
+    for row in rows:
+        for key in REFERRAL_COUNT_KEYS:
+            total[key] += row.get(key, 0)
+        if row.get("won_value") is not None:
+            total["won_value"] = (total["won_value"] or Decimal("0")) + row["won_value"]
+    return total
+
+
+def _numbers(counts: dict, given: int, on_time: tuple[int, int], overdue: int) -> dict:
+    """The KPI keys of the API contract (without deals and goals) from aggregated counts."""
+    return {
+        "asks": counts["asks"],
+        "intros": counts["intros"],
+        "intros_by_quality": {q: counts[f"intros_{q}"] for q in QUALITIES},
+        "meetings": counts["meetings"],
+        "wins": counts["wins"],
+        "won_value": str(_money(counts["won_value"])),
+        "referrals_given": given,
+        "conversion": {
+            "ask_to_intro": ratio(counts["cohort_confirmed"], counts["asks"]),
+            "intro_to_meeting": ratio(counts["cohort_meeting"], counts["cohort_confirmed"]),
+            "meeting_to_win": ratio(counts["cohort_won"], counts["cohort_meeting"]),
+        },
+        "followup_on_time_rate": ratio(*on_time),
+        "overdue_followups": overdue,
+        # Beyond the contract (the dashboard's charts; the API leaves them out):
+        "funnel": {
+            "asked": counts["asks"],
+            "confirmed": counts["cohort_confirmed"],
+            "meeting": counts["cohort_meeting"],
+            "won": counts["cohort_won"],
+        },
+        "quality": [
+            {
+                "quality": q,
+                "label": q.capitalize(),
+                "intros": counts[f"intros_{q}"],
+                "meeting": counts[f"intros_{q}_meeting"],
+                "won": counts[f"intros_{q}_won"],
+                "to_meeting": ratio(counts[f"intros_{q}_meeting"], counts[f"intros_{q}"]),
+                "to_win": ratio(counts[f"intros_{q}_won"], counts[f"intros_{q}"]),
+            }
+            for q in QUALITIES
+        ],
+        "followups_counted": on_time[1],
+    }
+
+
+def _attainment(numbers: dict, goals: dict | None) -> dict:
+    return {key: (ratio(numbers[key], goals[key]) if goals else None) for key in GOAL_KEYS}
+
+
+def _deal_numbers(deals: dict) -> dict:
+    def avg(value):
+        return None if value is None else str(_money(Decimal(value)))
+
+    return {
+        "win_rate": {
+            "referral": ratio(deals["referral_won"], deals["referral_closed"]),
+            "other": ratio(deals["other_won"], deals["other_closed"]),
+        },
+        "avg_deal": {"referral": avg(deals["referral_avg"]), "other": avg(deals["other_avg"])},
+    }
+
+
+def kpis(scope: Scope, period: Period, *, now: datetime | None = None) -> dict:
+    """Every KPI of the API contract for a scope and a period. Seven queries."""
+    now = now or timezone.now()
+    counts = _combine(_referral_counts(scope, period).values())
+    given = sum(_referrals_given(scope, period).values())
+    on_time_rows = _followups_on_time(scope, period, now).values()
+    on_time = (sum(row[0] for row in on_time_rows), sum(row[1] for row in on_time_rows))
+    overdue = sum(_overdue(scope, now).values())
+    numbers = _numbers(counts, given, on_time, overdue)
+    numbers.update(_deal_numbers(_deals(scope, period)))
+    rows = _goal_rows(scope.team_ids, period)
+    if scope.rep_id is None:
+        goals = goals_from_rows(rows, {}, rep_id=None)
+    else:
+        goals = goals_from_rows(rows, _rep_counts(scope.team_ids), rep_id=scope.rep_id)
+    numbers["goals"] = goals if goals else {key: None for key in GOAL_KEYS}
+    numbers["attainment"] = _attainment(numbers, goals)
+    return numbers
+
+
+@dataclass
+class RepRow:
+    user: object
+    numbers: dict
+    goals: dict | None
+    attainment: dict
+
+
+def team_table(team_ids: tuple[int, ...] | None, period: Period, *, now=None):
+    """The team totals and the per-rep table of a team (or several): one aggregate query
+    per measure, grouped by owner — the reps' rows and the totals come from the same rows.
+    Seven queries: reps, referral counts, referrals given, on-time, overdue, deals, goals.
+    Returns (totals dict like kpis(), [RepRow] sorted by name)."""
+    now = now or timezone.now()
+    scope = Scope(team_ids=team_ids)
+    memberships = Membership.objects.filter(role=Membership.Role.REP).select_related("user")
+    if team_ids is not None:
+        memberships = memberships.filter(team_id__in=team_ids)
+    memberships = list(
+        memberships.order_by("user__first_name", "user__last_name", "user__username")
+    )
+    referral_rows = _referral_counts(scope, period)
+    given = _referrals_given(scope, period)
+    on_time = _followups_on_time(scope, period, now)
+    overdue = _overdue(scope, now)
+    goal_rows = _goal_rows(team_ids, period)
+    rep_counts: dict[int, int] = defaultdict(int)
+    for membership in memberships:
+        rep_counts[membership.team_id] += 1
+    reps, seen = [], set()
+    for membership in memberships:
+        user_id = membership.user_id
+        if user_id in seen:  # a rep of two of the teams shown: one row
+            continue
+        seen.add(user_id)
+        numbers = _numbers(
+            {**_empty_counts(), **referral_rows.get(user_id, {})},
+            given.get(user_id, 0),
+            on_time.get(user_id, (0, 0)),
+            overdue.get(user_id, 0),
+        )
+        goals = goals_from_rows(
+            goal_rows,
+            rep_counts,
+            rep_id=user_id,
+            rep_team_ids={m.team_id for m in memberships if m.user_id == user_id},
+        )
+        reps.append(RepRow(membership.user, numbers, goals, _attainment(numbers, goals)))
+    totals = _numbers(
+        _combine(referral_rows.values()),
+        sum(given.values()),
+        (sum(v[0] for v in on_time.values()), sum(v[1] for v in on_time.values())),
+        sum(overdue.values()),
+    )
+    totals.update(_deal_numbers(_deals(scope, period)))
+    team_goals = goals_from_rows(goal_rows, {}, rep_id=None)
+    totals["goals"] = team_goals if team_goals else {key: None for key in GOAL_KEYS}
+    totals["attainment"] = _attainment(totals, team_goals)
+    return totals, reps
+
+
+# --- Charts' data ------------------------------------------------------------------------
+
+
+def weekly_trend(
+    scope: Scope, end: date, zone: ZoneInfo, *, weeks: int = TREND_WEEKS
+) -> list[dict]:
+    """Asks, intros and wins per week for the `weeks` weeks ending with the week of `end`.
+    One query: a Count per week and measure over the rows in the window."""
+    first = monday(end) - timedelta(weeks=weeks - 1)
+    periods = [
+        Period(first + timedelta(weeks=i), first + timedelta(weeks=i, days=6), zone)
+        for i in range(weeks)
+    ]
+    window = Period(periods[0].start, periods[-1].end, zone)
+    aggregates = {}
+    for i, week in enumerate(periods):
+        aggregates[f"asks_{i}"] = Count("pk", filter=_in("asked_at", week))
+        aggregates[f"intros_{i}"] = Count("pk", filter=_in("confirmed_at", week))
+        aggregates[f"wins_{i}"] = Count("pk", filter=_in("won_at", week))
+    result = (
+        Referral.objects.filter(scope.q())
+        .filter(_in("asked_at", window) | _in("confirmed_at", window) | _in("won_at", window))
+        .aggregate(**aggregates)
+    )
+    return [
+        {
+            "week_start": week.start,
+            "asks": result[f"asks_{i}"],
+            "intros": result[f"intros_{i}"],
+            "wins": result[f"wins_{i}"],
+        }
+        for i, week in enumerate(periods)
+    ]
+
+
+def top_referrers(scope: Scope, period: Period, *, limit: int = TOP_REFERRERS) -> list[dict]:
+    """Who sends the most and the best intros, with reciprocity (introductions we gave
+    them in the period) — one query, the given count a correlated subquery on the few
+    rows returned."""
+    given = (
+        ReferralGiven.objects.filter(
+            client_id=OuterRef("referrer_id"),
+            given_on__gte=period.start,
+            given_on__lte=period.end,
+        )
+        .order_by()
+        .values("client_id")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    asked = _in("asked_at", period)
+    confirmed = _in("confirmed_at", period)
+    rows = (
+        Referral.objects.filter(scope.q())
+        .filter(asked | confirmed)
+        .order_by()
+        .values(
+            "referrer_id",
+            "referrer__first_name",
+            "referrer__last_name",
+        )
+        .annotate(
+            received=Count("pk", filter=asked),
+            intros=Count("pk", filter=confirmed),
+            best=Count("pk", filter=confirmed & Q(quality=Quality.BEST)),
+            wins=Count("pk", filter=asked & Q(won_at__isnull=False)),
+            given=Coalesce(Subquery(given, output_field=IntegerField()), Value(0)),
+        )
+        .order_by("-intros", "-best", "-received", "referrer_id")[:limit]
+    )
+    return [
+        {
+            "referrer_id": row["referrer_id"],
+            "name": f"{row['referrer__first_name']} {row['referrer__last_name']}".strip(),
+            "received": row["received"],
+            "intros": row["intros"],
+            "best": row["best"],
+            "wins": row["wins"],
+            "given": row["given"],
+        }
+        for row in rows
+    ]
+
+
+def period_referrals(scope: Scope, period: Period):
+    """The raw referrals of a period (any step dated in it), for the list and the export."""
+    asked, confirmed = _in("asked_at", period), _in("confirmed_at", period)
+    meeting, won = _in("meeting_at", period), _in("won_at", period)
+    return (
+        Referral.objects.filter(scope.q())
+        .filter(asked | confirmed | meeting | won)
+        .select_related("owner", "referrer", "prospect")
+        .order_by("-asked_at", "-pk")
+    )
