@@ -73,23 +73,6 @@ def rep_week(request):
     )
 
 
-def manager_dashboard(request):
-    """The team at a glance: each member's roster and where their asks stand."""
-    membership = _membership_or_404(request, manager=True)
-    team = membership.team
-    rows = referral_selectors.team_activity_by_member(team=team)
-    return render(
-        request,
-        "accounts/manager_dashboard.html",
-        {
-            "team": team,
-            "rows": rows,
-            "totals": referral_selectors.team_activity_totals(rows),
-            "statuses": Referral.Status.choices,
-        },
-    )
-
-
 def profile(request):
     form = ProfileForm(request.POST or None, instance=request.user)
     if request.method == "POST" and form.is_valid():

@@ -16,6 +16,7 @@ api_v1 = [
     path("", include("contacts.api_urls")),
     path("", include("referrals.api_urls")),
     path("", include("followups.api_urls")),
+    path("", include("dashboard.api_urls")),
 ]
 
 urlpatterns = [
@@ -23,6 +24,7 @@ urlpatterns = [
     path("", include("contacts.urls")),
     path("", include("referrals.urls")),
     path("", include("followups.urls")),
+    path("", include("dashboard.urls")),
     path("admin/", admin.site.urls),
     path("health/", health, name="health"),
     path("api/v1/", include(api_v1)),

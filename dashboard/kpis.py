@@ -337,7 +337,7 @@ def goals_from_rows(
 
 
 def _empty_counts() -> dict:
-    counts = {key: 0 for key in REFERRAL_COUNT_KEYS}
+    counts = dict.fromkeys(REFERRAL_COUNT_KEYS, 0)
     counts["won_value"] = None
     return counts
 
@@ -424,7 +424,7 @@ def kpis(scope: Scope, period: Period, *, now: datetime | None = None) -> dict:
         goals = goals_from_rows(rows, {}, rep_id=None)
     else:
         goals = goals_from_rows(rows, _rep_counts(scope.team_ids), rep_id=scope.rep_id)
-    numbers["goals"] = goals if goals else {key: None for key in GOAL_KEYS}
+    numbers["goals"] = goals if goals else dict.fromkeys(GOAL_KEYS)
     numbers["attainment"] = _attainment(numbers, goals)
     return numbers
 
@@ -485,7 +485,7 @@ def team_table(team_ids: tuple[int, ...] | None, period: Period, *, now=None):
     )
     totals.update(_deal_numbers(_deals(scope, period)))
     team_goals = goals_from_rows(goal_rows, {}, rep_id=None)
-    totals["goals"] = team_goals if team_goals else {key: None for key in GOAL_KEYS}
+    totals["goals"] = team_goals if team_goals else dict.fromkeys(GOAL_KEYS)
     totals["attainment"] = _attainment(totals, team_goals)
     return totals, reps
 

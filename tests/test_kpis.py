@@ -120,7 +120,7 @@ def data(acme, globex, alice, bob, maya, charlie):
     deal(charlie, globex, S.REFERRAL, O.WON, date(2026, 3, 6), "9999")
 
     week = date(2026, 3, 2)
-    goal = dict(asks=9, intros=6, meetings=4, referrals_given=2, wins=3)
+    goal = {"asks": 9, "intros": 6, "meetings": 4, "referrals_given": 2, "wins": 3}
     WeeklyGoal.objects.create(team=acme, week_start=week, **goal)
     WeeklyGoal.objects.create(
         team=acme, rep=alice, week_start=week, asks=5, intros=3, meetings=2, referrals_given=1,

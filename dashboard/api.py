@@ -1,0 +1,243 @@
+"""GET /api/v1/kpis/ and /api/v1/goals/ (DESIGN.md, JSON API contract).
+
+/api/v1/kpis/?start=YYYY-MM-DD&end=YYYY-MM-DD[&rep=<user id>][&team=<id>] answers exactly
+the contract's keys, computed by dashboard.kpis (the same functions as the pages), the
+period in the requesting user's time zone; start and end default to this week.
+Scope, same rules as the pages:
+- a rep gets their own numbers; `rep=` another user is a 404 (never their numbers);
+  `team=` their own team gives the team's totals (no names in them);
+- a manager gets their team's totals, `rep=` one of their reps, `team=` a team they
+  manage; anyone else is a 404;
+- an admin gets every team's totals unless narrowed by `team=` / `rep=`.
+Bad dates, start after end or a period over three years: 400.
+
+/api/v1/goals/: reps read their team's goals and their own (read-only, 403 on writes);
+managers read and write the goals of the teams they manage; admins everything.
+"""
+
+from datetime import date
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.models import Q
+from django.http import Http404
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from rest_framework import permissions, serializers, viewsets
+from rest_framework.exceptions import ValidationError
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts.models import Membership, Team
+from accounts.visibility import managed_team_ids, team_ids
+from dashboard import kpis, services
+from dashboard.forms import MAX_PERIOD, PERIOD_TOO_LONG, START_AFTER_END
+from referrals.models import WeeklyGoal
+
+BAD_DATE = "Use a date like 2026-03-02."
+NOT_A_MANAGED_TEAM = "You can set goals only for a team you manage."
+
+_goal_numbers = {key: serializers.FloatField(allow_null=True) for key in kpis.GOAL_KEYS}
+KpiSerializer = inline_serializer(
+    "Kpis",
+    {
+        "asks": serializers.IntegerField(),
+        "intros": serializers.IntegerField(),
+        "intros_by_quality": inline_serializer(
+            "IntrosByQuality", {q: serializers.IntegerField() for q in kpis.QUALITIES}
+        ),
+        "meetings": serializers.IntegerField(),
+        "wins": serializers.IntegerField(),
+        "won_value": serializers.DecimalField(max_digits=14, decimal_places=2),
+        "referrals_given": serializers.IntegerField(),
+        "conversion": inline_serializer(
+            "Conversion",
+            {
+                name: serializers.FloatField(allow_null=True)
+                for name in ("ask_to_intro", "intro_to_meeting", "meeting_to_win")
+            },
+        ),
+        "followup_on_time_rate": serializers.FloatField(allow_null=True),
+        "overdue_followups": serializers.IntegerField(),
+        "win_rate": inline_serializer(
+            "WinRate",
+            {name: serializers.FloatField(allow_null=True) for name in ("referral", "other")},
+        ),
+        "avg_deal": inline_serializer(
+            "AvgDeal",
+            {
+                name: serializers.DecimalField(max_digits=14, decimal_places=2, allow_null=True)
+                for name in ("referral", "other")
+            },
+        ),
+        "goals": inline_serializer("KpiGoals", _goal_numbers),
+        "attainment": inline_serializer("KpiAttainment", _goal_numbers),
+    },
+)
+
+
+def _date(request, name: str, default: date) -> date:
+    value = request.query_params.get(name)
+    if value in (None, ""):
+        return default
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise ValidationError({name: [BAD_DATE]}) from None
+
+
+def _id(request, name: str) -> int | None:
+    value = request.query_params.get(name)
+    if value in (None, ""):
+        return None
+    try:
+        return int(value)
+    except ValueError:
+        raise Http404(f"No such {name}.") from None
+
+
+def kpi_scope(user, *, rep_id: int | None, team_id: int | None) -> kpis.Scope:
+    """Whose numbers the user asked for, limited to what they may see (else 404)."""
+    managed = set(managed_team_ids(user))
+    member_of = set(team_ids(user))
+    if team_id is not None:
+        allowed = user.is_staff or team_id in member_of
+        if not allowed:
+            raise Http404("No such team.")
+        if not user.is_staff and team_id not in managed and rep_id is None:
+            # A rep may see their team's totals (no names in them).
+            return kpis.Scope(team_ids=(team_id,))
+    if rep_id is not None:
+        reps = Membership.objects.filter(user_id=rep_id, role=Membership.Role.REP)
+        if team_id is not None:
+            reps = reps.filter(team_id=team_id)
+        if not user.is_staff and rep_id != user.pk:
+            reps = reps.filter(team_id__in=managed)
+        rep_teams = tuple(reps.values_list("team_id", flat=True))
+        if not rep_teams:
+            raise Http404("No such rep.")
+        return kpis.Scope(team_ids=rep_teams, rep_id=rep_id)
+    if team_id is not None:
+        return kpis.Scope(team_ids=(team_id,))
+    if user.is_staff:
+        return kpis.Scope()
+    if managed:
+        return kpis.Scope(team_ids=tuple(sorted(managed)))
+    if member_of:
+        return kpis.Scope(team_ids=tuple(sorted(member_of)), rep_id=user.pk)
+    raise Http404("You are not a member of a team.")
+
+
+class KpiView(APIView):
+    @extend_schema(
+        parameters=[
+            OpenApiParameter(
+                "start", OpenApiTypes.DATE, description="First day (default: this Monday)."
+            ),
+            OpenApiParameter("end", OpenApiTypes.DATE, description="Last day (default: today)."),
+            OpenApiParameter("rep", OpenApiTypes.INT, description="One rep's numbers."),
+            OpenApiParameter("team", OpenApiTypes.INT, description="One team's numbers."),
+        ],
+        responses={200: KpiSerializer},
+    )
+    def get(self, request):
+        today = kpis.today_for(request.user)
+        start = _date(request, "start", kpis.monday(today))
+        end = _date(request, "end", today)
+        if start > end:
+            raise ValidationError({"end": [START_AFTER_END]})
+        if end - start > MAX_PERIOD:
+            raise ValidationError({"end": [PERIOD_TOO_LONG]})
+        scope = kpi_scope(request.user, rep_id=_id(request, "rep"), team_id=_id(request, "team"))
+        numbers = kpis.kpis(scope, kpis.Period(start, end, kpis.zone_of(request.user)))
+        return Response({key: numbers[key] for key in kpis.CONTRACT_KEYS})
+
+
+class GoalSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = WeeklyGoal
+        fields = ["id", "team", "rep", "week_start", *kpis.GOAL_KEYS]
+
+    def get_fields(self):
+        fields = super().get_fields()
+        request = self.context.get("request")
+        user = getattr(request, "user", None)
+        if user is not None and "team" in fields and not fields["team"].read_only:
+            fields["team"].queryset = (
+                Team.objects.all()
+                if user.is_staff
+                else Team.objects.filter(pk__in=managed_team_ids(user))
+            )
+        if self.instance is not None and not isinstance(self.instance, list):
+            for name in ("team", "rep", "week_start"):
+                fields[name].read_only = True
+        return fields
+
+
+class IsManagerOrReadOnly(permissions.BasePermission):
+    def has_permission(self, request, view):
+        if request.method in permissions.SAFE_METHODS:
+            return True
+        return request.user.is_staff or bool(managed_team_ids(request.user))
+
+
+class GoalViewSet(viewsets.ModelViewSet):
+    serializer_class = GoalSerializer
+    permission_classes = [permissions.IsAuthenticated, IsManagerOrReadOnly]
+    filterset_fields = ["team", "rep", "week_start"]
+    ordering_fields = ["week_start"]
+    ordering = ["-week_start", "pk"]
+
+    queryset = WeeklyGoal.objects.none()  # for the schema; get_queryset scopes
+
+    def get_queryset(self):
+        user = self.request.user
+        goals = WeeklyGoal.objects.all()
+        if getattr(self, "swagger_fake_view", False):
+            return goals.none()
+        if user.is_staff:
+            return goals
+        managed = managed_team_ids(user)
+        member_of = team_ids(user)
+        return goals.filter(
+            Q(team_id__in=managed)
+            | Q(team_id__in=member_of, rep__isnull=True)
+            | Q(team_id__in=member_of, rep=user)
+        )
+
+    def get_object(self):
+        goal = super().get_object()
+        # A rep may read a goal, never change it; a manager only their teams'.
+        if self.request.method not in permissions.SAFE_METHODS and not (
+            self.request.user.is_staff or goal.team_id in managed_team_ids(self.request.user)
+        ):
+            raise Http404("No such goal.")
+        return goal
+
+    def _save(self, serializer, *, team, rep, week_start):
+        values = {key: serializer.validated_data.get(key, 0) for key in kpis.GOAL_KEYS}
+        if serializer.instance is not None:
+            values = {
+                key: serializer.validated_data.get(key, getattr(serializer.instance, key))
+                for key in kpis.GOAL_KEYS
+            }
+        try:
+            serializer.instance = services.goal_set(
+                team=team, rep=rep, week_start=week_start, **values
+            )
+        except DjangoValidationError as error:
+            raise ValidationError(
+                error.message_dict if hasattr(error, "error_dict") else error.messages
+            ) from None
+
+    def perform_create(self, serializer):
+        data = serializer.validated_data
+        self._save(
+            serializer, team=data["team"], rep=data.get("rep"), week_start=data["week_start"]
+        )
+
+    def perform_update(self, serializer):
+        goal = serializer.instance
+        self._save(serializer, team=goal.team, rep=goal.rep, week_start=goal.week_start)
+
+    def perform_destroy(self, instance):
+        services.goal_delete(goal=instance)

@@ -1,0 +1,55 @@
+"""Geometry of the dashboard's charts, drawn as inline SVG by the templates.
+
+No JavaScript and no style attributes (the CSP forbids them): the templates place <rect>
+and <polyline> elements with SVG presentation attributes (x, y, width, height, points),
+colours come from classes in static/css/warmpath.css. Every chart has a table next to it.
+"""
+
+WIDTH = 600
+HEIGHT = 200
+BAR_HEIGHT = 22
+LABEL_WIDTH = 150
+
+
+def _scale(value, maximum, length) -> float:
+    if not maximum or not value:
+        return 0.0
+    return round(float(value) / float(maximum) * length, 1)
+
+
+def trend_lines(trend: list[dict], series=("asks", "intros", "wins")) -> dict:
+    """A line per series across the weeks; x spread evenly, y from the top."""
+    top = max([week[name] for week in trend for name in series] + [1])
+    step = WIDTH / max(len(trend) - 1, 1)
+    lines = []
+    for name in series:
+        points = " ".join(
+            f"{round(i * step, 1)},{round(HEIGHT - _scale(week[name], top, HEIGHT - 10), 1)}"
+            for i, week in enumerate(trend)
+        )
+        lines.append({"name": name, "points": points})
+    return {"width": WIDTH, "height": HEIGHT, "lines": lines, "top": top}
+
+
+def horizontal_bars(rows: list[tuple[str, float | int | None]], *, width: int = WIDTH) -> dict:
+    """Labelled horizontal bars (funnel, quality mix, comparisons)."""
+    top = max([value or 0 for _label, value in rows] + [0])
+    length = width - LABEL_WIDTH - 60
+    bars = [
+        {
+            "label": label,
+            "value": value,
+            "y": i * (BAR_HEIGHT + 8),
+            "text_y": i * (BAR_HEIGHT + 8) + BAR_HEIGHT - 6,
+            "width": _scale(value, top, length),
+            "value_x": LABEL_WIDTH + _scale(value, top, length) + 6,
+        }
+        for i, (label, value) in enumerate(rows)
+    ]
+    return {
+        "width": width,
+        "height": max(len(rows) * (BAR_HEIGHT + 8), BAR_HEIGHT),
+        "label_width": LABEL_WIDTH,
+        "bar_height": BAR_HEIGHT,
+        "bars": bars,
+    }

@@ -1,0 +1,63 @@
+from datetime import timedelta
+
+from django import forms
+
+from dashboard import kpis
+from referrals.models import WeeklyGoal
+
+START_AFTER_END = "The start of the period must not be after its end."
+CUSTOM_NEEDS_DATES = "A custom period needs a start and an end date."
+PERIOD_TOO_LONG = "A period can be at most three years long."
+MAX_PERIOD = timedelta(days=3 * 366)
+
+
+class PeriodForm(forms.Form):
+    """The period picker of the dashboard pages (GET). Invalid input falls back to this
+    week with the form's errors shown; it never fails the page."""
+
+    period = forms.ChoiceField(choices=kpis.PERIOD_CHOICES, required=False)
+    start = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    end = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+
+    def clean(self):
+        data = super().clean()
+        if data.get("period") == "custom":
+            start, end = data.get("start"), data.get("end")
+            if not start or not end:
+                raise forms.ValidationError(CUSTOM_NEEDS_DATES)
+            if start > end:
+                raise forms.ValidationError(START_AFTER_END)
+            if end - start > MAX_PERIOD:
+                raise forms.ValidationError(PERIOD_TOO_LONG)
+        return data
+
+    def period_for(self, user) -> kpis.Period:
+        zone = kpis.zone_of(user)
+        today = kpis.today_for(user)
+        data = self.cleaned_data if self.is_valid() else {}
+        name = data.get("period") or "this_week"
+        if name == "custom":
+            return kpis.Period(data["start"], data["end"], zone)
+        return kpis.named_period(name, today=today, zone=zone)
+
+    def query_string(self) -> str:
+        """The period as URL parameters, to carry it over to links and exports."""
+        data = self.cleaned_data if self.is_valid() else {}
+        name = data.get("period") or "this_week"
+        if name == "custom":
+            return f"period=custom&start={data['start']:%Y-%m-%d}&end={data['end']:%Y-%m-%d}"
+        return f"period={name}"
+
+
+class GoalForm(forms.ModelForm):
+    """One row of the goals page; all empty means "no goal" (the row is removed)."""
+
+    use_required_attribute = False
+
+    class Meta:
+        model = WeeklyGoal
+        fields = ["asks", "intros", "meetings", "referrals_given", "wins"]
+        widgets = {
+            name: forms.NumberInput(attrs={"min": 0, "class": "form-control form-control-sm"})
+            for name in ["asks", "intros", "meetings", "referrals_given", "wins"]
+        }

@@ -1,0 +1,12 @@
+from django.urls import path
+
+from dashboard import views
+
+app_name = "dashboard"
+
+urlpatterns = [
+    path("dashboard/reps/<int:user_id>/", views.rep_detail, name="rep"),
+    path("dashboard/goals/", views.goals, name="goals"),
+    path("dashboard/export/reps.csv", views.export_reps, name="export-reps"),
+    path("dashboard/export/referrals.csv", views.export_referrals, name="export-referrals"),
+]

@@ -1,0 +1,392 @@
+"""Pages of the referral KPIs: the manager dashboard, a rep's detail, weekly goals, CSV
+exports. Thin: the numbers come from dashboard.kpis, goal writes from dashboard.services.
+
+Who sees what: a manager sees the teams they manage (one at a time, `team=` picks which);
+admins (staff) see every team together or one; a rep sees only their own numbers (their
+own detail page and goals) — anything else is a 404.
+"""
+
+import csv
+from datetime import date, timedelta
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.http import Http404, StreamingHttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.text import slugify
+
+from accounts.models import Membership, Team
+from accounts.visibility import managed_team_ids
+from contacts.csv_safety import Echo, safe_cell
+from dashboard import charts, kpis, services
+from dashboard.forms import GoalForm, PeriodForm
+from referrals.models import WeeklyGoal
+
+PAGE_SIZE = 25
+GOALS_SAVED = "The goals for the week of {week:%-d %B %Y} are saved."
+GOALS_COPIED = "{count} goals copied from the week before."
+NOTHING_TO_COPY = "There were no goals for the week before to copy."
+
+# The per-rep table's columns: sort key → (heading, value of a row).
+SORT_COLUMNS = {
+    "name": ("Rep", lambda row: str(row.user).lower()),
+    "asks": ("Asks", lambda row: row.numbers["asks"]),
+    "intros": ("Intros", lambda row: row.numbers["intros"]),
+    "good": ("Good", lambda row: row.numbers["intros_by_quality"]["good"]),
+    "better": ("Better", lambda row: row.numbers["intros_by_quality"]["better"]),
+    "best": ("Best", lambda row: row.numbers["intros_by_quality"]["best"]),
+    "meetings": ("Meetings", lambda row: row.numbers["meetings"]),
+    "wins": ("Wins", lambda row: row.numbers["wins"]),
+    "won_value": ("Won value", lambda row: float(row.numbers["won_value"])),
+    "referrals_given": ("Given", lambda row: row.numbers["referrals_given"]),
+    "on_time": ("Follow-ups on time", lambda row: row.numbers["followup_on_time_rate"]),
+    "overdue": ("Overdue", lambda row: row.numbers["overdue_followups"]),
+}
+
+
+def _int_or_none(value):
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def dashboard_team_ids(request) -> tuple[int, ...] | None:
+    """The teams whose dashboard the user may see, narrowed by ?team=: None means every
+    team (admins only). A rep, or a team the user does not manage, is a 404."""
+    wanted = _int_or_none(request.GET.get("team"))
+    if request.user.is_staff:
+        return (wanted,) if wanted else None
+    managed = managed_team_ids(request.user)
+    if not managed:
+        raise Http404("The dashboard is for managers.")
+    if wanted:
+        if wanted not in managed:
+            raise Http404("No such team.")
+        return (wanted,)
+    membership = request.membership
+    if membership and membership.is_manager:
+        return (membership.team_id,)
+    return (managed[0],)
+
+
+def _sorted(rows, sort: str):
+    key = sort.lstrip("-")
+    if key not in SORT_COLUMNS:
+        key, sort = "name", "name"
+    value = SORT_COLUMNS[key][1]
+    present = [row for row in rows if value(row) is not None]
+    missing = [row for row in rows if value(row) is None]  # rates without data: last
+    present.sort(key=value, reverse=sort.startswith("-"))
+    return present + missing, sort
+
+
+def _teams_for_picker(request, team_ids):
+    if request.user.is_staff:
+        return list(Team.objects.order_by("name"))
+    managed = managed_team_ids(request.user)
+    if len(managed) < 2:
+        return []
+    return list(Team.objects.filter(pk__in=managed).order_by("name"))
+
+
+def _chart_context(totals: dict, trend: list[dict]) -> dict:
+    funnel = totals["funnel"]
+    return {
+        "trend_chart": charts.trend_lines(trend),
+        "funnel_chart": charts.horizontal_bars(
+            [
+                ("Asked", funnel["asked"]),
+                ("Introduced", funnel["confirmed"]),
+                ("Met", funnel["meeting"]),
+                ("Won", funnel["won"]),
+            ]
+        ),
+        "quality_chart": charts.horizontal_bars(
+            [(row["label"], row["intros"]) for row in totals["quality"]]
+        ),
+        "win_rate_chart": charts.horizontal_bars(
+            [
+                ("Referral", _percent(totals["win_rate"]["referral"])),
+                ("Other sources", _percent(totals["win_rate"]["other"])),
+            ]
+        ),
+        "avg_deal_chart": charts.horizontal_bars(
+            [
+                ("Referral", _float(totals["avg_deal"]["referral"])),
+                ("Other sources", _float(totals["avg_deal"]["other"])),
+            ]
+        ),
+    }
+
+
+def _percent(value):
+    return None if value is None else round(value * 100, 1)
+
+
+def _float(value):
+    return None if value is None else float(value)
+
+
+def goal_rows(totals_or_numbers: dict) -> list[dict]:
+    """Goal vs actual per measure, for progress bars (<progress>, no style attribute)."""
+    labels = {
+        "asks": "Asks",
+        "intros": "Intros",
+        "meetings": "Meetings",
+        "referrals_given": "Referrals given",
+        "wins": "Wins",
+    }
+    rows = []
+    for key, label in labels.items():
+        goal = totals_or_numbers["goals"][key]
+        actual = totals_or_numbers[key]
+        rows.append(
+            {
+                "key": key,
+                "label": label,
+                "actual": actual,
+                "goal": goal,
+                "attainment": totals_or_numbers["attainment"][key],
+                "bar_max": max(float(goal or 0), float(actual), 1),
+            }
+        )
+    return rows
+
+
+def manager_dashboard(request):
+    team_ids = dashboard_team_ids(request)
+    form = PeriodForm(request.GET or None)
+    period = form.period_for(request.user)
+    totals, reps = kpis.team_table(team_ids, period)
+    reps, sort = _sorted(reps, request.GET.get("sort", "name"))
+    scope = kpis.Scope(team_ids=team_ids)
+    trend = kpis.weekly_trend(scope, period.end, period.zone)
+    period_query = form.query_string()
+    team_query = f"&team={team_ids[0]}" if team_ids and "team" in request.GET else ""
+    return render(
+        request,
+        "dashboard/manager_dashboard.html",
+        {
+            "form": form,
+            "period": period,
+            "period_query": period_query + team_query,
+            "team_ids": team_ids,
+            "team": request.membership.team
+            if request.membership and team_ids == (request.membership.team_id,)
+            else None,
+            "teams": _teams_for_picker(request, team_ids),
+            "totals": totals,
+            "goal_rows": goal_rows(totals),
+            "reps": reps,
+            "sort": sort,
+            "columns": [(key, heading) for key, (heading, _value) in SORT_COLUMNS.items()],
+            "trend": trend,
+            "top_referrers": kpis.top_referrers(scope, period),
+            **_chart_context(totals, trend),
+        },
+    )
+
+
+def _rep_memberships_visible(request, user_id: int) -> list[Membership]:
+    memberships = Membership.objects.filter(user_id=user_id, role=Membership.Role.REP)
+    if not request.user.is_staff and request.user.pk != user_id:
+        memberships = memberships.filter(team_id__in=managed_team_ids(request.user))
+    found = list(memberships.select_related("user", "team"))
+    if not found:
+        raise Http404("No such rep.")
+    return found
+
+
+def rep_detail(request, user_id: int):
+    memberships = _rep_memberships_visible(request, user_id)
+    rep = memberships[0].user
+    team_ids = tuple(m.team_id for m in memberships)
+    form = PeriodForm(request.GET or None)
+    period = form.period_for(request.user)
+    scope = kpis.Scope(team_ids=team_ids, rep_id=rep.pk)
+    numbers = kpis.kpis(scope, period)
+    trend = kpis.weekly_trend(scope, period.end, period.zone)
+    page = Paginator(kpis.period_referrals(scope, period), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    return render(
+        request,
+        "dashboard/rep_detail.html",
+        {
+            "rep": rep,
+            "teams": [m.team for m in memberships],
+            "form": form,
+            "period": period,
+            "period_query": form.query_string(),
+            "numbers": numbers,
+            "goal_rows": goal_rows(numbers),
+            "trend": trend,
+            "page_obj": page,
+            **_chart_context(numbers, trend),
+        },
+    )
+
+
+# --- Goals -------------------------------------------------------------------------------
+
+
+def _week_from(value) -> date:
+    try:
+        day = date.fromisoformat(value or "")
+    except ValueError:
+        day = timezone.localdate()
+    return kpis.monday(day)
+
+
+def goals(request):
+    """A manager edits the team's goal and each rep's goal of one week; a rep reads theirs."""
+    membership = request.membership
+    if not membership:
+        raise Http404("Goals belong to a team.")
+    team = membership.team
+    week = _week_from(request.GET.get("week") or request.POST.get("week"))
+    reps = list(
+        Membership.objects.filter(team=team, role=Membership.Role.REP)
+        .select_related("user")
+        .order_by("user__first_name", "user__last_name", "user__username")
+    )
+    existing = {goal.rep_id: goal for goal in WeeklyGoal.objects.filter(team=team, week_start=week)}
+    url = f"{reverse('dashboard:goals')}?week={week:%Y-%m-%d}"
+    if not membership.is_manager:
+        own = existing.get(request.user.pk)
+        team_goal = existing.get(None)
+        share = None
+        if own is None and team_goal is not None and reps:
+            share = {key: round(getattr(team_goal, key) / len(reps), 1) for key in kpis.GOAL_KEYS}
+        return render(
+            request,
+            "dashboard/goals_rep.html",
+            {"week": week, "team": team, "team_goal": team_goal, "own": own, "share": share,
+             "previous": week - timedelta(days=7), "next": week + timedelta(days=7)},
+        )  # fmt: skip
+
+    if request.method == "POST" and request.POST.get("action") == "copy":
+        count = services.goals_copy_from_previous_week(team=team, week_start=week)
+        if count:
+            messages.success(request, GOALS_COPIED.format(count=count))
+        else:
+            messages.info(request, NOTHING_TO_COPY)
+        return redirect(url)
+
+    data = request.POST if request.method == "POST" else None
+    rows = [("team", None, f"Team goal ({team})", existing.get(None))] + [
+        (f"rep-{m.user_id}", m.user, str(m.user), existing.get(m.user_id)) for m in reps
+    ]
+    forms = [
+        (prefix, user, label, GoalForm(data, instance=goal, prefix=prefix))
+        for prefix, user, label, goal in rows
+    ]
+    for _prefix, _user, _label, form in forms:
+        for field in form.fields.values():
+            field.required = False
+    if data is not None and all(form.is_valid() for *_rest, form in forms):
+        try:
+            with transaction.atomic():
+                for _prefix, user, _label, form in forms:
+                    values = form.cleaned_data
+                    if all(values.get(key) is None for key in kpis.GOAL_KEYS):
+                        if form.instance.pk:
+                            services.goal_delete(goal=form.instance)
+                        continue
+                    services.goal_set(
+                        team=team,
+                        rep=user,
+                        week_start=week,
+                        **{key: values.get(key) or 0 for key in kpis.GOAL_KEYS},
+                    )
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, GOALS_SAVED.format(week=week))
+            return redirect(url)
+    return render(
+        request,
+        "dashboard/goals_manager.html",
+        {
+            "week": week,
+            "team": team,
+            "forms": forms,
+            "previous": week - timedelta(days=7),
+            "next": week + timedelta(days=7),
+            "goal_keys": kpis.GOAL_KEYS,
+        },
+    )
+
+
+# --- Exports -----------------------------------------------------------------------------
+
+
+def _csv_response(rows, filename: str) -> StreamingHttpResponse:
+    writer = csv.writer(Echo())
+    response = StreamingHttpResponse(
+        (writer.writerow([safe_cell(cell) for cell in row]) for row in rows),
+        content_type="text/csv; charset=utf-8",
+    )
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+def _rate(value):
+    return "" if value is None else f"{value:.4f}"
+
+
+def export_reps(request):
+    """The per-rep table of the period as CSV (formula-safe)."""
+    team_ids = dashboard_team_ids(request)
+    form = PeriodForm(request.GET or None)
+    period = form.period_for(request.user)
+    _totals, reps = kpis.team_table(team_ids, period)
+
+    def rows():
+        yield ["rep", "username", "period_start", "period_end", "asks", "intros",
+               "intros_good", "intros_better", "intros_best", "meetings", "wins", "won_value",
+               "referrals_given", "followup_on_time_rate", "overdue_followups",
+               "goal_asks", "goal_intros", "goal_meetings", "goal_referrals_given",
+               "goal_wins"]  # fmt: skip
+        for row in reps:
+            n, goals_ = row.numbers, row.goals or {}
+            yield [
+                str(row.user), row.user.username, period.start, period.end, n["asks"],
+                n["intros"], *n["intros_by_quality"].values(), n["meetings"], n["wins"],
+                n["won_value"], n["referrals_given"], _rate(n["followup_on_time_rate"]),
+                n["overdue_followups"], *(goals_.get(key, "") for key in kpis.GOAL_KEYS),
+            ]  # fmt: skip
+
+    return _csv_response(rows(), f"referral-kpis-{period.start}-{period.end}.csv")
+
+
+def export_referrals(request):
+    """The raw referrals of the period (any step dated in it) as CSV, times in the
+    viewer's zone. Streams in chunks: memory stays flat on a long period."""
+    team_ids = dashboard_team_ids(request)
+    form = PeriodForm(request.GET or None)
+    period = form.period_for(request.user)
+    referrals = kpis.period_referrals(kpis.Scope(team_ids=team_ids), period)
+
+    def when(value):
+        return "" if value is None else value.astimezone(period.zone).isoformat()
+
+    def rows():
+        yield ["id", "owner", "referrer", "prospect", "quality", "channel", "status",
+               "asked_at", "confirmed_at", "contacted_at", "meeting_at", "won_at", "lost_at",
+               "declined_at", "value"]  # fmt: skip
+        for r in referrals.iterator(chunk_size=2000):
+            yield [
+                r.pk, r.owner.get_username(), r.referrer, r.prospect, r.quality, r.channel,
+                r.status, when(r.asked_at), when(r.confirmed_at), when(r.contacted_at),
+                when(r.meeting_at), when(r.won_at), when(r.lost_at), when(r.declined_at),
+                "" if r.value is None else r.value,
+            ]  # fmt: skip
+
+    name = slugify(f"referrals {period.start} {period.end}")
+    return _csv_response(rows(), f"{name}.csv")

@@ -1,0 +1,339 @@
+"""The KPI pages: manager dashboard, rep detail, goals, CSV exports — period picker,
+sorting, formula-safe exports, visibility (404 for what is not yours) and query counts
+that do not grow with the data."""
+
+import csv
+import io
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from django.utils import timezone
+
+from accounts.models import Membership
+from dashboard import kpis
+from referrals.models import WeeklyGoal
+from tests.factories import (
+    ClientFactory,
+    FollowUpFactory,
+    MembershipFactory,
+    ReferralFactory,
+    ReferralGivenFactory,
+    UserFactory,
+)
+
+
+def _work(owner, team, asks: int, *, referrer_name="Rita"):
+    """`asks` asks of this week, each confirmed (good), one won; a thank-you overdue."""
+    now = timezone.now()
+    monday = kpis.monday(timezone.localdate())
+    asked = timezone.make_aware(timezone.datetime.combine(monday, timezone.datetime.min.time()))
+    referrer = ClientFactory(team=team, owner=owner, first_name=referrer_name)
+    made = []
+    for _ in range(asks):
+        made.append(
+            ReferralFactory(
+                referrer=referrer,
+                asked_at=asked,
+                confirmed_at=asked,
+                quality="good",
+                status="confirmed",
+            )
+        )
+    FollowUpFactory(referral=made[0], due_at=now - timedelta(hours=1))
+    ReferralGivenFactory(client=referrer, given_on=monday)
+    return made
+
+
+def _csv(response) -> list[list[str]]:
+    body = b"".join(response.streaming_content).decode()
+    return list(csv.reader(io.StringIO(body)))
+
+
+@pytest.fixture
+def work(acme, globex, alice, bob, charlie):
+    _work(alice, acme, 3, referrer_name='=HYPERLINK("http://x")')
+    _work(bob, acme, 1)
+    _work(charlie, globex, 2)
+
+
+@pytest.fixture
+def gina(globex):
+    """Manager of Globex."""
+    return MembershipFactory(
+        team=globex, role=Membership.Role.MANAGER, user=UserFactory(username="gina")
+    ).user
+
+
+def test_the_dashboard_shows_the_managers_team(maya_client, work):
+    response = maya_client.get("/dashboard/")
+
+    assert response.status_code == 200
+    assert [row.user.username for row in response.context["reps"]] == ["alice", "bob"]
+    assert response.context["totals"]["asks"] == 4
+    assert response.context["totals"]["overdue_followups"] == 2
+    page = response.content.decode()
+    assert "Charlie" not in page
+    assert "<svg" in page and "<table" in page
+    assert " style=" not in page
+
+
+@pytest.mark.parametrize(
+    ("query", "days"),
+    [("", None), ("?period=last_week", 7), ("?period=last_4_weeks", None),
+     ("?period=last_12_weeks", None), ("?period=this_quarter", None)],
+)  # fmt: skip
+def test_the_period_picker(maya_client, work, query, days):
+    response = maya_client.get("/dashboard/" + query)
+
+    assert response.status_code == 200
+    period = response.context["period"]
+    if days:
+        assert period.days == days
+        assert period.start.weekday() == 0
+    assert period.start <= period.end
+
+
+def test_a_custom_period(maya_client, work):
+    response = maya_client.get("/dashboard/?period=custom&start=2020-01-01&end=2020-01-31")
+
+    assert response.context["period"].start.isoformat() == "2020-01-01"
+    assert response.context["totals"]["asks"] == 0
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["?period=custom&start=2020-02-01&end=2020-01-01", "?period=custom&start=nope&end=x",
+     "?period=custom", "?period=bogus"],
+)  # fmt: skip
+def test_bad_periods_fall_back_to_this_week_with_the_error(maya_client, work, query):
+    response = maya_client.get("/dashboard/" + query)
+
+    assert response.status_code == 200
+    assert response.context["form"].errors
+    assert response.context["period"].start == kpis.monday(timezone.localdate())
+
+
+def test_sorting_the_rep_table(maya_client, work):
+    by_asks = maya_client.get("/dashboard/?sort=-asks").context["reps"]
+    by_asks_up = maya_client.get("/dashboard/?sort=asks").context["reps"]
+    unknown = maya_client.get("/dashboard/?sort=password").context["reps"]
+
+    assert [row.user.username for row in by_asks] == ["alice", "bob"]
+    assert [row.user.username for row in by_asks_up] == ["bob", "alice"]
+    assert [row.user.username for row in unknown] == ["alice", "bob"]
+
+
+def test_export_of_the_rep_table(maya_client, work):
+    response = maya_client.get("/dashboard/export/reps.csv?period=this_week")
+
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/csv")
+    rows = _csv(response)
+    header, *reps = rows
+    assert header[:5] == ["rep", "username", "period_start", "period_end", "asks"]
+    by_name = {row[1]: dict(zip(header, row, strict=True)) for row in reps}
+    assert set(by_name) == {"alice", "bob"}
+    assert by_name["alice"]["asks"] == "3"
+    assert by_name["alice"]["intros_good"] == "3"
+    assert by_name["alice"]["overdue_followups"] == "1"
+
+
+def test_export_of_the_referrals_is_formula_safe(maya_client, work):
+    rows = _csv(maya_client.get("/dashboard/export/referrals.csv"))
+
+    header, *referrals = rows
+    assert header[0] == "id" and len(referrals) == 4
+    referrers = {row[2] for row in referrals}
+    assert '\'=HYPERLINK("http://x")' in {r.split(" ")[0] for r in referrers} or any(
+        r.startswith("'=") for r in referrers
+    )
+    assert not any(cell.startswith("=") for row in referrals for cell in row)
+
+
+def test_a_rep_cannot_open_the_dashboard_or_its_exports(alice_client, work):
+    assert alice_client.get("/dashboard/").status_code == 404
+    assert alice_client.get("/dashboard/export/reps.csv").status_code == 404
+    assert alice_client.get("/dashboard/export/referrals.csv").status_code == 404
+
+
+def test_rep_detail_visibility(alice, bob, charlie, alice_client, bob_client, maya_client,
+                               admin_client_, work, gina):  # fmt: skip
+    from tests.conftest import _client_for
+
+    gina_client = _client_for(gina)
+    url = f"/dashboard/reps/{alice.pk}/"
+    assert alice_client.get(url).status_code == 200  # her own
+    assert bob_client.get(url).status_code == 404  # a teammate
+    assert maya_client.get(url).status_code == 200  # her manager
+    assert gina_client.get(url).status_code == 404  # another team's manager
+    assert admin_client_.get(url).status_code == 200
+    assert maya_client.get(f"/dashboard/reps/{charlie.pk}/").status_code == 404
+    assert gina_client.get(f"/dashboard/reps/{charlie.pk}/").status_code == 200
+    assert maya_client.get("/dashboard/reps/999999/").status_code == 404
+
+
+def test_rep_detail_numbers(maya_client, alice, work):
+    response = maya_client.get(f"/dashboard/reps/{alice.pk}/?period=this_week")
+
+    assert response.context["numbers"]["asks"] == 3
+    assert len(response.context["page_obj"]) == 3
+    assert " style=" not in response.content.decode()
+
+
+def test_another_teams_manager_cannot_pick_our_team(acme, gina, work):
+    from tests.conftest import _client_for
+
+    client = _client_for(gina)
+    assert client.get(f"/dashboard/?team={acme.pk}").status_code == 404
+    assert client.get(f"/dashboard/export/reps.csv?team={acme.pk}").status_code == 404
+    assert [r.user.username for r in client.get("/dashboard/").context["reps"]] == ["charlie"]
+
+
+def test_admins_see_every_team(admin_client_, acme, work):
+    everyone = admin_client_.get("/dashboard/")
+    one = admin_client_.get(f"/dashboard/?team={acme.pk}")
+
+    assert {r.user.username for r in everyone.context["reps"]} == {"alice", "bob", "charlie"}
+    assert everyone.context["totals"]["asks"] == 6
+    assert {r.user.username for r in one.context["reps"]} == {"alice", "bob"}
+
+
+# --- Goals ----------------------------------------------------------------------------------
+
+
+def _week():
+    return kpis.monday(timezone.localdate())
+
+
+def _goal_post(alice, bob, **overrides):
+    data = {"week": _week().isoformat()}
+    for prefix in ("team", f"rep-{alice.pk}", f"rep-{bob.pk}"):
+        for key in kpis.GOAL_KEYS:
+            data[f"{prefix}-{key}"] = ""
+    data.update(overrides)
+    return data
+
+
+def test_a_manager_sets_the_team_goal_and_a_reps_goal(maya_client, acme, alice, bob):
+    data = _goal_post(
+        alice, bob, **{"team-asks": "10", "team-wins": "2", f"rep-{alice.pk}-asks": "6"}
+    )
+
+    response = maya_client.post("/dashboard/goals/", data)
+
+    assert response.status_code == 302
+    team_goal = WeeklyGoal.objects.get(team=acme, rep=None, week_start=_week())
+    assert (team_goal.asks, team_goal.wins, team_goal.intros) == (10, 2, 0)
+    assert WeeklyGoal.objects.get(rep=alice).asks == 6
+    assert not WeeklyGoal.objects.filter(rep=bob).exists()  # empty row: the team share
+
+    # Emptying a row removes that goal.
+    maya_client.post("/dashboard/goals/", _goal_post(alice, bob, **{"team-asks": "10"}))
+    assert not WeeklyGoal.objects.filter(rep=alice).exists()
+
+
+def test_bad_goal_input_is_a_form_error(maya_client, acme, alice, bob):
+    response = maya_client.post("/dashboard/goals/", _goal_post(alice, bob, **{"team-asks": "-3"}))
+
+    assert response.status_code == 200
+    assert not WeeklyGoal.objects.exists()
+
+
+def test_copy_last_weeks_goals(maya_client, acme, alice, bob):
+    last = _week() - timedelta(days=7)
+    WeeklyGoal.objects.create(team=acme, week_start=last, asks=7)
+    WeeklyGoal.objects.create(team=acme, rep=alice, week_start=last, asks=4)
+
+    response = maya_client.post(
+        "/dashboard/goals/", {"week": _week().isoformat(), "action": "copy"}
+    )
+
+    assert response.status_code == 302
+    assert WeeklyGoal.objects.get(team=acme, rep=None, week_start=_week()).asks == 7
+    assert WeeklyGoal.objects.get(rep=alice, week_start=_week()).asks == 4
+
+
+def test_a_rep_reads_their_goals_and_cannot_write(alice_client, acme, alice, bob):
+    WeeklyGoal.objects.create(team=acme, week_start=_week(), asks=10)
+
+    response = alice_client.get("/dashboard/goals/")
+    assert response.status_code == 200
+    assert response.context["share"]["asks"] == 5  # 10 shared by alice and bob
+    alice_client.post("/dashboard/goals/", _goal_post(alice, bob, **{"team-asks": "99"}))
+    assert WeeklyGoal.objects.get(team=acme, rep=None).asks == 10
+
+
+def test_goals_page_without_a_team_is_404(admin_client_):
+    assert admin_client_.get("/dashboard/goals/").status_code == 404
+
+
+# --- Query counts -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("size", [3, 30])
+def test_dashboard_query_count(maya_client, acme, django_assert_max_num_queries, size):
+    for membership in MembershipFactory.create_batch(size, team=acme):
+        _work(membership.user, acme, 2)
+
+    # 1. session, 2. user, 3. memberships with teams (the active team), 4. memberships for
+    # the visibility rules, 5. the team's reps, 6. referral counts by owner, 7. referrals
+    # given by owner, 8. follow-ups on time by owner, 9. overdue by owner, 10. goals,
+    # 11. deals, 12. the 12-week trend, 13. top referrers, 14. the bell's notifications.
+    with django_assert_max_num_queries(14):
+        response = maya_client.get("/dashboard/?period=last_12_weeks")
+
+    assert len(response.context["reps"]) == size
+
+
+@pytest.mark.parametrize("size", [3, 30])
+def test_rep_detail_query_count(maya_client, alice, acme, django_assert_max_num_queries, size):
+    _work(alice, acme, size)
+
+    # 1. session, 2. user, 3.-4. memberships, 5. the rep, 6.-11. her KPIs (referrals,
+    # given, on time, overdue, deals, goals), 12. reps of the team, 13. trend, 14. count
+    # of the period's referrals, 15. that page of them, 16. the bell.
+    with django_assert_max_num_queries(16):
+        response = maya_client.get(f"/dashboard/reps/{alice.pk}/")
+
+    assert len(response.context["page_obj"]) == min(size, 25)
+
+
+@pytest.mark.parametrize("size", [3, 30])
+def test_goals_page_query_count(maya_client, acme, django_assert_max_num_queries, size):
+    for membership in MembershipFactory.create_batch(size, team=acme):
+        WeeklyGoal.objects.create(team=acme, rep=membership.user, week_start=_week(), asks=1)
+
+    # 1. session, 2. user, 3. memberships, 4. the team's reps with users, 5. the week's
+    # goals, 6. the bell.
+    with django_assert_max_num_queries(6):
+        response = maya_client.get("/dashboard/goals/")
+
+    assert len(response.context["forms"]) == size + 1
+
+
+@pytest.mark.parametrize("size", [3, 30])
+def test_exports_query_count(maya_client, acme, alice, django_assert_max_num_queries, size):
+    _work(alice, acme, size)
+    for membership in MembershipFactory.create_batch(size, team=acme):
+        _work(membership.user, acme, 1)
+
+    # 1. session, 2. user, 3.-4. memberships, 5.-11. the table (reps, referrals, given,
+    # on time, overdue, goals, deals).
+    with django_assert_max_num_queries(11):
+        rows = _csv(maya_client.get("/dashboard/export/reps.csv"))
+    assert len(rows) == size + 2  # the header, alice and the new reps
+    # 1.-4. as above, 5. the referrals with owner, referrer and prospect, in one go.
+    with django_assert_max_num_queries(5):
+        rows = _csv(maya_client.get("/dashboard/export/referrals.csv"))
+    assert len(rows) == 2 * size + 1
+
+
+def test_money_in_the_table(maya_client, alice, acme):
+    referral = _work(alice, acme, 1)[0]
+    referral.meeting_at = referral.won_at = referral.asked_at
+    referral.status, referral.value = "won", Decimal("1234.5")
+    referral.save()
+
+    row = maya_client.get("/dashboard/").context["reps"][0]
+    assert row.numbers["won_value"] == "1234.50"
