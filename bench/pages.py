@@ -1,0 +1,384 @@
+"""Server time and SQL of every main page, API list and write on the large data set.
+
+Called by bench/run.py (`make bench`) once Django is set up with config.settings.bench on
+the database warmpath_bench. Each case is requested through the Django test client as a
+typical rep (or the manager of the rep's team) logged in once with force_login: the
+whole request — middleware, view, SQL, template — is timed inside the client call,
+after WARMUP requests, RUNS times; median and p95. The statements of one request are
+captured (CaptureQueriesContext); the heaviest SELECT is then run alone, the same
+number of times, for "the database's floor": the rest of the median is ours.
+
+Writes (POSTs: a referral created, a follow-up completed) run in a transaction rolled
+back after each request, so every run finds the same data and nothing is published.
+
+Who is typical: the rep whose number of referrals is the median among the reps of the
+data set; the target of the connectors is a contact of that rep's team whose number of
+ties is the median of a sample of the team; the contact list is searched for the
+team's most common last name among prospects.
+"""
+
+# Queries here are built from constant SQL or captured from Django itself.
+# ruff: noqa: S608
+
+from __future__ import annotations
+
+import statistics
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+WARMUP = 3
+RUNS = 15
+PAGE_BUDGET_MS = 100
+DASHBOARD_BUDGET_MS = 300
+CONNECTORS_BUDGET_MS = {1: 50, 2: 50, 3: 150}
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    index = max(0, min(len(ordered) - 1, round(share * len(ordered) + 0.5) - 1))
+    return ordered[index]
+
+
+@dataclass
+class Case:
+    name: str
+    path: str
+    budget_ms: float
+    who: str = "rep"  # rep | manager
+    method: str = "get"
+    data: dict = field(default_factory=dict)
+    headers: dict = field(default_factory=dict)
+    expect: tuple[int, ...] = (200,)
+
+
+@dataclass
+class Cast:
+    rep: object
+    manager: object
+    team: object
+    target: object
+    contact: object
+    search: str
+    referrer: object
+    prospect: object
+    followup: object
+    facts: dict
+
+
+# --- Who and what is typical ----------------------------------------------------------------
+
+
+def cast_pick() -> Cast:
+    from django.db import connection
+    from django.db.models import Count
+
+    from accounts.models import Membership
+    from contacts.models import Contact, ContactKind, Relationship
+    from followups.models import FollowUp
+    from referrals.models import Referral
+
+    reps = list(
+        Membership.objects.filter(role=Membership.Role.REP, user__is_active=True)
+        .select_related("user", "team")
+        .order_by("pk")
+    )
+    if not reps:
+        raise SystemExit("The bench database has no reps: seed it with `seed --size large`.")
+    asks = dict(
+        Referral.objects.values_list("owner_id")
+        .annotate(n=Count("pk"))
+        .values_list("owner_id", "n")
+    )
+    reps.sort(key=lambda m: (asks.get(m.user_id, 0), m.pk))
+    membership = reps[len(reps) // 2]
+    rep, team = membership.user, membership.team
+    manager_membership = (
+        Membership.objects.filter(team=team, role=Membership.Role.MANAGER)
+        .select_related("user")
+        .order_by("pk")
+        .first()
+    )
+    manager = manager_membership.user if manager_membership else rep
+
+    # A target of median degree among a sample of the team's contacts.
+    everyone = list(
+        Contact.objects.filter(team=team, user__isnull=True)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    sample = everyone[:: max(1, len(everyone) // 400)][:400]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""SELECT node, COUNT(*) FROM (
+                    SELECT contact_a_id AS node FROM {Relationship._meta.db_table}
+                        WHERE contact_a_id = ANY(%s)
+                    UNION ALL SELECT contact_b_id FROM {Relationship._meta.db_table}
+                        WHERE contact_b_id = ANY(%s)) ends
+                GROUP BY node ORDER BY COUNT(*), node""",
+            [sample, sample],
+        )
+        degrees = cursor.fetchall()
+    target_pk, target_degree = degrees[len(degrees) // 2]
+    target = Contact.objects.get(pk=target_pk)
+
+    # The team's most common last name among its prospects: a search that finds a page.
+    common = (
+        Contact.objects.filter(team=team, kind=ContactKind.PROSPECT)
+        .values("last_name")
+        .annotate(n=Count("pk"))
+        .order_by("-n", "last_name")
+        .first()
+    )
+    search = common["last_name"] if common else "a"
+
+    referral = (
+        Referral.objects.filter(team=team, owner=rep)
+        .order_by("-pk")
+        .select_related("referrer")
+        .first()
+    )
+    referrer = referral.referrer if referral else target
+    # A prospect the rep has not asked about yet: the create succeeds (then rolls back).
+    asked = Referral.objects.filter(team=team).values("prospect_id")
+    prospect = (
+        Contact.objects.filter(team=team, kind=ContactKind.PROSPECT)
+        .exclude(pk__in=asked)
+        .exclude(pk=referrer.pk)
+        .order_by("pk")
+        .first()
+    )
+    followup = (
+        FollowUp.objects.filter(owner=rep, status=FollowUp.Status.PENDING)
+        .order_by("due_at", "pk")
+        .first()
+    )
+    contact = Contact.objects.filter(pk=referrer.pk).first()
+    facts = {
+        "rep": rep.username,
+        "rep_referrals": asks.get(rep.pk, 0),
+        "team": team.name,
+        "manager": manager.username,
+        "target": target.pk,
+        "target_ties": target_degree,
+        "contact": contact.pk,
+        "search": search,
+        "contacts_in_team": Contact.objects.filter(team=team).count(),
+        "referrals_in_team": Referral.objects.filter(team=team).count(),
+        "followups_of_rep": FollowUp.objects.filter(owner=rep).count(),
+    }
+    return Cast(
+        rep=rep,
+        manager=manager,
+        team=team,
+        target=target,
+        contact=contact,
+        search=search,
+        referrer=referrer,
+        prospect=prospect,
+        followup=followup,
+        facts=facts,
+    )
+
+
+# --- The cases ------------------------------------------------------------------------------
+
+
+def _optional_path(path: str) -> str | None:
+    """The path if the project serves it (pages other helpers may not have built yet)."""
+    from django.urls import Resolver404, resolve
+
+    try:
+        resolve(path.split("?", 1)[0])
+    except Resolver404:
+        return None
+    return path
+
+
+def cases_build(cast: Cast) -> list[Case]:
+    from django.urls import reverse
+
+    from contacts.models import ContactKind
+
+    contacts = reverse("contacts:list")
+    connectors = reverse("contacts:connectors", args=[cast.target.pk])
+    cases = [
+        # "/" sends a rep to their week: that page is the rep's home.
+        Case("rep_home", reverse("rep-week"), PAGE_BUDGET_MS),
+        Case("contact_list", contacts, PAGE_BUDGET_MS),
+        Case(
+            "contact_list_search",
+            f"{contacts}?q={cast.search}&kind={ContactKind.PROSPECT}",
+            PAGE_BUDGET_MS,
+        ),
+        Case("contact_list_page_40", f"{contacts}?page=40", PAGE_BUDGET_MS),
+        Case("contact_detail", reverse("contacts:detail", args=[cast.contact.pk]), PAGE_BUDGET_MS),
+        Case("company_list", reverse("contacts:company-list"), PAGE_BUDGET_MS),
+        Case("roster", reverse("referrals:roster"), PAGE_BUDGET_MS),
+        Case("pipeline", reverse("referrals:pipeline"), PAGE_BUDGET_MS),
+        Case("pipeline_open", f"{reverse('referrals:pipeline')}?status=open", PAGE_BUDGET_MS),
+        Case("deal_list", reverse("referrals:deal-list"), PAGE_BUDGET_MS),
+        Case("given_list", reverse("referrals:given-list"), PAGE_BUDGET_MS),
+        Case("followup_inbox", reverse("followups:inbox"), PAGE_BUDGET_MS),
+        Case("notifications", reverse("followups:notifications"), PAGE_BUDGET_MS),
+        Case("team_overdue", reverse("followups:team-overdue"), PAGE_BUDGET_MS, who="manager"),
+        Case("connectors_page_1_hop", f"{connectors}?max_hops=1", CONNECTORS_BUDGET_MS[1]),
+        Case("connectors_page_2_hops", f"{connectors}?max_hops=2", CONNECTORS_BUDGET_MS[2]),
+        Case("connectors_page_3_hops", f"{connectors}?max_hops=3", CONNECTORS_BUDGET_MS[3]),
+        Case(
+            "manager_dashboard",
+            f"{reverse('manager-dashboard')}?weeks=12",
+            DASHBOARD_BUDGET_MS,
+            who="manager",
+        ),
+        Case("api_contacts", "/api/v1/contacts/", PAGE_BUDGET_MS),
+        Case("api_referrals", "/api/v1/referrals/", PAGE_BUDGET_MS),
+        Case("api_followups", "/api/v1/followups/", PAGE_BUDGET_MS),
+        Case(
+            "api_connectors_3_hops",
+            f"/api/v1/contacts/{cast.target.pk}/connectors/?max_hops=3",
+            CONNECTORS_BUDGET_MS[3],
+        ),
+    ]
+    kpis = _optional_path("/api/v1/kpis/?weeks=12")
+    if kpis:
+        # The dashboard's numbers as JSON: the dashboard's budget.
+        cases.append(Case("kpi_api", kpis, DASHBOARD_BUDGET_MS, who="manager"))
+    if cast.prospect is not None:
+        cases.append(
+            Case(
+                "referral_create_post",
+                reverse("referrals:referral-create"),
+                PAGE_BUDGET_MS,
+                method="post",
+                data={
+                    "referrer": cast.referrer.pk,
+                    "prospect": cast.prospect.pk,
+                    "reason": "Bench: they talked about this at the fair.",
+                    "quality": "better",
+                    "channel": "email",
+                },
+                expect=(302,),
+            )
+        )
+    if cast.followup is not None:
+        cases.append(
+            Case(
+                "followup_complete_post",
+                reverse("followups:complete", args=[cast.followup.pk]),
+                PAGE_BUDGET_MS,
+                method="post",
+                data={"channel": "email", "note": "Bench: thanked them."},
+                expect=(302,),
+            )
+        )
+    return cases
+
+
+# --- Measuring ------------------------------------------------------------------------------
+
+
+class _Rollback(Exception):
+    pass
+
+
+def _request(client, case: Case) -> tuple[float, int, list[dict]]:
+    from django.db import connection, transaction
+    from django.test.utils import CaptureQueriesContext
+
+    call: Callable = getattr(client, case.method)
+    kwargs = {"data": case.data} if case.method == "post" else {}
+    response = None
+    with CaptureQueriesContext(connection) as queries:
+        try:
+            with transaction.atomic():
+                started = time.perf_counter()
+                response = call(case.path, **kwargs, **case.headers)
+                elapsed = time.perf_counter() - started
+                raise _Rollback
+        except _Rollback:
+            pass
+    if response.status_code not in case.expect:
+        raise AssertionError(
+            f"{case.name}: {case.method.upper()} {case.path} answered {response.status_code}"
+        )
+    statements = [
+        q
+        for q in queries.captured_queries
+        if "SAVEPOINT" not in q["sql"] and q["sql"] not in ("BEGIN", "ROLLBACK", "COMMIT")
+    ]
+    return elapsed * 1000, len(statements), statements
+
+
+def heaviest_select(statements: list[dict]) -> str | None:
+    selects = [q for q in statements if q["sql"].lstrip().upper().startswith(("SELECT", "WITH"))]
+    if not selects:
+        return None
+    return max(selects, key=lambda q: float(q["time"]))["sql"]
+
+
+def floor_ms(sql: str, runs: int) -> float:
+    """The statement alone, on a warm cache: median of `runs` executions."""
+    from django.db import connection, transaction
+
+    times = []
+    with transaction.atomic(), connection.cursor() as cursor:
+        for _ in range(runs + 1):
+            started = time.perf_counter()
+            cursor.execute(sql)
+            cursor.fetchall()
+            times.append((time.perf_counter() - started) * 1000)
+        transaction.set_rollback(True)
+    return statistics.median(times[1:])
+
+
+def explain(sql: str) -> str:
+    from django.db import connection, transaction
+
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(f"EXPLAIN (ANALYZE, BUFFERS) {sql}")
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+        transaction.set_rollback(True)
+    return plan
+
+
+def measure(
+    only: set[str] | None = None, runs: int = RUNS, warmup: int = WARMUP
+) -> tuple[dict, dict, dict]:
+    """{name: figures}, {name: (heaviest sql, plan)}, facts about the cast."""
+    from django.test import Client
+
+    cast = cast_pick()
+    clients = {}
+    for who, user in (("rep", cast.rep), ("manager", cast.manager)):
+        client = Client()
+        client.force_login(user)
+        clients[who] = client
+    results, plans = {}, {}
+    for case in cases_build(cast):
+        if only and case.name not in only:
+            continue
+        client = clients[case.who]
+        for _ in range(warmup):
+            _request(client, case)
+        runs_ = [_request(client, case) for _ in range(runs)]
+        times = [elapsed for elapsed, _n, _s in runs_]
+        counts = sorted({n for _e, n, _s in runs_})
+        statements = runs_[len(runs_) // 2][2]
+        sql = heaviest_select(statements)
+        floor = round(floor_ms(sql, runs=max(5, runs // 2)), 1) if sql else 0.0
+        results[case.name] = {
+            "median_ms": round(statistics.median(times), 1),
+            "p95_ms": round(percentile(times, 0.95), 1),
+            "queries": counts[-1],
+            "queries_stable": len(counts) == 1,
+            "heaviest_query_ms": floor,
+            "budget_ms": case.budget_ms,
+            "runs": runs,
+            "method": case.method.upper(),
+            "path": case.path,
+            "who": case.who,
+        }
+        if sql:
+            plans[case.name] = (sql, explain(sql))
+    return results, plans, cast.facts
