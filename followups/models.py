@@ -95,7 +95,12 @@ class FollowUp(models.Model):
             ),
             # The rep's inbox and the overdue counts.
             models.Index(fields=["owner", "status", "due_at"], name="followup_inbox_idx"),
-            models.Index(fields=["team", "status", "due_at"], name="followup_team_idx"),
+            # The team's overdue page, by rep then oldest first: read in index order and
+            # cut at the page (no sort of the whole team's overdue rows); its counts per
+            # rep are grouped in that order too.
+            models.Index(
+                fields=["team", "status", "owner", "due_at"], name="followup_team_owner_idx"
+            ),
         ]
 
     def __str__(self) -> str:

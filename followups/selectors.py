@@ -105,9 +105,8 @@ def team_overdue(user, *, team: Team, now: datetime | None = None) -> QuerySet[F
     return (
         followups_for_user(user, team=team)
         .filter(status=Status.PENDING, due_at__lt=now)
-        .order_by(
-            "owner__first_name", "owner__last_name", "owner__username", "owner", "due_at", "pk"
-        )
+        # By rep (grouped, in the order of followup_team_owner_idx), then oldest first.
+        .order_by("owner", "due_at", "pk")
     )
 
 
