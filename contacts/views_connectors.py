@@ -112,8 +112,9 @@ def connector_list(request, pk: int):
                 "rank": rank,
                 "result": result,
                 "plan": connectors.ask_plan(result.path, user=request.user),
-                # One form per row, with ids of its own.
-                "form": ConnectorAskForm(initial={"path": path_value}, auto_id=f"ask{rank}_%s"),
+                # The ask's form (ConnectorAskForm) is written out in the template, with
+                # ids of its own per row.
+                "path": path_value,
             }
         )
     roster_entry = (
@@ -134,6 +135,9 @@ def connector_list(request, pk: int):
             "roster_entry": roster_entry,
             "bound_note": connectors.BOUND_NOTE,
             "can_ask": bool(request.membership) and request.membership.team_id == target.team_id,
+            "ask_qualities": ConnectorAskForm.base_fields["quality"].choices,
+            "ask_quality_label": ConnectorAskForm.base_fields["quality"].label,
+            "ask_quality_initial": ConnectorAskForm.base_fields["quality"].initial,
             "points": {
                 "strength": connectors.STRENGTH_POINTS_PER_STEP,
                 "kind": connectors.KIND_POINTS,
