@@ -33,17 +33,13 @@ from django.db.models import (
     Avg,
     Count,
     F,
-    IntegerField,
-    OuterRef,
     Q,
-    Subquery,
     Sum,
-    Value,
 )
-from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from accounts.models import Membership
+from contacts.models import Contact
 from followups.models import FollowUp
 from referrals.models import Deal, Quality, Referral, ReferralGiven, WeeklyGoal
 
@@ -195,9 +191,10 @@ REFERRAL_COUNT_KEYS = (
 )
 
 
-def _referral_counts(scope: Scope, period: Period) -> dict[int, dict]:
+def _referral_counts(scope: Scope, period: Period, trend: _Trend | None = None) -> dict[int, dict]:
     """One query: per owner, asks, intros (by quality, and how those went on), meetings,
-    wins, won value, and the asked cohort's steps reached."""
+    wins, won value, and the asked cohort's steps reached — and, given a trend, its weekly
+    counts too (one scan of the rows instead of two)."""
     asked, confirmed = _in("asked_at", period), _in("confirmed_at", period)
     meeting, won = _in("meeting_at", period), _in("won_at", period)
     aggregates = {
@@ -219,9 +216,13 @@ def _referral_counts(scope: Scope, period: Period) -> dict[int, dict]:
         aggregates[f"intros_{quality}_won"] = Count(
             "pk", filter=of_quality & Q(won_at__isnull=False)
         )
+    in_scope = asked | confirmed | meeting | won
+    if trend is not None:
+        in_scope |= trend.window
+        aggregates.update(trend.aggregates)
     rows = (
         Referral.objects.filter(scope.q())
-        .filter(asked | confirmed | meeting | won)
+        .filter(in_scope)
         .order_by()
         .values("owner_id")
         .annotate(**aggregates)
@@ -243,14 +244,14 @@ def _referrals_given(scope: Scope, period: Period) -> dict[int, int]:
 
 def _followups_on_time(scope: Scope, period: Period, now: datetime) -> dict[int, tuple[int, int]]:
     """One query: per owner, (done on time, counted) over the thank-the-referrer follow-ups
-    of the referrals asked in the period that are done, or pending past due."""
+    of the referrals asked in the period that are done, or pending past due. It starts
+    from the cohort (the referrals' (team, asked_at) index) and reaches its follow-ups
+    through their (referral, kind, occasion) unique index."""
+    cohort = Referral.objects.filter(
+        scope.q(), asked_at__gte=period.start_at, asked_at__lt=period.end_before
+    ).values("pk")
     rows = (
-        FollowUp.objects.filter(
-            scope.q(),
-            kind=FollowUp.Kind.THANK_REFERRER,
-            referral__asked_at__gte=period.start_at,
-            referral__asked_at__lt=period.end_before,
-        )
+        FollowUp.objects.filter(referral_id__in=cohort, kind=FollowUp.Kind.THANK_REFERRER)
         .filter(Q(status=FollowUp.Status.DONE) | Q(status=FollowUp.Status.PENDING, due_at__lt=now))
         .order_by()
         .values("owner_id")
@@ -437,11 +438,15 @@ class RepRow:
     attainment: dict
 
 
-def team_table(team_ids: tuple[int, ...] | None, period: Period, *, now=None):
+def team_table(
+    team_ids: tuple[int, ...] | None, period: Period, *, now=None, with_trend: bool = False
+):
     """The team totals and the per-rep table of a team (or several): one aggregate query
     per measure, grouped by owner — the reps' rows and the totals come from the same rows.
     Seven queries: reps, referral counts, referrals given, on-time, overdue, deals, goals.
-    Returns (totals dict like kpis(), [RepRow] sorted by name)."""
+    Returns (totals dict like kpis(), [RepRow] sorted by name). With with_trend, the
+    totals also hold "trend": the 12 weeks ending with the period's, from the same query
+    as the referral counts."""
     now = now or timezone.now()
     scope = Scope(team_ids=team_ids)
     memberships = Membership.objects.filter(role=Membership.Role.REP).select_related("user")
@@ -450,7 +455,8 @@ def team_table(team_ids: tuple[int, ...] | None, period: Period, *, now=None):
     memberships = list(
         memberships.order_by("user__first_name", "user__last_name", "user__username")
     )
-    referral_rows = _referral_counts(scope, period)
+    trend = _Trend.ending(period.end, period.zone) if with_trend else None
+    referral_rows = _referral_counts(scope, period, trend)
     given = _referrals_given(scope, period)
     on_time = _followups_on_time(scope, period, now)
     overdue = _overdue(scope, now)
@@ -487,10 +493,54 @@ def team_table(team_ids: tuple[int, ...] | None, period: Period, *, now=None):
     team_goals = goals_from_rows(goal_rows, {}, rep_id=None)
     totals["goals"] = team_goals if team_goals else dict.fromkeys(GOAL_KEYS)
     totals["attainment"] = _attainment(totals, team_goals)
+    if trend is not None:
+        totals["trend"] = trend.rows(referral_rows.values())
     return totals, reps
 
 
 # --- Charts' data ------------------------------------------------------------------------
+
+
+@dataclass
+class _Trend:
+    """The weeks of a trend and the aggregates that count asks, intros and wins in each."""
+
+    weeks: list[Period]
+    window: Q
+    aggregates: dict
+
+    @classmethod
+    def ending(cls, end: date, zone: ZoneInfo, weeks: int = TREND_WEEKS) -> _Trend:
+        first = monday(end) - timedelta(weeks=weeks - 1)
+        periods = [
+            Period(first + timedelta(weeks=i), first + timedelta(weeks=i, days=6), zone)
+            for i in range(weeks)
+        ]
+        window = Period(periods[0].start, periods[-1].end, zone)
+        aggregates = {}
+        for i, week in enumerate(periods):
+            aggregates[f"trend_asks_{i}"] = Count("pk", filter=_in("asked_at", week))
+            aggregates[f"trend_intros_{i}"] = Count("pk", filter=_in("confirmed_at", week))
+            aggregates[f"trend_wins_{i}"] = Count("pk", filter=_in("won_at", week))
+        return cls(
+            periods,
+            _in("asked_at", window) | _in("confirmed_at", window) | _in("won_at", window),
+            aggregates,
+        )
+
+    def rows(self, results) -> list[dict]:
+        """The weeks' counts, summed over result rows (one per owner, or one)."""
+        results = list(results)
+        return [
+            {
+                "week_start": week.start,
+                **{
+                    name: sum(row.get(f"trend_{name}_{i}", 0) for row in results)
+                    for name in ("asks", "intros", "wins")
+                },
+            }
+            for i, week in enumerate(self.weeks)
+        ]
 
 
 def weekly_trend(
@@ -498,80 +548,62 @@ def weekly_trend(
 ) -> list[dict]:
     """Asks, intros and wins per week for the `weeks` weeks ending with the week of `end`.
     One query: a Count per week and measure over the rows in the window."""
-    first = monday(end) - timedelta(weeks=weeks - 1)
-    periods = [
-        Period(first + timedelta(weeks=i), first + timedelta(weeks=i, days=6), zone)
-        for i in range(weeks)
-    ]
-    window = Period(periods[0].start, periods[-1].end, zone)
-    aggregates = {}
-    for i, week in enumerate(periods):
-        aggregates[f"asks_{i}"] = Count("pk", filter=_in("asked_at", week))
-        aggregates[f"intros_{i}"] = Count("pk", filter=_in("confirmed_at", week))
-        aggregates[f"wins_{i}"] = Count("pk", filter=_in("won_at", week))
-    result = (
-        Referral.objects.filter(scope.q())
-        .filter(_in("asked_at", window) | _in("confirmed_at", window) | _in("won_at", window))
-        .aggregate(**aggregates)
-    )
-    return [
-        {
-            "week_start": week.start,
-            "asks": result[f"asks_{i}"],
-            "intros": result[f"intros_{i}"],
-            "wins": result[f"wins_{i}"],
-        }
-        for i, week in enumerate(periods)
-    ]
+    trend = _Trend.ending(end, zone, weeks)
+    result = Referral.objects.filter(scope.q()).filter(trend.window).aggregate(**trend.aggregates)
+    return trend.rows([result])
 
 
 def top_referrers(scope: Scope, period: Period, *, limit: int = TOP_REFERRERS) -> list[dict]:
-    """Who sends the most and the best intros, with reciprocity (introductions we gave
-    them in the period) — one query, the given count a correlated subquery on the few
-    rows returned."""
-    given = (
-        ReferralGiven.objects.filter(
-            client_id=OuterRef("referrer_id"),
-            given_on__gte=period.start,
-            given_on__lte=period.end,
-        )
-        .order_by()
-        .values("client_id")
-        .annotate(n=Count("pk"))
-        .values("n")
-    )
+    """Who sends the most and the best intros (asked of them / intros / best intros / wins
+    in the period), with reciprocity: the introductions we gave them in the period. Two
+    queries: the ranking grouped by referrer alone, then names and given counts of the
+    few referrers ranked."""
     asked = _in("asked_at", period)
     confirmed = _in("confirmed_at", period)
-    rows = (
+    ranked = list(
         Referral.objects.filter(scope.q())
         .filter(asked | confirmed)
         .order_by()
-        .values(
-            "referrer_id",
-            "referrer__first_name",
-            "referrer__last_name",
-        )
+        .values("referrer_id")
         .annotate(
             received=Count("pk", filter=asked),
             intros=Count("pk", filter=confirmed),
             best=Count("pk", filter=confirmed & Q(quality=Quality.BEST)),
             wins=Count("pk", filter=asked & Q(won_at__isnull=False)),
-            given=Coalesce(Subquery(given, output_field=IntegerField()), Value(0)),
         )
         .order_by("-intros", "-best", "-received", "referrer_id")[:limit]
     )
-    return [
-        {
-            "referrer_id": row["referrer_id"],
-            "name": f"{row['referrer__first_name']} {row['referrer__last_name']}".strip(),
-            "received": row["received"],
-            "intros": row["intros"],
-            "best": row["best"],
-            "wins": row["wins"],
-            "given": row["given"],
-        }
-        for row in rows
-    ]
+    if not ranked:
+        return []
+    people = {
+        contact.pk: contact
+        for contact in Contact.objects.filter(pk__in=[row["referrer_id"] for row in ranked])
+        .annotate(
+            given=Count(
+                "referrals_received_from_us",
+                filter=Q(
+                    referrals_received_from_us__given_on__gte=period.start,
+                    referrals_received_from_us__given_on__lte=period.end,
+                ),
+            )
+        )
+        .only("pk", "first_name", "last_name")
+    }
+    rows = []
+    for row in ranked:
+        person = people.get(row["referrer_id"])
+        rows.append(
+            {
+                "referrer_id": row["referrer_id"],
+                "name": f"{person.first_name} {person.last_name}".strip() if person else "",
+                "received": row["received"],
+                "intros": row["intros"],
+                "best": row["best"],
+                "wins": row["wins"],
+                "given": person.given if person else 0,
+            }
+        )
+    return rows
 
 
 def period_referrals(scope: Scope, period: Period):

@@ -162,10 +162,10 @@ def manager_dashboard(request):
     team_ids = dashboard_team_ids(request)
     form = PeriodForm(request.GET or None)
     period = form.period_for(request.user)
-    totals, reps = kpis.team_table(team_ids, period)
+    totals, reps = kpis.team_table(team_ids, period, with_trend=True)
     reps, sort = _sorted(reps, request.GET.get("sort", "name"))
     scope = kpis.Scope(team_ids=team_ids)
-    trend = kpis.weekly_trend(scope, period.end, period.zone)
+    trend = totals["trend"]
     period_query = form.query_string()
     team_query = f"&team={team_ids[0]}" if team_ids and "team" in request.GET else ""
     return render(

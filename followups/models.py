@@ -101,6 +101,13 @@ class FollowUp(models.Model):
             models.Index(
                 fields=["team", "status", "owner", "due_at"], name="followup_team_owner_idx"
             ),
+            # The KPIs' follow-up on-time rate: the cohort's thank-the-referrer follow-ups,
+            # by referral (dashboard/kpis.py).
+            models.Index(
+                fields=["referral", "due_at"],
+                condition=models.Q(kind="thank_referrer"),
+                name="followup_thank_referrer_idx",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -189,6 +189,10 @@ class Referral(models.Model):
         indexes = [
             models.Index(fields=["team", "owner", "status"]),
             models.Index(fields=["team", "asked_at"]),
+            # The KPIs (dashboard/kpis.py) count each step dated in a period.
+            models.Index(fields=["team", "confirmed_at"], name="referral_team_confirmed_idx"),
+            models.Index(fields=["team", "meeting_at"], name="referral_team_meeting_idx"),
+            models.Index(fields=["team", "won_at"], name="referral_team_won_idx"),
             models.Index(fields=["referrer", "-asked_at"]),
             models.Index(fields=["prospect", "-asked_at"]),
         ]

@@ -333,7 +333,8 @@ def test_weekly_trend(data, django_assert_num_queries):
 
 
 def test_top_referrers_with_reciprocity(data, django_assert_num_queries):
-    with django_assert_num_queries(1):
+    # The ranking by referrer, then the names and given counts of those ranked.
+    with django_assert_num_queries(2):
         rows = kpis.top_referrers(acme_scope(data), PERIOD)
 
     assert rows[0] == {
@@ -360,3 +361,11 @@ def test_named_periods():
     assert twelve.start == date(2025, 12, 22) and len(twelve.week_starts()) == 12
     quarter = kpis.named_period("this_quarter", today=today, zone=UTC)
     assert (quarter.start, quarter.end) == (date(2026, 1, 1), today)
+
+
+def test_the_team_tables_trend_is_the_weekly_trend(data, django_assert_num_queries):
+    # The same seven queries: the trend rides on the referral counts.
+    with django_assert_num_queries(7):
+        totals, _reps = kpis.team_table((data["acme"].pk,), PERIOD, now=NOW, with_trend=True)
+
+    assert totals["trend"] == kpis.weekly_trend(acme_scope(data), PERIOD.end, UTC)
