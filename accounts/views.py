@@ -10,6 +10,9 @@ from django.views.decorators.http import require_POST
 from accounts.forms import ProfileForm
 from accounts.middleware import ACTIVE_TEAM_SESSION_KEY
 from accounts.selectors import memberships_for_user, team_members
+from contacts import connectors
+from dashboard import kpis
+from dashboard.views import goal_rows
 from followups import selectors as followup_selectors
 from referrals import selectors as referral_selectors
 from referrals.models import Referral, RosterEntry
@@ -17,6 +20,8 @@ from referrals.models import Referral, RosterEntry
 PROFILE_SAVED = "Your profile is saved."
 # How much of each list the rep's week shows; the full lists are a click away.
 WEEK_LIST_LENGTH = 6
+# How many waiting roster entries the week looks for a warm path to (one query, bounded).
+WARM_PATH_CANDIDATES = 20
 RECENT_WIN_DAYS = 30
 
 
@@ -39,10 +44,25 @@ def _membership_or_404(request, *, manager: bool):
 
 
 def rep_week(request):
-    """The rep's home: where each ask stands, whom to ask about next, recent wins."""
+    """The rep's home: this week's goals vs actual, where each ask stands, whom to ask
+    about next (with a warm path), follow-ups due, recent wins."""
     membership = _membership_or_404(request, manager=False)
     team, user = membership.team, request.user
     counts = referral_selectors.pipeline_counts(user, team=team)
+    # This week, Monday to today in the rep's time zone (dashboard/kpis.py).
+    week = kpis.named_period("this_week", today=kpis.today_for(user), zone=kpis.zone_of(user))
+    numbers = kpis.kpis(kpis.Scope(team_ids=(team.pk,), rep_id=user.pk), week)
+    waiting = list(
+        referral_selectors.roster_for_user(user, team=team).filter(
+            status=RosterEntry.Status.WANTED
+        )[:WARM_PATH_CANDIDATES]
+    )
+    best = connectors.best_connectors_for(targets=[e.prospect for e in waiting], user=user)
+    warm_paths = []
+    for entry in waiting:
+        entry.best_connector = best.get(entry.prospect_id)
+        if entry.best_connector is not None:
+            warm_paths.append(entry)
     return render(
         request,
         "accounts/rep_week.html",
@@ -54,9 +74,11 @@ def rep_week(request):
                 for status in referral_selectors.OPEN_STATUSES
             ],
             "counts": counts,
-            "next_asks": referral_selectors.roster_for_user(user, team=team).filter(
-                status=RosterEntry.Status.WANTED
-            )[:WEEK_LIST_LENGTH],
+            "week": week,
+            "week_numbers": numbers,
+            "goal_rows": goal_rows(numbers),
+            "next_asks": waiting[:WEEK_LIST_LENGTH],
+            "warm_paths": warm_paths[:WEEK_LIST_LENGTH],
             "open_referrals": referral_selectors.referrals_for_user(
                 user, referral_selectors.OPEN_STATUSES, team=team
             )[:WEEK_LIST_LENGTH],

@@ -44,7 +44,6 @@ from django.utils import timezone
 
 from accounts.models import Membership, User
 from followups.models import FollowUp, Notification, OutgoingEmail, Reminder
-from referrals.models import Referral, WeeklyGoal
 
 logger = logging.getLogger(__name__)
 
@@ -555,52 +554,32 @@ class WeeklyNumbers:
     intros: int = 0
     wins: int = 0
     overdue: int = 0
+    goals: dict | None = None  # the team's goals for the week (the total's only)
 
 
 def team_week_numbers(*, team_id: int, start: datetime, end: datetime, now: datetime):
-    """Asks, intros and wins of [start, end) per rep of the team, and follow-ups overdue
-    now (DESIGN.md, KPI definitions), with the team's total. Three queries. Until the KPI
-    module exists, this is the weekly email's own count of the same definitions."""
-    reps = (
-        Membership.objects.filter(team_id=team_id, role=Membership.Role.REP)
-        .select_related("user")
-        .order_by("user__first_name", "user__last_name", "user__username")
-    )
-    per_rep = {m.user_id: WeeklyNumbers(name=str(m.user)) for m in reps}
-    in_week = partial(_between, start=start, end=end)
-    referral_counts = (
-        Referral.objects.filter(team_id=team_id)
-        .filter(in_week("asked_at") | in_week("confirmed_at") | in_week("won_at"))
-        .values("owner_id")
-        .annotate(
-            asks=Count("pk", filter=in_week("asked_at")),
-            intros=Count("pk", filter=in_week("confirmed_at")),
-            wins=Count("pk", filter=in_week("won_at")),
+    """Asks, intros and wins of the week [start, end) (local midnights) per rep of the
+    team, and follow-ups overdue now, with the team's total and its goals for the week —
+    from the KPI module (dashboard/kpis.py), the same numbers as the dashboard."""
+    from dashboard import kpis
+
+    zone = start.tzinfo
+    period = kpis.Period(start.date(), (end - timedelta(days=1)).date(), zone)
+    totals, rows = kpis.team_table((team_id,), period, now=now)
+
+    def numbers(name: str, kpi: dict) -> WeeklyNumbers:
+        return WeeklyNumbers(
+            name=name,
+            asks=kpi["asks"],
+            intros=kpi["intros"],
+            wins=kpi["wins"],
+            overdue=kpi["overdue_followups"],
         )
-    )
-    overdue = (
-        FollowUp.objects.filter(team_id=team_id, status=FollowUp.Status.PENDING, due_at__lt=now)
-        .values("owner_id")
-        .annotate(overdue=Count("pk"))
-    )
-    for row in referral_counts:
-        numbers = per_rep.setdefault(row["owner_id"], WeeklyNumbers(name="(not a rep)"))
-        numbers.asks, numbers.intros, numbers.wins = row["asks"], row["intros"], row["wins"]
-    for row in overdue:
-        per_rep.setdefault(row["owner_id"], WeeklyNumbers(name="(not a rep)")).overdue = row[
-            "overdue"
-        ]
-    total = WeeklyNumbers(name="Team")
-    for numbers in per_rep.values():
-        total.asks += numbers.asks
-        total.intros += numbers.intros
-        total.wins += numbers.wins
-        total.overdue += numbers.overdue
-    return list(per_rep.values()), total
 
-
-def _between(field: str, *, start: datetime, end: datetime) -> Q:
-    return Q(**{f"{field}__gte": start, f"{field}__lt": end})
+    reps = [numbers(str(row.user), row.numbers) for row in rows]
+    total = numbers("Team", totals)
+    total.goals = totals["goals"] if totals["goals"]["asks"] is not None else None
+    return reps, total
 
 
 def weekly_summaries_send(*, now: datetime | None = None) -> int:
@@ -635,9 +614,7 @@ def weekly_summaries_send(*, now: datetime | None = None) -> int:
         start = _local_midnight(week_start, zone)
         end = _local_midnight(week_start + timedelta(days=7), zone)
         reps, total = team_week_numbers(team_id=membership.team_id, start=start, end=end, now=now)
-        goal = WeeklyGoal.objects.filter(
-            team_id=membership.team_id, rep__isnull=True, week_start=week_start
-        ).first()
+        goal = total.goals
         context = {
             "user": membership.user,
             "team": membership.team,

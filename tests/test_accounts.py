@@ -33,6 +33,7 @@ from tests.factories import (
     ContactFactory,
     MembershipFactory,
     ReferralFactory,
+    RelationshipFactory,
     RosterEntryFactory,
     TeamFactory,
     UserFactory,
@@ -712,11 +713,13 @@ def test_rep_week_query_count(alice, alice_client, acme, django_assert_max_num_q
 
     # 1. session, 2. user, 3. alice's memberships with their teams (the active team),
     # 4. her memberships again for the visibility rules, 5. her referrals counted by
-    # status, 6. her follow-ups overdue and due today, counted, 7. the bell's unread
-    # notifications, 8. the first follow-ups due with their referral and people,
-    # 9. roster entries waiting for an ask, 10. open asks, 11. recent wins,
-    # 12. her teammates with their users.
-    with django_assert_max_num_queries(12):
+    # status, 6.-12. this week's KPIs (dashboard/kpis.py: referral counts, referrals
+    # given, follow-ups on time, overdue, deals, goals, the team's number of reps),
+    # 13. roster entries waiting for an ask (the first 20), 14. their best connectors
+    # (one query for all), 15. her follow-ups overdue and due today, counted, 16. the
+    # bell's unread notifications, 17. the first follow-ups due with their referral and
+    # people, 18. open asks, 19. recent wins, 20. her teammates with their users.
+    with django_assert_max_num_queries(20):
         response = alice_client.get("/week/")
 
     assert response.status_code == 200
@@ -737,6 +740,29 @@ def test_rep_week_shows_only_the_reps_own_work(alice, bob, alice_client, acme):
     assert list(response.context["open_referrals"]) == [mine]
     assert bobs.prospect.full_name not in response.content.decode()
     assert response.context["counts"]["asked"] == 1
+
+
+def test_rep_week_goals_vs_actual_and_warm_paths(alice, bob, alice_client, acme):
+    from referrals.models import WeeklyGoal
+
+    monday = timezone.localdate() - timedelta(days=timezone.localdate().weekday())
+    WeeklyGoal.objects.create(team=acme, week_start=monday, asks=4, wins=2)
+    ReferralFactory(referrer=ClientFactory(team=acme, owner=alice), asked_at=timezone.now())
+    warm = RosterEntryFactory(prospect=ContactFactory(team=acme, owner=alice, first_name="Wendy"))
+    RosterEntryFactory(prospect=ContactFactory(team=acme, owner=alice, first_name="Coldie"))
+    client = ClientFactory(team=acme, owner=alice, first_name="Carla")
+    RelationshipFactory(between=(client, warm.prospect), strength=5)
+
+    response = alice_client.get("/week/")
+
+    rows = {row["key"]: row for row in response.context["goal_rows"]}
+    assert rows["asks"]["actual"] == 1
+    assert rows["asks"]["goal"] == 2  # the team's 4 shared by alice and bob
+    assert rows["wins"]["goal"] == 1
+    assert [entry.prospect.first_name for entry in response.context["warm_paths"]] == ["Wendy"]
+    page = response.content.decode()
+    assert "<progress" in page and "Carla" in page
+    assert " style=" not in page
 
 
 def test_rep_week_empty_state_says_what_to_do_next(alice_client):

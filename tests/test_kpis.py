@@ -369,3 +369,18 @@ def test_the_team_tables_trend_is_the_weekly_trend(data, django_assert_num_queri
         totals, _reps = kpis.team_table((data["acme"].pk,), PERIOD, now=NOW, with_trend=True)
 
     assert totals["trend"] == kpis.weekly_trend(acme_scope(data), PERIOD.end, UTC)
+
+
+def test_the_weekly_email_counts_with_the_kpi_module(data):
+    from followups.reminders import team_week_numbers
+
+    reps, total = team_week_numbers(
+        team_id=data["acme"].pk, start=PERIOD.start_at, end=PERIOD.end_before, now=NOW
+    )
+
+    assert [(r.name, r.asks, r.intros, r.wins, r.overdue) for r in reps] == [
+        (str(data["alice"]), 3, 2, 2, 2),
+        (str(data["bob"]), 1, 1, 0, 0),
+    ]
+    assert (total.asks, total.intros, total.wins, total.overdue) == (4, 3, 2, 2)
+    assert total.goals["asks"] == 9
