@@ -41,6 +41,7 @@ from django.db.models import Count, F, Q, QuerySet
 from django.template.loader import get_template, render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.dates import MONTHS, WEEKDAYS
 
 from accounts.models import Membership, User
 from followups.models import FollowUp, Notification, OutgoingEmail, Reminder
@@ -195,6 +196,25 @@ _DUE_COLUMNS = (
 )
 
 
+def _date_names() -> tuple[list[str], dict[int, str]]:
+    """Django's day and month names in the active language, translated once per batch."""
+    return [str(WEEKDAYS[day]) for day in range(7)], {
+        month: str(name) for month, name in MONTHS.items()
+    }
+
+
+def _due_on(due_at: datetime, zone: ZoneInfo, names: tuple[list[str], dict[int, str]]) -> str:
+    """The due time as the date filter's "l j F, H:i" writes it ("Thursday 26 November,
+    08:30"), in the recipient's zone — written directly: the filter was a quarter of a
+    scan's time."""
+    local = due_at.astimezone(zone)
+    weekdays, months = names
+    return (
+        f"{weekdays[local.weekday()]} {local.day} {months[local.month]}, "
+        f"{local.hour:02d}:{local.minute:02d}"
+    )
+
+
 def _person(row: dict, prefix: str) -> str:
     """A contact's name as Contact.__str__ writes it, from a values() row."""
     return f"{row[prefix + '__first_name']} {row[prefix + '__last_name']}".strip()
@@ -273,6 +293,7 @@ def _remind_batch(*, now: datetime, batch: int) -> tuple[int, int]:
             ]
         )
         template = get_template("emails/reminder_due.txt")
+        date_names = _date_names()
         # One reverse() per batch, not per row: the referral's id goes into its pattern.
         path_pattern = reverse("referrals:referral-detail", args=[0]).replace("/0/", "/{}/")
         notifications, emails = [], []
@@ -297,7 +318,7 @@ def _remind_batch(*, now: datetime, batch: int) -> tuple[int, int]:
                     "recipient": recipient,
                     "referrer": referrer,
                     "prospect": prospect,
-                    "due_at": row["due_at"],
+                    "due_on": _due_on(row["due_at"], zone, date_names),
                     "time_zone": zone.key,
                     "url": _absolute(path),
                     "user": {
@@ -305,8 +326,8 @@ def _remind_batch(*, now: datetime, batch: int) -> tuple[int, int]:
                         "username": row["owner__username"],
                     },
                 }
-                with timezone.override(zone):
-                    body = template.render(context).strip() + "\n"
+                # No datetime in the context (due_on is written already): no zone to set.
+                body = template.render(context).strip() + "\n"
                 emails.append(
                     OutgoingEmail(
                         team_id=row["team_id"],
