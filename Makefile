@@ -12,6 +12,7 @@ help:
 	@echo "make run    start Warmpath (web + Celery worker + beat) on SQLite, demo data included"
 	@echo "make test   run the whole test suite (PostgreSQL/Redis when DATABASE_URL/CELERY_BROKER_URL are set)"
 	@echo "make lint   ruff"
+	@echo "make bench  Warmpath at scale: pages, API, scan, load on the large data set, against their budgets"
 
 # The virtualenv is rebuilt only when the requirements change.
 $(BIN)/.installed: requirements.txt requirements-dev.txt
