@@ -23,9 +23,9 @@ A URL name that is not in MATRIX fails test_every_url_is_in_the_matrix.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Callable
 
 import pytest
 from django.db import transaction
@@ -84,7 +84,7 @@ KINDS = {
 class Rule:
     kind: str
     methods: tuple[str, ...] = ("GET",)
-    build: Callable[[dict], dict] = lambda w: {}  # noqa: E731 — the URL's kwargs
+    build: Callable[[dict], dict] = lambda w: {}
     query: str = ""
     api: bool = False
     ok_get: tuple[int, ...] = (200,)  # what an allowed GET answers
@@ -334,9 +334,7 @@ def world_make() -> dict:
         "referral": referral,
         "relationship": RelationshipFactory(between=(contact, target)),
         "roster_entry": RosterEntryFactory(team=acme, owner=alice, prospect=prospect),
-        "followup": FollowUpFactory(
-            referral=referral, due_at=timezone.now() - timedelta(hours=2)
-        ),
+        "followup": FollowUpFactory(referral=referral, due_at=timezone.now() - timedelta(hours=2)),
         "deal": DealFactory(contact=contact, team=acme, owner=alice),
         "given": ReferralGivenFactory(client=contact, team=acme, owner=alice),
         "readiness": ReadinessCheckFactory(client=contact, team=acme, owner=alice),
