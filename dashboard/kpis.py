@@ -33,9 +33,14 @@ from django.db.models import (
     Avg,
     Count,
     F,
+    IntegerField,
+    OuterRef,
     Q,
+    Subquery,
     Sum,
+    Value,
 )
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from accounts.models import Membership
@@ -553,57 +558,68 @@ def weekly_trend(
     return trend.rows([result])
 
 
+def _count_of(queryset, *, by: str) -> Subquery:
+    """A correlated COUNT(*) of `queryset` per outer referrer, for a few outer rows."""
+    return Coalesce(
+        Subquery(
+            queryset.filter(**{by: OuterRef("pk")})
+            .order_by()
+            .values(by)
+            .annotate(n=Count("pk"))
+            .values("n"),
+            output_field=IntegerField(),
+        ),
+        Value(0),
+    )
+
+
 def top_referrers(scope: Scope, period: Period, *, limit: int = TOP_REFERRERS) -> list[dict]:
-    """Who sends the most and the best intros (asked of them / intros / best intros / wins
-    in the period), with reciprocity: the introductions we gave them in the period. Two
-    queries: the ranking grouped by referrer alone, then names and given counts of the
-    few referrers ranked."""
-    asked = _in("asked_at", period)
+    """Who sends the most and the best intros: the referrers ranked by intros confirmed in
+    the period (then best-quality ones), with the asks made of them and the wins of those
+    asks in the period, and reciprocity — the introductions we gave them in the period.
+    Two queries: the ranking over the period's intros (the (team, confirmed_at) index),
+    then, for the ten ranked, names and correlated counts."""
     confirmed = _in("confirmed_at", period)
     ranked = list(
         Referral.objects.filter(scope.q())
-        .filter(asked | confirmed)
+        .filter(confirmed)
         .order_by()
         .values("referrer_id")
-        .annotate(
-            received=Count("pk", filter=asked),
-            intros=Count("pk", filter=confirmed),
-            best=Count("pk", filter=confirmed & Q(quality=Quality.BEST)),
-            wins=Count("pk", filter=asked & Q(won_at__isnull=False)),
-        )
-        .order_by("-intros", "-best", "-received", "referrer_id")[:limit]
+        .annotate(intros=Count("pk"), best=Count("pk", filter=Q(quality=Quality.BEST)))
+        .order_by("-intros", "-best", "referrer_id")[:limit]
     )
     if not ranked:
         return []
+    asked = Referral.objects.filter(
+        scope.q(), asked_at__gte=period.start_at, asked_at__lt=period.end_before
+    )
+    given = ReferralGiven.objects.filter(
+        scope.q(), given_on__gte=period.start, given_on__lte=period.end
+    )
     people = {
-        contact.pk: contact
-        for contact in Contact.objects.filter(pk__in=[row["referrer_id"] for row in ranked])
+        row["pk"]: row
+        for row in Contact.objects.filter(pk__in=[row["referrer_id"] for row in ranked])
         .annotate(
-            given=Count(
-                "referrals_received_from_us",
-                filter=Q(
-                    referrals_received_from_us__given_on__gte=period.start,
-                    referrals_received_from_us__given_on__lte=period.end,
-                ),
-            )
+            received=_count_of(asked, by="referrer"),
+            wins=_count_of(asked.filter(won_at__isnull=False), by="referrer"),
+            given=_count_of(given, by="client"),
         )
-        .only("pk", "first_name", "last_name")
+        .values("pk", "first_name", "last_name", "received", "wins", "given")
     }
-    rows = []
-    for row in ranked:
-        person = people.get(row["referrer_id"])
-        rows.append(
-            {
-                "referrer_id": row["referrer_id"],
-                "name": f"{person.first_name} {person.last_name}".strip() if person else "",
-                "received": row["received"],
-                "intros": row["intros"],
-                "best": row["best"],
-                "wins": row["wins"],
-                "given": person.given if person else 0,
-            }
-        )
-    return rows
+    return [
+        {
+            "referrer_id": row["referrer_id"],
+            "name": f"{people[row['referrer_id']]['first_name']} "
+            f"{people[row['referrer_id']]['last_name']}".strip(),
+            "received": people[row["referrer_id"]]["received"],
+            "intros": row["intros"],
+            "best": row["best"],
+            "wins": people[row["referrer_id"]]["wins"],
+            "given": people[row["referrer_id"]]["given"],
+        }
+        for row in ranked
+        if row["referrer_id"] in people
+    ]
 
 
 def period_referrals(scope: Scope, period: Period):

@@ -279,7 +279,8 @@ def test_dashboard_query_count(maya_client, acme, django_assert_max_num_queries,
     # 1. session, 2. user, 3. memberships with teams (the active team), 4. memberships for
     # the visibility rules, 5. the team's reps, 6. referral counts by owner, 7. referrals
     # given by owner, 8. follow-ups on time by owner, 9. overdue by owner, 10. goals,
-    # 11. deals, 12. the 12-week trend, 13. top referrers, 14. the bell's notifications.
+    # 11. deals (the 12-week trend rides on 6.), 12.-13. top referrers (ranking, then
+    # names and counts of the ten), 14. the bell's notifications.
     with django_assert_max_num_queries(14):
         response = maya_client.get("/dashboard/?period=last_12_weeks")
 

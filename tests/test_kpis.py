@@ -346,7 +346,8 @@ def test_top_referrers_with_reciprocity(data, django_assert_num_queries):
         "wins": 1,
         "given": 1,
     }
-    assert len(rows) == 3  # Rita, R3's and B1's referrers (R4: neither asked nor confirmed in it)
+    # Ranked by intros of the period: Rita (R1, R2) and B1's referrer; R3's has no intro.
+    assert len(rows) == 2
 
 
 def test_named_periods():
@@ -364,7 +365,7 @@ def test_named_periods():
 
 
 def test_the_team_tables_trend_is_the_weekly_trend(data, django_assert_num_queries):
-    # The same seven queries: the trend rides on the referral counts.
+    # The same seven queries: the trend rides on the referral counts' scan.
     with django_assert_num_queries(7):
         totals, _reps = kpis.team_table((data["acme"].pk,), PERIOD, now=NOW, with_trend=True)
 
