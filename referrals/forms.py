@@ -39,7 +39,8 @@ class ContactPicker(forms.Select):
         return not self.is_hidden
 
     def optgroups(self, name, value, attrs=None):
-        chosen = [v for v in value if str(v).isdigit()]
+        # Ids a database can hold only: "²" is a digit to isdigit(), 30 nines overflow.
+        chosen = [v for v in value if str(v).isascii() and str(v).isdigit() and len(str(v)) < 19]
         everything = self.choices
         queryset = getattr(everything, "queryset", None)
         if queryset is not None:

@@ -74,7 +74,8 @@ def _page(request, queryset):
 
 def _int_param(request, name):
     value = request.GET.get(name, "")
-    return int(value) if value.isdigit() else None
+    # ASCII digits a database id can hold ("²" is a digit to isdigit(); 30 nines overflow).
+    return int(value) if value.isascii() and value.isdigit() and len(value) < 19 else None
 
 
 def _add_service_errors(form, error: ValidationError, field_map=None) -> None:
