@@ -265,7 +265,10 @@ def team_overdue(request):
     team = membership.team
     overdue = selectors.team_overdue(request.user, team=team)
     rep_id = request.GET.get("rep", "")
-    if rep_id.isdigit():
+    # ASCII digits a database id can hold ("²" is a digit to isdigit(); 30 nines overflow).
+    if not (rep_id.isascii() and rep_id.isdigit() and len(rep_id) < 19):
+        rep_id = ""
+    if rep_id:
         overdue = overdue.filter(owner_id=int(rep_id))
     page = _section_page(request, "team", overdue, TEAM_PAGE_SIZE)
     return render(
@@ -274,7 +277,7 @@ def team_overdue(request):
         {
             "team": team,
             "by_rep": selectors.team_overdue_by_rep(request.user, team=team),
-            "rep_id": int(rep_id) if rep_id.isdigit() else None,
+            "rep_id": int(rep_id) if rep_id else None,
             "page": page,
             "here": request.get_full_path(),
         },
