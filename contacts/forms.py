@@ -45,6 +45,7 @@ COMPANY_FORM_FIELDS = [
 ]
 RELATIONSHIP_FORM_FIELDS = ["kind", "strength", "since", "source", "notes"]
 
+MAX_ID = 2**63 - 1  # the largest id a database column holds
 COMPANY_PICKED_AND_TYPED = "Pick an existing company or type a new name, not both."
 PICK_SOMEONE = "Pick the person they know."
 STRENGTH_CHOICES = [
@@ -160,9 +161,10 @@ class ContactFilterForm(forms.Form):
 
     q = forms.CharField(label="Search", required=False)
     kind = forms.ChoiceField(choices=[("", "Any kind"), *ContactKind.choices], required=False)
-    owner = forms.IntegerField(required=False, min_value=1)
+    # Ids a database can hold: a larger number would overflow the query (a 500).
+    owner = forms.IntegerField(required=False, min_value=1, max_value=MAX_ID)
     industry = forms.ChoiceField(choices=[("", "Any industry"), *Industry.choices], required=False)
-    company = forms.IntegerField(required=False, min_value=1)
+    company = forms.IntegerField(required=False, min_value=1, max_value=MAX_ID)
 
     def filters(self) -> dict:
         self.is_valid()  # an invalid filter is left out of cleaned_data, i.e. ignored

@@ -270,21 +270,25 @@ def contact_export(request):
     return response
 
 
+def _query_id(request, name: str) -> int | None:
+    """An id from the query string, or None: ASCII digits a database id can hold ("²" is
+    a digit to isdigit() but not to int(); 30 nines overflow the query)."""
+    value = request.GET.get(name, "")
+    return int(value) if value.isascii() and value.isdigit() and len(value) < 19 else None
+
+
 def _search_team_id(request) -> int | None:
-    try:
-        return int(request.GET.get("team", ""))
-    except ValueError:
+    team_id = _query_id(request, "team")
+    if team_id is None:
         membership = request.membership
         return membership.team_id if membership else None
+    return team_id
 
 
 @require_GET
 def contact_search(request):
     """Search-as-you-type for pickers: a few <option>s of the team's contacts."""
-    try:
-        exclude_pk = int(request.GET.get("exclude", ""))
-    except ValueError:
-        exclude_pk = None
+    exclude_pk = _query_id(request, "exclude")
     q = request.GET.get("q", "").strip()
     options = []
     if q:

@@ -67,7 +67,10 @@ class ConnectorAskForm(forms.Form):
 
     def clean_path(self) -> list[int]:
         parts = self.cleaned_data["path"].split(",")
-        if not all(part.strip().isdigit() for part in parts):
+        # ASCII digits a database id can hold ("²" is a digit to isdigit(); 30 nines overflow).
+        if not all(
+            p.strip().isascii() and p.strip().isdigit() and len(p.strip()) < 19 for p in parts
+        ):
             raise ValidationError(connectors.PATH_BROKEN)
         return [int(part) for part in parts]
 
