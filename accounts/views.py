@@ -111,10 +111,11 @@ def profile(request):
 @require_POST
 def switch_team(request):
     """Work in another of the user's teams; a team they do not belong to is a 404."""
-    try:
-        team_id = int(request.POST.get("team", ""))
-    except ValueError:
-        raise Http404("No such team.") from None
+    value = request.POST.get("team", "")
+    # ASCII digits a database id can hold ("²" is a digit to isdigit(); 30 nines overflow).
+    if not (value.isascii() and value.isdigit() and len(value) < 19):
+        raise Http404("No such team.")
+    team_id = int(value)
     if not memberships_for_user(user=request.user).filter(team_id=team_id).exists():
         raise Http404("No such team.")
     request.session[ACTIVE_TEAM_SESSION_KEY] = team_id
