@@ -90,9 +90,12 @@ def _id(request, name: str) -> int | None:
     if value in (None, ""):
         return None
     try:
-        return int(value)
+        number = int(value)
     except ValueError:
         raise Http404(f"No such {name}.") from None
+    if abs(number) >= 2**63:  # no database id is that large (the query would overflow)
+        raise Http404(f"No such {name}.")
+    return number
 
 
 def kpi_scope(user, *, rep_id: int | None, team_id: int | None) -> kpis.Scope:

@@ -50,9 +50,10 @@ SORT_COLUMNS = {
 
 def _int_or_none(value):
     try:
-        return int(value)
+        number = int(value)
     except (TypeError, ValueError):
         return None
+    return number if abs(number) < 2**63 else None  # else the query would overflow (a 500)
 
 
 def dashboard_team_ids(request) -> tuple[int, ...] | None:
@@ -193,6 +194,8 @@ def manager_dashboard(request):
 
 
 def _rep_memberships_visible(request, user_id: int) -> list[Membership]:
+    if user_id >= 2**63:  # no database id is that large (the query would overflow: a 500)
+        raise Http404("No such rep.")
     memberships = Membership.objects.filter(user_id=user_id, role=Membership.Role.REP)
     if not request.user.is_staff and request.user.pk != user_id:
         memberships = memberships.filter(team_id__in=managed_team_ids(request.user))
