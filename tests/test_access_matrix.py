@@ -80,11 +80,15 @@ KINDS = {
 }
 
 
+def no_kwargs(world: dict) -> dict:
+    return {}
+
+
 @dataclass(frozen=True)
 class Rule:
     kind: str
     methods: tuple[str, ...] = ("GET",)
-    build: Callable[[dict], dict] = lambda w: {}
+    build: Callable[[dict], dict] = no_kwargs  # the URL's kwargs
     query: str = ""
     api: bool = False
     ok_get: tuple[int, ...] = (200,)  # what an allowed GET answers
@@ -119,7 +123,7 @@ GOAL_WRITES_BY_REPS = {
 }
 
 
-def api(kind, methods=("GET",), build=lambda w: {}, **kwargs) -> Rule:
+def api(kind, methods=("GET",), build=no_kwargs, **kwargs) -> Rule:
     return Rule(kind, methods, build, api=True, **kwargs)
 
 
@@ -435,3 +439,28 @@ def test_admin_is_staff_only(world, db, persona):
             assert response.status_code == 302, path
             location = response["Location"]
             assert location.startswith(("/admin/login/", "/login/")), path
+
+
+# --- Ids no database holds -------------------------------------------------------------------
+
+HUGE_ID = 10**30
+
+
+@pytest.mark.parametrize(
+    ("name", "method"),
+    [
+        pytest.param(name, method, id=f"{name}-{method}")
+        for name, rule in MATRIX.items()
+        for method in rule.methods
+        if rule.build is not no_kwargs
+    ],
+)
+def test_an_id_out_of_range_is_a_404(world, db, name, method):
+    rule = MATRIX[name]
+    kwargs = dict.fromkeys(rule.build(world), HUGE_ID)
+    path = reverse(name, kwargs=kwargs)
+    client = Client(raise_request_exception=False)
+    client.force_login(world["users"]["maya"])
+    content_type = "application/json" if rule.api else "application/x-www-form-urlencoded"
+    response = client.generic(method, path, "{}" if rule.api else "", content_type=content_type)
+    assert response.status_code == 404, f"{method} {path}: {response.status_code}"
