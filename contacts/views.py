@@ -289,7 +289,7 @@ def _search_team_id(request) -> int | None:
 def contact_search(request):
     """Search-as-you-type for pickers: a few <option>s of the team's contacts."""
     exclude_pk = _query_id(request, "exclude")
-    q = request.GET.get("q", "").strip()
+    q = request.GET.get("q", "").replace("\x00", "").strip()  # PostgreSQL refuses NUL
     options = []
     if q:
         found = selectors.contact_search(
@@ -306,7 +306,7 @@ def contact_search(request):
 
 @require_GET
 def company_search(request):
-    q = request.GET.get("q", "").strip()
+    q = request.GET.get("q", "").replace("\x00", "").strip()  # PostgreSQL refuses NUL
     options = []
     if q:
         found = selectors.company_search(user=request.user, team=_search_team_id(request), q=q)

@@ -108,8 +108,9 @@ def contact_options(request):
     contacts = selectors.contact_search(
         request.user,
         team=_list_team(request),
-        query=request.GET.get("q", "")[:100],
-        prefer_kind=request.GET.get("kind", ""),
+        # PostgreSQL refuses NUL in a query's text: dropped, like DRF's search does.
+        query=request.GET.get("q", "").replace("\x00", "")[:100],
+        prefer_kind=request.GET.get("kind", "").replace("\x00", ""),
     )
     return render(
         request,
