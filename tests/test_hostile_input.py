@@ -560,7 +560,17 @@ def test_api_list_hostile_query_parameters(world, api, name, query):
 
 @pytest.mark.django_db
 @pytest.mark.parametrize(
-    "query", ["?q=a%00b", "?q=" + "x" * 5000, "?page=-1", "?page=%00", "?sort=%00", "?owner=abc"]
+    "query",
+    [
+        "?q=a%00b",
+        "?q=" + "x" * 5000,
+        "?page=-1",
+        "?page=%00",
+        "?sort=%00",
+        "?owner=abc",
+        "?q=a&kind=%00",
+        "?q=a&status=%00&industry=%00",
+    ],
 )
 @pytest.mark.parametrize(
     "name",
@@ -568,6 +578,7 @@ def test_api_list_hostile_query_parameters(world, api, name, query):
         "contacts:list",
         "contacts:company-list",
         "contacts:search",
+        "contacts:company-search",
         "referrals:pipeline",
         "referrals:roster",
         "referrals:deal-list",
