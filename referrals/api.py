@@ -8,7 +8,6 @@ a referral under way, editing a deal that follows its referral — is a 409.
 """
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiResponse,
     extend_schema,
@@ -171,7 +170,7 @@ class ReferralSerializer(TeamScopedSerializer):
         read_only_fields = ["owner", "status", *STEP_TIME_FIELDS, "created_at", "updated_at"]
         extra_kwargs = {"asked_at": {"required": False, "help_text": "Default: now."}}
 
-    @extend_schema_field(OpenApiTypes.STR)
+    @extend_schema_field(serializers.CharField(allow_null=True))
     def get_warning(self, referral) -> str | None:
         return getattr(referral, "_warning", None)
 
