@@ -23,6 +23,12 @@ CONFLICT_RESPONSE = OpenApiResponse(
 
 
 class FollowUpSerializer(serializers.ModelSerializer):
+    # Empty until the follow-up is done: declared so the schema's enum admits "" (a
+    # read-only model field loses allow_blank, and the schema then refused the answer).
+    channel = serializers.ChoiceField(
+        choices=Channel.choices, allow_blank=True, read_only=True, help_text="The channel used."
+    )
+
     class Meta:
         model = FollowUp
         fields = [
