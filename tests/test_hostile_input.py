@@ -781,3 +781,32 @@ def test_ids_out_of_range_elsewhere(world, alice_client, maya_client, admin_clie
             response = client.get(path)
             assert response.status_code in (200, 400, 404), (path, response.status_code)
     assert api.get(reverse("api-kpis") + f"?rep={value}").status_code in (400, 404)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("value", ["-1", "10000000000000", "1.5", "abc", "\x00"])
+def test_goals_form_refuses_bad_numbers(world, maya_client, value):
+    from referrals.models import WeeklyGoal
+
+    response = maya_client.post(
+        reverse("dashboard:goals"), {"team-asks": "3", f"rep-{world['alice'].pk}-asks": value}
+    )
+    if value == "10000000000000":
+        # Past PostgreSQL's integer column: a form error there (the model's range
+        # validators); SQLite's columns hold it. Never a 500.
+        assert response.status_code in (200, 302)
+        return
+    assert response.status_code == 200  # the form again, with the error
+    assert not WeeklyGoal.objects.exists()  # not even the team's valid row
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "content",
+    [b"", b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 40, b"\xff\xfe\x00\x00" * 100, b"\x00" * 5000],
+    ids=["empty", "png", "utf32-ish", "nul-bytes"],
+)
+def test_upload_empty_or_binary_is_refused(world, alice_client, content):
+    response = _upload(alice_client, "contacts.csv", content)
+    assert response.status_code in (200, 400)
+    assert not ImportJob.objects.exists()
