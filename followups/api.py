@@ -12,6 +12,7 @@ from rest_framework import serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from config.api import UtcIsoDateTimeFilter
 from contacts.models import Channel
 from followups import selectors, services
 from followups.models import FollowUp
@@ -83,10 +84,10 @@ class SkipSerializer(serializers.Serializer):
 
 
 class FollowUpFilter(django_filters.FilterSet):
-    due_after = django_filters.IsoDateTimeFilter(
+    due_after = UtcIsoDateTimeFilter(
         field_name="due_at", lookup_expr="gte", label="Due at or after (ISO 8601)"
     )
-    due_before = django_filters.IsoDateTimeFilter(
+    due_before = UtcIsoDateTimeFilter(
         field_name="due_at", lookup_expr="lt", label="Due before (ISO 8601)"
     )
 

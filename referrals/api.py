@@ -7,6 +7,7 @@ another team is a 400), and a refused state change — an impossible transition,
 a referral under way, editing a deal that follows its referral — is a 409.
 """
 
+import django_filters
 from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.utils import (
     OpenApiResponse,
@@ -20,6 +21,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from accounts.visibility import visible_owned
+from config.api import UtcIsoDateTimeFilter
 from contacts.models import Contact
 from referrals import selectors, services
 from referrals.models import Deal, ReadinessCheck, Referral, ReferralGiven, RosterEntry
@@ -307,6 +309,16 @@ class ReadinessCheckViewSet(
         services.readiness_check_delete(check=instance)
 
 
+class ReferralFilter(django_filters.FilterSet):
+    # In UTC: an offset PostgreSQL cannot store (-18:01) was a 500 (config.api).
+    asked_at__gte = UtcIsoDateTimeFilter(field_name="asked_at", lookup_expr="gte")
+    asked_at__lte = UtcIsoDateTimeFilter(field_name="asked_at", lookup_expr="lte")
+
+    class Meta:
+        model = Referral
+        fields = ["status", "quality", "channel", "owner", "referrer", "prospect", "roster_entry"]
+
+
 @extend_schema_view(
     destroy=extend_schema(
         description="Only while the referral is still `asked`; later it is history (409).",
@@ -318,16 +330,7 @@ class ReferralViewSet(viewsets.ModelViewSet):
     `POST /referrals/{id}/transition/`."""
 
     serializer_class = ReferralSerializer
-    filterset_fields = {
-        "status": ["exact"],
-        "quality": ["exact"],
-        "channel": ["exact"],
-        "owner": ["exact"],
-        "referrer": ["exact"],
-        "prospect": ["exact"],
-        "roster_entry": ["exact"],
-        "asked_at": ["gte", "lte"],
-    }
+    filterset_class = ReferralFilter
     search_fields = [
         "referrer__first_name",
         "referrer__last_name",
