@@ -1,6 +1,8 @@
 """Forms of the referral pages. They validate input and hand clean data to
 referrals.services; none of them saves anything itself."""
 
+import datetime
+
 from django import forms
 from django.urls import reverse
 from django.utils import timezone
@@ -24,6 +26,24 @@ DATETIME_WIDGET = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="
 def contact_label(contact) -> str:
     company = f" — {contact.company.name}" if contact.company_id and contact.company else ""
     return f"{contact.full_name}{company} (fit {contact.fit_score})"
+
+
+TIME_OUT_OF_RANGE = "Give a time between years 1 and 9999."
+
+
+class UtcDateTimeField(forms.DateTimeField):
+    """A time typed with any ISO offset, kept in UTC: an offset PostgreSQL cannot store
+    (e.g. -18:01) reached the database as typed — a 500 — and a time at year 1 or 9999
+    may leave the calendar once moved to UTC (a form error now)."""
+
+    def to_python(self, value):
+        result = super().to_python(value)
+        if result is None:
+            return result
+        try:
+            return result.astimezone(datetime.UTC)
+        except OverflowError:
+            raise forms.ValidationError(TIME_OUT_OF_RANGE, code="invalid") from None
 
 
 class ContactPicker(forms.Select):
@@ -215,7 +235,7 @@ class ReferralCreateForm(TeamFormMixin, forms.Form):
     )
     prospect = _contact_field(label="Prospect", help_text="The person you want to meet.")
     roster_entry = forms.ModelChoiceField(queryset=None, required=False, widget=forms.HiddenInput)
-    asked_at = forms.DateTimeField(
+    asked_at = UtcDateTimeField(
         label="Asked on",
         required=False,
         widget=DATETIME_WIDGET,
@@ -261,7 +281,7 @@ class TransitionForm(forms.Form):
     form's: an impossible one comes back as the service's TransitionError."""
 
     to = forms.ChoiceField(choices=Referral.Status.choices)
-    at = forms.DateTimeField(
+    at = UtcDateTimeField(
         label="When did it happen?",
         required=False,
         widget=DATETIME_WIDGET,
