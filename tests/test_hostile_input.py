@@ -810,3 +810,49 @@ def test_upload_empty_or_binary_is_refused(world, alice_client, content):
     response = _upload(alice_client, "contacts.csv", content)
     assert response.status_code in (200, 400)
     assert not ImportJob.objects.exists()
+
+
+# --- Time zone offsets PostgreSQL cannot store, years at the edge ----------------------------
+
+ODD_TIMES = ["2026-01-01T10:00:00-18:01", "0001-01-01T00:00:00+05:00", "9999-12-31T23:59:59-05:00"]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("value", ODD_TIMES)
+def test_api_datetime_filters_with_odd_offsets(world, api, value):
+    for path in (
+        reverse("referral-list") + "?asked_at__gte=",
+        reverse("referral-list") + "?asked_at__lte=",
+        reverse("followup-list") + "?due_after=",
+        reverse("followup-list") + "?due_before=",
+    ):
+        response = api.get(path + value.replace("+", "%2B"))
+        assert response.status_code in (200, 400), (path, response.status_code)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("value", ODD_TIMES)
+def test_datetime_inputs_with_odd_offsets(world, api, alice_client, value):
+    referral = world["referral"]
+    before = Referral.objects.count()
+    response = api.post(
+        reverse("referral-list"),
+        {"referrer": world["client"].pk, "prospect": world["other"].pk, "asked_at": value},
+        format="json",
+    )
+    assert response.status_code in (201, 400)
+    response = api.post(
+        reverse("referral-transition", args=[referral.pk]),
+        {"to": "confirmed", "at": value},
+        format="json",
+    )
+    assert response.status_code in (200, 400, 409)
+    payload = {**FORMS["referral-create"].payload(world), "asked_at": value}
+    response = alice_client.post(reverse("referrals:referral-create"), payload)
+    assert response.status_code in (200, 302)
+    response = alice_client.post(
+        reverse("referrals:referral-transition", args=[referral.pk]),
+        {"to": "confirmed", "at": value},
+    )
+    assert response.status_code in (200, 302, 400, 409)
+    assert Referral.objects.count() >= before
