@@ -29,8 +29,8 @@ from referrals.models import Referral
 from tests.factories import (
     TEST_PASSWORD,
     ClientFactory,
-    FollowUpFactory,
     ContactFactory,
+    FollowUpFactory,
     MembershipFactory,
     ReferralFactory,
     RelationshipFactory,
