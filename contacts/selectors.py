@@ -9,6 +9,7 @@ from django.db.models.functions import Coalesce
 
 from accounts.models import User
 from accounts.visibility import visible_owned, visible_shared
+from config.search import words_match
 from contacts.models import Activity, Company, Contact, Relationship
 from referrals.models import Deal, ReadinessCheck, Referral
 
@@ -71,15 +72,7 @@ def contacts_visible(*, user) -> QuerySet[Contact]:
 def contact_search_filter(q: str) -> Q:
     """Every word of q must appear in the first or last name, the email or the company
     name: "ann acme" finds Ann Client of Acme Corp."""
-    condition = Q()
-    for word in _words(q):
-        condition &= (
-            Q(first_name__icontains=word)
-            | Q(last_name__icontains=word)
-            | Q(email__icontains=word)
-            | Q(company__name__icontains=word)
-        )
-    return condition
+    return words_match(q, ("first_name", "last_name", "email", "company__name"))
 
 
 def contact_list(

@@ -9,7 +9,6 @@ everyone) and writes through followups.services."""
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -17,6 +16,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from accounts.visibility import get_visible_or_404
+from config.search import words_match
 from followups import forms, selectors, services
 from followups.drafts import draft_for
 from followups.models import FollowUp
@@ -82,15 +82,19 @@ def _section_page(request, name: str, queryset, size: int):
 def _filtered(queryset, form):
     if not form.is_valid():
         return queryset
-    for word in form.cleaned_data["q"].split()[:4]:
-        queryset = queryset.filter(
-            Q(recipient__first_name__icontains=word)
-            | Q(recipient__last_name__icontains=word)
-            | Q(referral__referrer__first_name__icontains=word)
-            | Q(referral__referrer__last_name__icontains=word)
-            | Q(referral__prospect__first_name__icontains=word)
-            | Q(referral__prospect__last_name__icontains=word)
+    queryset = queryset.filter(
+        words_match(
+            form.cleaned_data["q"],
+            (
+                "recipient__first_name",
+                "recipient__last_name",
+                "referral__referrer__first_name",
+                "referral__referrer__last_name",
+                "referral__prospect__first_name",
+                "referral__prospect__last_name",
+            ),
         )
+    )
     if form.cleaned_data["kind"]:
         queryset = queryset.filter(kind=form.cleaned_data["kind"])
     return queryset

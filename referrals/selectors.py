@@ -8,11 +8,12 @@ slice them (`[:10]`) or paginate them.
 
 from collections.abc import Iterable
 
-from django.db.models import Case, Count, OuterRef, Q, QuerySet, Subquery, Value, When
+from django.db.models import Case, Count, OuterRef, QuerySet, Subquery, Value, When
 
 from accounts.models import Team
 from accounts.selectors import team_members
 from accounts.visibility import visible_owned, visible_shared
+from config.search import words_match
 from contacts.models import Activity, Contact, ContactKind
 from referrals.models import (
     Deal,
@@ -54,13 +55,9 @@ def contact_search(
     of `prefer_kind` (e.g. clients, for a referrer) first. Bounded on purpose: a team may
     hold hundreds of thousands of contacts."""
     contacts = contacts_for_picking(user, team=team)
-    for word in query.split()[:4]:
-        contacts = contacts.filter(
-            Q(first_name__icontains=word)
-            | Q(last_name__icontains=word)
-            | Q(email__icontains=word)
-            | Q(company__name__icontains=word)
-        )
+    contacts = contacts.filter(
+        words_match(query, ("first_name", "last_name", "email", "company__name"))
+    )
     order = ["-fit_score", "last_name", "first_name", "pk"]
     if prefer_kind in ContactKind.values:
         contacts = contacts.alias(

@@ -8,7 +8,6 @@ writes through referrals.services."""
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Q
 from django.forms import model_to_dict
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -18,6 +17,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from accounts.models import User
 from accounts.visibility import get_visible_or_404
+from config.search import words_match
 from contacts import connectors
 from contacts.models import Function, Industry, PersonType
 from referrals import forms, selectors, services
@@ -145,14 +145,18 @@ def roster(request):
     if form.is_valid():
         data = form.cleaned_data
         if data["q"]:
-            for word in data["q"].split()[:4]:
-                entries = entries.filter(
-                    Q(prospect__first_name__icontains=word)
-                    | Q(prospect__last_name__icontains=word)
-                    | Q(prospect__email__icontains=word)
-                    | Q(prospect__company__name__icontains=word)
-                    | Q(reason__icontains=word)
+            entries = entries.filter(
+                words_match(
+                    data["q"],
+                    (
+                        "prospect__first_name",
+                        "prospect__last_name",
+                        "prospect__email",
+                        "prospect__company__name",
+                        "reason",
+                    ),
                 )
+            )
         if data["status"]:
             entries = entries.filter(status=data["status"])
         if data["priority"]:
@@ -290,14 +294,18 @@ def pipeline(request):
     if form.is_valid():
         data = form.cleaned_data
         if data["q"]:
-            for word in data["q"].split()[:4]:
-                referrals = referrals.filter(
-                    Q(referrer__first_name__icontains=word)
-                    | Q(referrer__last_name__icontains=word)
-                    | Q(prospect__first_name__icontains=word)
-                    | Q(prospect__last_name__icontains=word)
-                    | Q(prospect__company__name__icontains=word)
+            referrals = referrals.filter(
+                words_match(
+                    data["q"],
+                    (
+                        "referrer__first_name",
+                        "referrer__last_name",
+                        "prospect__first_name",
+                        "prospect__last_name",
+                        "prospect__company__name",
+                    ),
                 )
+            )
         if data["status"] == "open":
             referrals = referrals.filter(status__in=selectors.OPEN_STATUSES)
         elif data["status"]:
@@ -520,13 +528,12 @@ def deal_list(request):
     if form.is_valid():
         data = form.cleaned_data
         if data["q"]:
-            for word in data["q"].split()[:4]:
-                deals = deals.filter(
-                    Q(name__icontains=word)
-                    | Q(contact__first_name__icontains=word)
-                    | Q(contact__last_name__icontains=word)
-                    | Q(contact__company__name__icontains=word)
+            deals = deals.filter(
+                words_match(
+                    data["q"],
+                    ("name", "contact__first_name", "contact__last_name", "contact__company__name"),
                 )
+            )
         if data["source"]:
             deals = deals.filter(source=data["source"])
         if data["outcome"]:
@@ -596,14 +603,18 @@ def given_list(request):
     if form.is_valid():
         data = form.cleaned_data
         if data["q"]:
-            for word in data["q"].split()[:4]:
-                given = given.filter(
-                    Q(client__first_name__icontains=word)
-                    | Q(client__last_name__icontains=word)
-                    | Q(introduced__first_name__icontains=word)
-                    | Q(introduced__last_name__icontains=word)
-                    | Q(introduced_name__icontains=word)
+            given = given.filter(
+                words_match(
+                    data["q"],
+                    (
+                        "client__first_name",
+                        "client__last_name",
+                        "introduced__first_name",
+                        "introduced__last_name",
+                        "introduced_name",
+                    ),
                 )
+            )
         if data["given_from"]:
             given = given.filter(given_on__gte=data["given_from"])
         if data["given_to"]:
