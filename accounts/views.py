@@ -10,6 +10,7 @@ from django.views.decorators.http import require_POST
 from accounts.forms import ProfileForm
 from accounts.middleware import ACTIVE_TEAM_SESSION_KEY
 from accounts.selectors import memberships_for_user, team_members
+from config.http import parse_id
 from contacts import connectors
 from dashboard import kpis
 from dashboard.views import goal_rows
@@ -111,11 +112,9 @@ def profile(request):
 @require_POST
 def switch_team(request):
     """Work in another of the user's teams; a team they do not belong to is a 404."""
-    value = request.POST.get("team", "")
-    # ASCII digits a database id can hold ("²" is a digit to isdigit(); 30 nines overflow).
-    if not (value.isascii() and value.isdigit() and len(value) < 19):
+    team_id = parse_id(request.POST.get("team"))
+    if team_id is None:
         raise Http404("No such team.")
-    team_id = int(value)
     if not memberships_for_user(user=request.user).filter(team_id=team_id).exists():
         raise Http404("No such team.")
     request.session[ACTIVE_TEAM_SESSION_KEY] = team_id

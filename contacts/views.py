@@ -22,6 +22,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts.visibility import get_visible_or_404
+from config.http import parse_id
 from contacts import selectors
 from contacts.csv_safety import Echo as _Echo
 from contacts.csv_safety import safe_cell as _csv_cell
@@ -271,10 +272,8 @@ def contact_export(request):
 
 
 def _query_id(request, name: str) -> int | None:
-    """An id from the query string, or None: ASCII digits a database id can hold ("²" is
-    a digit to isdigit() but not to int(); 30 nines overflow the query)."""
-    value = request.GET.get(name, "")
-    return int(value) if value.isascii() and value.isdigit() and len(value) < 19 else None
+    """An id from the query string, or None (see config.http.parse_id)."""
+    return parse_id(request.GET.get(name))
 
 
 def _search_team_id(request) -> int | None:

@@ -16,6 +16,7 @@ from django.urls import path, reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.visibility import get_visible_or_404
+from config.http import parse_id
 from contacts import connectors, selectors
 from contacts.models import ContactKind
 from referrals.models import Quality, RosterEntry
@@ -66,13 +67,10 @@ class ConnectorAskForm(forms.Form):
     )
 
     def clean_path(self) -> list[int]:
-        parts = self.cleaned_data["path"].split(",")
-        # ASCII digits a database id can hold ("²" is a digit to isdigit(); 30 nines overflow).
-        if not all(
-            p.strip().isascii() and p.strip().isdigit() and len(p.strip()) < 19 for p in parts
-        ):
+        ids = [parse_id(part) for part in self.cleaned_data["path"].split(",")]
+        if None in ids:
             raise ValidationError(connectors.PATH_BROKEN)
-        return [int(part) for part in parts]
+        return ids
 
 
 def _target_for(request, pk: int):

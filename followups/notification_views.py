@@ -5,10 +5,10 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.visibility import get_visible_or_404
+from config.http import safe_next_url
 from followups.context_processors import unread_notifications_forget
 from followups.notifications import (
     notification_mark_read,
@@ -23,12 +23,7 @@ MARKED_READ = "Marked read."
 
 
 def _next_url(request) -> str:
-    target = request.POST.get("next", "")
-    if url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return target
-    return reverse("followups:notifications")
+    return safe_next_url(request, reverse("followups:notifications"))
 
 
 @require_GET

@@ -12,10 +12,10 @@ from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from accounts.visibility import get_visible_or_404
+from config.http import parse_id, safe_next_url
 from config.search import words_match
 from followups import forms, selectors, services
 from followups.drafts import draft_for
@@ -46,15 +46,6 @@ SECTIONS = [
 
 def _team(request):
     return request.membership.team if request.membership else None
-
-
-def _safe_next(request, default: str) -> str:
-    target = request.POST.get("next") or request.GET.get("next")
-    if target and url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return target
-    return default
 
 
 def _followup_for(request, pk) -> FollowUp:
@@ -107,7 +98,7 @@ def _item_response(request, followup: FollowUp, *, error: str | None = None, ope
         "followups/_item.html",
         {
             "followup": followup,
-            "next": _safe_next(request, reverse("followups:inbox")),
+            "next": safe_next_url(request, reverse("followups:inbox")),
             "item_error": error,
             "open_form": open_form,
         },
@@ -173,7 +164,7 @@ def complete(request, pk):
                 request,
                 COMPLETED.format(kind=followup.get_kind_display(), recipient=followup.recipient),
             )
-            return redirect(_safe_next(request, reverse("followups:inbox")))
+            return redirect(safe_next_url(request, reverse("followups:inbox")))
     else:
         error = _form_errors(form)
     if request.htmx:
@@ -185,7 +176,7 @@ def complete(request, pk):
             open_form="complete",
         )
     messages.error(request, error)
-    return redirect(_safe_next(request, reverse("followups:inbox")))
+    return redirect(safe_next_url(request, reverse("followups:inbox")))
 
 
 @require_POST
@@ -208,7 +199,7 @@ def skip(request, pk):
                 request,
                 SKIPPED.format(kind=followup.get_kind_display(), recipient=followup.recipient),
             )
-            return redirect(_safe_next(request, reverse("followups:inbox")))
+            return redirect(safe_next_url(request, reverse("followups:inbox")))
     else:
         error = _form_errors(form)
     if request.htmx:
@@ -217,7 +208,7 @@ def skip(request, pk):
             request, forms.with_item_forms(followup, skip_form=form), error=error, open_form="skip"
         )
     messages.error(request, error)
-    return redirect(_safe_next(request, reverse("followups:inbox")))
+    return redirect(safe_next_url(request, reverse("followups:inbox")))
 
 
 # --- Draft --------------------------------------------------------------------------------
@@ -230,7 +221,7 @@ def draft(request, pk):
     form = forms.DraftForm(
         request.POST or None, initial={"subject": drafted.subject, "body": drafted.body}
     )
-    back = _safe_next(request, reverse("followups:inbox"))
+    back = safe_next_url(request, reverse("followups:inbox"))
     if request.method == "POST" and form.is_valid():
         try:
             email = services.followup_email_send(
@@ -268,12 +259,9 @@ def team_overdue(request):
         raise Http404(MANAGERS_ONLY)
     team = membership.team
     overdue = selectors.team_overdue(request.user, team=team)
-    rep_id = request.GET.get("rep", "")
-    # ASCII digits a database id can hold ("²" is a digit to isdigit(); 30 nines overflow).
-    if not (rep_id.isascii() and rep_id.isdigit() and len(rep_id) < 19):
-        rep_id = ""
-    if rep_id:
-        overdue = overdue.filter(owner_id=int(rep_id))
+    rep_id = parse_id(request.GET.get("rep"))
+    if rep_id is not None:
+        overdue = overdue.filter(owner_id=rep_id)
     page = _section_page(request, "team", overdue, TEAM_PAGE_SIZE)
     return render(
         request,

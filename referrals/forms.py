@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 
 from accounts.models import User
+from config.http import parse_id
 from contacts.models import Function, Industry, PersonType
 from referrals.models import Deal, Priority, Quality, Referral, RosterEntry
 from referrals.selectors import contacts_for_picking, roster_for_user
@@ -59,8 +60,7 @@ class ContactPicker(forms.Select):
         return not self.is_hidden
 
     def optgroups(self, name, value, attrs=None):
-        # Ids a database can hold only: "²" is a digit to isdigit(), 30 nines overflow.
-        chosen = [v for v in value if str(v).isascii() and str(v).isdigit() and len(str(v)) < 19]
+        chosen = [v for v in value if parse_id(v) is not None]
         everything = self.choices
         queryset = getattr(everything, "queryset", None)
         if queryset is not None:

@@ -12,11 +12,11 @@ from django.forms import model_to_dict
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.models import User
 from accounts.visibility import get_visible_or_404
+from config.http import parse_id, safe_next_url
 from config.search import words_match
 from contacts import connectors
 from contacts.models import Function, Industry, PersonType
@@ -73,9 +73,7 @@ def _page(request, queryset):
 
 
 def _int_param(request, name):
-    value = request.GET.get(name, "")
-    # ASCII digits a database id can hold ("²" is a digit to isdigit(); 30 nines overflow).
-    return int(value) if value.isascii() and value.isdigit() and len(value) < 19 else None
+    return parse_id(request.GET.get(name))
 
 
 def _add_service_errors(form, error: ValidationError, field_map=None) -> None:
@@ -88,15 +86,6 @@ def _add_service_errors(form, error: ValidationError, field_map=None) -> None:
     for field, field_errors in error.message_dict.items():
         target = field_map.get(field, field)
         form.add_error(target if target in form.fields else None, field_errors)
-
-
-def _safe_next(request, default):
-    target = request.POST.get("next") or request.GET.get("next")
-    if target and url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return target
-    return default
 
 
 # --- Contact pickers ----------------------------------------------------------------------
@@ -514,7 +503,7 @@ def referral_transition(request, pk):
                 STEP_RECORDED.format(referral=referral, status=referral.get_status_display()),
             )
     return redirect(
-        _safe_next(request, reverse("referrals:referral-detail", kwargs={"pk": referral.pk}))
+        safe_next_url(request, reverse("referrals:referral-detail", kwargs={"pk": referral.pk}))
     )
 
 
