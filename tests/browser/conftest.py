@@ -1,0 +1,238 @@
+"""Browser end-to-end tests: Debian's headless Chromium, driven by Playwright for Python,
+against a live Warmpath server on the test database.
+
+Every test in tests/browser/ is marked `browser` (deselect with `-m "not browser"`) and
+runs after the rest of the suite (see `pytest_collection_modifyitems` below for why).
+
+Fixtures
+--------
+``page``
+    A fresh browser context and page for the test (desktop viewport 1280x800), whose
+    relative URLs go to the live server: ``page.goto("/week/")``. It records JavaScript
+    console errors, uncaught page errors, failed requests and every response with a status
+    of 400 or more, and fails the test at teardown if any occurred (listing them).
+``browser_problems``
+    The recorder behind ``page``. ``browser_problems.allow(404, "/contacts/999/")`` accepts
+    a response the test expects (the status and a part of its URL); ``.problems`` is the
+    list of what went wrong so far.
+``login``
+    ``login(page, "alice")`` logs in through the real login form (password
+    ``tests.factories.TEST_PASSWORD``, which the factories give every user) and waits for
+    the landing page. Create the user first (e.g. request the ``alice`` fixture).
+``screenshot``
+    ``screenshot(page, "rep-week")`` saves build/screenshots/rep-week-desktop.png (1280x800)
+    and rep-week-phone.png (390x844), full page, and fails the test if the page is wider
+    than the phone's screen (a table or form that does not fit scrolls the whole page
+    sideways). Use a name that says whose page it is ("rep-…", "manager-…", "admin-…").
+``browser``
+    The Chromium browser (session scope); ``page`` is what tests normally need.
+``live_server``
+    pytest-django's live server (static files served by it; the database is the
+    transactional test database, emptied after each test).
+
+Chromium is Debian's package (/usr/bin/chromium, or WARMPATH_CHROMIUM), never a browser
+that Playwright downloads. Without it the browser tests are skipped with the reason, except
+in CI (CI=true), where a missing browser fails them: `.ci/run` installs it.
+
+Assertions: use ``playwright.sync_api.expect`` (it waits, up to 5 s, for what the user
+would see); Django's ORM may be used in the test for arranging data and checking the
+database at the end.
+"""
+
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+
+from config.env import env_bool
+from tests.factories import TEST_PASSWORD
+
+BROWSER_TESTS_DIR = Path(__file__).resolve().parent
+CHROMIUM = Path(os.environ.get("WARMPATH_CHROMIUM", "/usr/bin/chromium"))
+# The network is closed here and in CI: without the background-networking switches
+# Chromium keeps trying to reach its vendor's services (updates, sync, field trials).
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",  # CI runs as root, where Chromium's sandbox refuses to start
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+DESKTOP = {"width": 1280, "height": 800}
+PHONE = {"width": 390, "height": 844}
+SCREENSHOT_DIR = Path(settings.BASE_DIR) / "build" / "screenshots"
+# What the user would notice as slow; the defaults (30 s) only make a failure wait longer.
+ACTION_TIMEOUT_MS = 10_000
+
+
+def pytest_itemcollected(item):
+    if BROWSER_TESTS_DIR in Path(item.path).parents:
+        item.add_marker(pytest.mark.browser)
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(config, items):
+    # Browser tests run last. While Playwright's sync API is running, its event loop is
+    # the running loop of the main thread, so Django refuses ORM calls there
+    # (SynchronousOnlyOperation) unless DJANGO_ALLOW_ASYNC_UNSAFE is set — and the browser
+    # is a session fixture, alive until the session ends. Running these tests last keeps
+    # both the loop and that switch away from every other test.
+    browser_items = [item for item in items if item.get_closest_marker("browser")]
+    if browser_items:
+        items[:] = [item for item in items if not item.get_closest_marker("browser")]
+        items.extend(browser_items)
+
+
+# --- The browser --------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def _playwright():
+    if not CHROMIUM.exists():
+        reason = (
+            f"Chromium is not installed at {CHROMIUM}: the browser tests need Debian's "
+            "package (apt-get install chromium) or WARMPATH_CHROMIUM=<path>"
+        )
+        if env_bool("CI", False):
+            pytest.fail(f"{reason}. In CI a missing browser is a failure, not a skip.")
+        pytest.skip(reason)
+    from playwright.sync_api import sync_playwright
+
+    # Django's guard against ORM calls from async code sees Playwright's event loop as one
+    # (see pytest_collection_modifyitems). The test thread only runs Playwright's calls
+    # one at a time, synchronously, so the guard's concern (a connection used by
+    # concurrent coroutines) does not arise; the switch is on only while Playwright runs.
+    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    try:
+        with sync_playwright() as playwright:
+            yield playwright
+    finally:
+        if previous is None:
+            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+        else:
+            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
+
+
+@pytest.fixture(scope="session")
+def browser(_playwright):
+    browser = _playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+    yield browser
+    browser.close()
+
+
+# --- What went wrong in the page ------------------------------------------------------------
+
+
+@dataclass
+class BrowserProblems:
+    """Console errors, page errors, failed requests and error responses of one page."""
+
+    problems: list[str] = field(default_factory=list)
+    expected: list[tuple[int, str]] = field(default_factory=list)
+
+    def allow(self, status: int, url_part: str) -> None:
+        """Accept a response with this status whose URL contains url_part."""
+        self.expected.append((status, url_part))
+
+    def _is_expected(self, status: int, url: str) -> bool:
+        return any(status == s and part in url for s, part in self.expected)
+
+    def on_console(self, message) -> None:
+        if message.type != "error":
+            return
+        text = message.text
+        # Chromium also logs every error response on the console; an expected one is fine.
+        status = re.search(r"Failed to load resource: .*status of (\d+)", text)
+        if status and self._is_expected(int(status.group(1)), message.location.get("url", "")):
+            return
+        self.problems.append(f"console error: {text} ({message.location.get('url', '')})")
+
+    def on_page_error(self, error) -> None:
+        self.problems.append(f"JavaScript error: {error}")
+
+    def on_request_failed(self, request) -> None:
+        failure = request.failure or ""
+        # ERR_ABORTED is the browser itself dropping a request because the page moved on
+        # (a navigation, a download such as a CSV export): not something the server or the
+        # page did wrong. Real failures show as another error or a response >= 400.
+        if "ERR_ABORTED" in failure:
+            return
+        self.problems.append(f"request failed: {request.method} {request.url} ({failure})")
+
+    def on_response(self, response) -> None:
+        if response.status >= 400 and not self._is_expected(response.status, response.url):
+            self.problems.append(
+                f"HTTP {response.status}: {response.request.method} {response.url}"
+            )
+
+
+@pytest.fixture
+def browser_problems():
+    return BrowserProblems()
+
+
+@pytest.fixture
+def page(browser, live_server, browser_problems):
+    context = browser.new_context(base_url=live_server.url, viewport=DESKTOP, locale="en-US")
+    context.set_default_timeout(ACTION_TIMEOUT_MS)
+    page = context.new_page()
+    page.on("console", browser_problems.on_console)
+    page.on("pageerror", browser_problems.on_page_error)
+    page.on("requestfailed", browser_problems.on_request_failed)
+    page.on("response", browser_problems.on_response)
+    yield page
+    context.close()
+    if browser_problems.problems:
+        pytest.fail(
+            "The browser saw problems on the pages visited:\n  "
+            + "\n  ".join(browser_problems.problems),
+            pytrace=False,
+        )
+
+
+# --- Helpers --------------------------------------------------------------------------------
+
+
+def _login(page, username: str, password: str = TEST_PASSWORD) -> None:
+    from playwright.sync_api import expect
+
+    page.goto("/login/")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Log in").click()
+    expect(page).not_to_have_url(re.compile(r"/login/"))
+
+
+@pytest.fixture
+def login():
+    return _login
+
+
+@pytest.fixture
+def screenshot(browser_problems):
+    SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)
+
+    def take(page, name: str) -> None:
+        page.screenshot(path=SCREENSHOT_DIR / f"{name}-desktop.png", full_page=True)
+        page.set_viewport_size(PHONE)
+        try:
+            page.screenshot(path=SCREENSHOT_DIR / f"{name}-phone.png", full_page=True)
+            overflow = page.evaluate(
+                "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+            )
+            if overflow > 0:
+                browser_problems.problems.append(
+                    f"{page.url} is {overflow}px wider than a phone's screen "
+                    f"({PHONE['width']}px): the page scrolls sideways"
+                )
+        finally:
+            page.set_viewport_size(DESKTOP)
+
+    return take
