@@ -2,8 +2,9 @@
 
 1. The PostgreSQL database warmpath_bench (BENCH_DATABASE_URL, else on the server of
    DATABASE_URL, else postgres://postgres@127.0.0.1:5432) is created, migrated and seeded
-   with `seed --size large` plus 1,000,000 follow-ups if it is missing or empty (about
-   four minutes once); afterwards it is reused as it is.
+   with `seed --size large` (about 1,000,000 follow-ups; scan_bench.py tops them up to
+   exactly 1,000,000) if it is missing or empty (about four minutes once); afterwards it
+   is reused as it is.
 2. Pages, API lists and writes (bench/pages.py): Django test client, settings
    config.settings.bench, a typical rep / their manager; median and p95 server time, SQL
    statements per request, and the heaviest statement run alone (the database's floor).

@@ -404,3 +404,19 @@ def test_the_demo_inbox_looks_lived_in_not_months_behind(db):
 
     assert not pending_and_old.exists()
     assert FollowUp.objects.filter(status="done").count() > 20
+
+
+def test_follow_ups_come_in_the_design_ratio_to_referrals(db):
+    # DESIGN.md's "large": 1,000,000 follow-ups for 300,000 referrals (medium: 100,000 for
+    # 30,000), all made by the follow-up rules; scaled down, the ratio holds.
+    seed("--size", "medium", "--scale", "0.03", "--seed", "4")
+
+    teams = teams_of("medium")
+    referrals = Referral.objects.filter(team__in=teams).count()
+    followups = FollowUp.objects.filter(team__in=teams).count()
+    medium, large = SIZES["medium"], SIZES["large"]
+    assert referrals == round(medium.referrals * 0.03)
+    assert medium.followups / medium.referrals == large.followups / large.referrals
+    assert abs(followups / round(medium.followups * 0.03) - 1) < 0.08, followups
+    kinds = set(FollowUp.objects.filter(team__in=teams).values_list("kind", flat=True))
+    assert kinds == set(FollowUp.Kind.values)
