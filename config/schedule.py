@@ -52,6 +52,14 @@ PERIODIC_TASKS = [
         "than two days.",
     ),
     Periodic(
+        name="Schedule periodic updates",
+        task="followups.tasks.periodic_updates_schedule",
+        crontab={"minute": "35"},
+        description="Hourly: open referrals whose referrer now wants weekly or monthly "
+        "updates get their next one; those whose referrer no longer wants them get the "
+        "pending one skipped.",
+    ),
+    Periodic(
         name="Morning digests",
         task="followups.tasks.digests_send",
         crontab={"minute": "0"},

@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 
 from followups.models import FollowUp
+from followups.services import PERIODIC_PREFIX
 from referrals.models import Referral
 
 Kind = FollowUp.Kind
@@ -130,7 +131,10 @@ def draft_for(followup: FollowUp) -> Draft:
                 f"With thanks,\n{rep}"
             ),
         )
-    if kind == Kind.STATUS_REPORT:
+    # A status report, or an "at each step" update (its occasion is the step).
+    if kind == Kind.STATUS_REPORT or (
+        kind == Kind.PERIODIC_UPDATE and not occasion.startswith(PERIODIC_PREFIX)
+    ):
         what = {
             Status.CONFIRMED: (
                 f"thank you for introducing me to {prospect.full_name} on "
@@ -156,7 +160,7 @@ def draft_for(followup: FollowUp) -> Draft:
                 f"Best,\n{rep}"
             ),
         )
-    # Periodic update.
+    # A weekly or monthly update.
     return Draft(
         subject=f"How things stand with {prospect.full_name}",
         body=(

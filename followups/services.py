@@ -5,11 +5,12 @@ The rules (DESIGN.md, "three follow-ups, always"), each follow-up due
 FOLLOW_UP_WITHIN (24 hours) after the moment of its event:
 
 - asked (referral recorded)  → thank_referrer, to the referrer;
-- confirmed                  → status_report, only for a referrer whose cadence is
+- confirmed                  → periodic_update, only for a referrer whose cadence is
                                "at each step";
 - contacted                  → status_report to the referrer, and thank_prospect to the
-                               prospect — whatever the cadence: this is follow-up 2;
-- meeting                    → status_report, only for "at each step";
+                               prospect — whatever the cadence: this is follow-up 2 (and,
+                               for "at each step", this step's update);
+- meeting                    → periodic_update, only for "at each step";
 - won                        → closing_thanks (thanks, or a gift: note and cost optional);
 - lost                       → status_report: the referrer hears it from us first;
 - declined                   → nothing new.
@@ -18,17 +19,26 @@ Each is unique per referral, kind and occasion (the event's name) — in the dat
 and its due time is computed from the referral's own step time, so replaying an event,
 however often, creates nothing new and moves no date.
 
-Periodic updates, at the referrer's cadence, while the referral is open: for "weekly"
-and "monthly" referrers exactly one periodic_update is pending at a time. The first is
-due one interval after the ask; when one is done or skipped, the next is due one interval
-after that moment (the referrer last heard from us then). Intervals are added on the
-rep's wall clock, so a weekly update keeps its hour across daylight-saving changes.
-Occasions are "periodic:1", "periodic:2"…: two workers scheduling the same next update
-collide on the unique constraint and one row results. "At each step" gets its status
-reports from the events above and "only at the end" hears at won/lost; neither gets
-periodic updates (a pending one is skipped when the referrer's cadence changes to them).
-When the referral closes (won, lost, declined), its pending periodic update is skipped
-with the reason "referral closed", dated the moment it closed.
+Periodic updates keep the referrer informed while the referral is open, at their cadence
+(Contact.update_cadence), to be given on their preferred channel (the inbox shows it and
+the completion form starts on it):
+
+- "at each step": one periodic_update per step that has no follow-up of its own
+  (confirmed, meeting; occasion = the step), due a day after the step;
+- "weekly" / "monthly": exactly one periodic_update pending at a time. The first is due
+  one interval after the ask; when one is done or skipped, the next is due one interval
+  after that moment (the referrer last heard from us then). Intervals are added on the
+  rep's wall clock, so a weekly update keeps its hour across daylight-saving changes.
+  Occasions are "periodic:1", "periodic:2"…: two workers scheduling the same next update
+  collide on the unique constraint and one row results. When the referral closes (won,
+  lost, declined), the pending one is skipped with the reason "referral closed", dated
+  the moment it closed; when the referrer's cadence changes away from weekly/monthly, it
+  is skipped too (SKIPPED_CADENCE_CHANGED);
+- "only at the end": no update while it is open — the closing thanks (won) or the status
+  report (lost) is their news.
+
+A referrer whose cadence changes to weekly or monthly while a referral is open gets the
+next update from the scheduler (periodic_updates_schedule, run by beat every hour).
 
 Completing or skipping writes one line on the timeline of the referral and of the person
 followed up (the referrer, or the prospect for thank_prospect). A follow-up is completed
@@ -43,7 +53,7 @@ from functools import partial
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from config.errors import StateConflict
@@ -64,12 +74,12 @@ EVENTS = (ASKED, *(status for status in Referral.Status.values if status != ASKE
 # event → [(kind, to the prospect?, only for "at each step" referrers?)]
 RULES: dict[str, list[tuple[str, bool, bool]]] = {
     ASKED: [(Kind.THANK_REFERRER, False, False)],
-    Referral.Status.CONFIRMED: [(Kind.STATUS_REPORT, False, True)],
+    Referral.Status.CONFIRMED: [(Kind.PERIODIC_UPDATE, False, True)],
     Referral.Status.CONTACTED: [
         (Kind.STATUS_REPORT, False, False),
         (Kind.THANK_PROSPECT, True, False),
     ],
-    Referral.Status.MEETING: [(Kind.STATUS_REPORT, False, True)],
+    Referral.Status.MEETING: [(Kind.PERIODIC_UPDATE, False, True)],
     Referral.Status.WON: [(Kind.CLOSING_THANKS, False, False)],
     Referral.Status.LOST: [(Kind.STATUS_REPORT, False, False)],
     Referral.Status.DECLINED: [],
@@ -194,13 +204,21 @@ def _closed_at(referral: Referral) -> datetime:
     return max((moment for moment in moments if moment), default=None) or timezone.now()
 
 
+def _cadence_updates(referral_filter: Q) -> QuerySet[FollowUp]:
+    """The weekly/monthly updates ("periodic:N"), not the "at each step" ones."""
+    return FollowUp.objects.filter(
+        referral_filter, kind=Kind.PERIODIC_UPDATE, occasion__startswith=PERIODIC_PREFIX
+    )
+
+
 @transaction.atomic
 def periodic_updates_ensure(*, referral: Referral) -> FollowUp | None:
-    """Bring the referral's periodic updates in line with its state and the referrer's
-    cadence (module docstring): closed → skip the pending one; a weekly or monthly
-    referrer with nothing pending → schedule the next; otherwise leave things alone.
-    Returns the follow-up it created, if any."""
-    periodic = FollowUp.objects.filter(referral=referral, kind=Kind.PERIODIC_UPDATE)
+    """Bring the referral's weekly/monthly updates in line with its state and the
+    referrer's cadence (module docstring): closed → skip the pending one; a referrer who
+    no longer wants them → skip it; a weekly or monthly referrer with nothing pending →
+    schedule the next; otherwise leave things alone. "At each step" updates are made by
+    the events and left alone here. Returns the follow-up it created, if any."""
+    periodic = _cadence_updates(Q(referral=referral))
     if not referral.is_open:
         periodic.filter(status=FollowUp.Status.PENDING).update(
             status=FollowUp.Status.SKIPPED,
@@ -236,26 +254,35 @@ def periodic_updates_ensure(*, referral: Referral) -> FollowUp | None:
     return followup if was_created else None
 
 
-def periodic_updates_schedule(*, limit: int = 1000) -> int:
-    """For the scheduler: open referrals of weekly or monthly referrers with no pending
-    periodic update get their next one (e.g. after the referrer's cadence changed).
-    Handles at most `limit` referrals per call; returns how many got one. Running it
-    twice creates nothing the second time."""
-    pending = FollowUp.objects.filter(
-        referral=OuterRef("pk"), kind=Kind.PERIODIC_UPDATE, status=FollowUp.Status.PENDING
+def periodic_updates_schedule(*, limit: int = 1000) -> dict[str, int]:
+    """For the scheduler (beat, hourly): bring open referrals in line with a referrer's
+    cadence that changed since their last event — those of weekly or monthly referrers
+    with no pending update get their next one; those of referrers who no longer want
+    updates get the pending one skipped. At most `limit` referrals of each sort per call.
+    Returns {"scheduled": n, "stopped": m}; running it twice changes nothing the second
+    time."""
+    pending = _cadence_updates(Q(referral=OuterRef("pk"))).filter(status=FollowUp.Status.PENDING)
+    open_referrals = Referral.objects.exclude(status__in=FINAL_STATUSES).select_related(
+        "referrer", "owner"
     )
-    referrals = (
-        Referral.objects.exclude(status__in=FINAL_STATUSES)
-        .filter(referrer__update_cadence__in=PERIODIC_CADENCES)
+    wanting = (
+        open_referrals.filter(referrer__update_cadence__in=PERIODIC_CADENCES)
         .filter(~Exists(pending))
-        .select_related("referrer", "owner")
         .order_by("pk")[:limit]
     )
-    scheduled = 0
-    for referral in referrals:
+    unwanted = (
+        open_referrals.exclude(referrer__update_cadence__in=PERIODIC_CADENCES)
+        .filter(Exists(pending))
+        .order_by("pk")[:limit]
+    )
+    result = {"scheduled": 0, "stopped": 0}
+    for referral in wanting:
         if periodic_updates_ensure(referral=referral) is not None:
-            scheduled += 1
-    return scheduled
+            result["scheduled"] += 1
+    for referral in unwanted:
+        periodic_updates_ensure(referral=referral)
+        result["stopped"] += 1
+    return result
 
 
 # --- Completing and skipping ------------------------------------------------------------

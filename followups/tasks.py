@@ -13,12 +13,19 @@ import logging
 
 from celery import shared_task
 
-from followups import reminders
+from followups import reminders, services
 
 logger = logging.getLogger(__name__)
 
 RETRY_BACKOFF_SECONDS = 30  # 30 s, 1 min, 2 min, 4 min, 8 min
 MAX_RETRY_COUNTDOWN = 15 * 60
+
+
+def retry_countdown(retries: int) -> float:
+    """Seconds before the next try of a failed send: doubling from
+    OUTGOING_EMAIL_RETRY_BACKOFF_SECONDS (a setting, so `make trust` can wait seconds)."""
+    backoff = getattr(settings, "OUTGOING_EMAIL_RETRY_BACKOFF_SECONDS", RETRY_BACKOFF_SECONDS)
+    return min(backoff * 2**retries, MAX_RETRY_COUNTDOWN)
 
 
 @shared_task(name="followups.tasks.reminders_scan")
@@ -41,6 +48,11 @@ def weekly_summaries_send() -> int:
     return reminders.weekly_summaries_send()
 
 
+@shared_task(name="followups.tasks.periodic_updates_schedule")
+def periodic_updates_schedule() -> dict:
+    return services.periodic_updates_schedule()
+
+
 @shared_task(name="followups.tasks.outgoing_emails_drain")
 def outgoing_emails_drain() -> dict:
     return reminders.outgoing_emails_drain().as_dict()
@@ -56,8 +68,7 @@ def outgoing_emails_drain() -> dict:
 def send_outgoing_email(self, email_id: int) -> str:
     outcome = reminders.outgoing_email_send(email_id=email_id)
     if outcome == reminders.SendOutcome.RETRY and self.request.retries < self.max_retries:
-        countdown = min(RETRY_BACKOFF_SECONDS * 2**self.request.retries, MAX_RETRY_COUNTDOWN)
-        raise self.retry(countdown=countdown)
+        raise self.retry(countdown=retry_countdown(self.request.retries))
     return outcome.value
 
 

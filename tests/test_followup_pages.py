@@ -243,6 +243,43 @@ def test_completing_with_htmx_swaps_the_item_in_place(alice, alice_client, overd
     )
 
 
+def test_the_complete_form_starts_on_the_recipients_preferred_channel(alice_client, overdue):
+    page = alice_client.get(reverse("followups:inbox")).content.decode()
+    # Carla prefers the phone: that is the channel picked until the rep changes it.
+    assert '<option value="phone" selected>' in page
+    assert '<option value="email" selected>' not in page
+
+
+def test_completions_show_on_the_referral_and_the_referrers_timelines(alice_client, acme, referral):
+    thanks = followup_of(referral, kind=Kind.THANK_REFERRER)
+    thank_prospect = followup_of(
+        referral, kind=Kind.THANK_PROSPECT, occasion="contacted", recipient=referral.prospect
+    )
+    alice_client.post(
+        reverse("followups:complete", args=[thanks.pk]),
+        {"channel": Channel.PHONE, "note": "She was delighted"},
+        **HX,
+    )
+    alice_client.post(
+        reverse("followups:skip", args=[thank_prospect.pk]), {"reason": "Met him at lunch"}, **HX
+    )
+
+    done_line = "Thank the referrer — done by phone: She was delighted"
+    skipped_line = "Thank the prospect — skipped: Met him at lunch"
+    referral_page = alice_client.get(
+        reverse("referrals:referral-detail", args=[referral.pk])
+    ).content.decode()
+    referrer_page = alice_client.get(
+        reverse("contacts:detail", args=[referral.referrer_id])
+    ).content.decode()
+    prospect_page = alice_client.get(
+        reverse("contacts:detail", args=[referral.prospect_id])
+    ).content.decode()
+    for page in (referral_page, referrer_page, prospect_page):
+        assert done_line in page
+        assert skipped_line in page
+
+
 def test_completing_without_javascript_redirects_with_a_message(alice_client, overdue):
     response = alice_client.post(
         reverse("followups:complete", args=[overdue.pk]),
@@ -435,6 +472,12 @@ def _moved(referral, *steps):
             "contacted",
             ["confirmed", "contacted"],
             ["Hi Pete,", "Carla Client spoke highly of you"],
+        ),
+        (
+            Kind.PERIODIC_UPDATE,
+            "meeting",
+            ["confirmed", "contacted", "meeting"],
+            ["Hi Carla,", "Pete Prospect and I met on"],
         ),
         (
             Kind.PERIODIC_UPDATE,

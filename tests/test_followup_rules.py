@@ -139,21 +139,50 @@ def test_declining_creates_nothing_new(alice, acme, referrer, prospect):
     assert kinds(referral) == {(Kind.THANK_REFERRER, "asked")}
 
 
-def test_each_step_cadence_reports_at_every_step(alice, acme, referrer, prospect):
+def test_each_step_cadence_gets_a_periodic_update_at_every_step(alice, acme, referrer, prospect):
     referrer.update_cadence = UpdateCadence.EACH_STEP
     referrer.save()
     referral = ask(alice, acme, referrer, prospect)
     for to, days_ago in [(Status.CONFIRMED, 8), (Status.CONTACTED, 6), (Status.MEETING, 4)]:
         referral = step(referral, to, days_ago=days_ago)
 
+    updates = FollowUp.objects.filter(referral=referral, kind=Kind.PERIODIC_UPDATE)
+    assert sorted(updates.values_list("occasion", flat=True)) == ["confirmed", "meeting"]
+    assert updates.get(occasion="confirmed").due_at == referral.confirmed_at + DAY
+    assert updates.get(occasion="meeting").due_at == referral.meeting_at + DAY
+    assert {update.recipient for update in updates} == {referrer}
+    # The contacted step has its status report (follow-up 2): that is its update.
     reports = FollowUp.objects.filter(referral=referral, kind=Kind.STATUS_REPORT)
-    assert sorted(reports.values_list("occasion", flat=True)) == [
-        "confirmed",
-        "contacted",
-        "meeting",
-    ]
-    assert reports.get(occasion="meeting").due_at == referral.meeting_at + DAY
-    assert not FollowUp.objects.filter(kind=Kind.PERIODIC_UPDATE).exists()
+    assert list(reports.values_list("occasion", flat=True)) == ["contacted"]
+
+
+def test_weekly_monthly_and_only_at_the_end_get_no_step_updates(alice, acme, referrer, prospect):
+    for cadence in (UpdateCadence.WEEKLY, UpdateCadence.MONTHLY, UpdateCadence.AT_END):
+        referrer.update_cadence = cadence
+        referrer.save()
+        referral = ask(alice, acme, referrer, ContactFactory(team=acme, owner=alice))
+        for to, days_ago in [(Status.CONFIRMED, 8), (Status.CONTACTED, 6), (Status.MEETING, 4)]:
+            referral = step(referral, to, days_ago=days_ago)
+
+        occasions = set(
+            FollowUp.objects.filter(referral=referral, kind=Kind.PERIODIC_UPDATE).values_list(
+                "occasion", flat=True
+            )
+        )
+        assert not occasions & {"confirmed", "contacted", "meeting"}, cadence
+        assert FollowUp.objects.filter(referral=referral, kind=Kind.STATUS_REPORT).count() == 1
+
+
+def test_each_step_updates_are_left_alone_when_the_referral_closes(alice, acme, referrer, prospect):
+    referrer.update_cadence = UpdateCadence.EACH_STEP
+    referrer.save()
+    referral = ask(alice, acme, referrer, prospect)
+    step(referral, Status.CONFIRMED, days_ago=8)
+    step(referral, Status.LOST, days_ago=7)
+
+    update = FollowUp.objects.get(referral=referral, kind=Kind.PERIODIC_UPDATE)
+    # Still owed, like the thanks: only the weekly/monthly series stops at the close.
+    assert (update.occasion, update.status) == ("confirmed", FollowUp.Status.PENDING)
 
 
 # --- Replays ------------------------------------------------------------------------------
@@ -178,7 +207,8 @@ def test_replaying_every_event_creates_nothing_new(alice, acme, referrer, prospe
 
     after = list(FollowUp.objects.order_by("pk").values_list("pk", "kind", "occasion", "due_at"))
     assert after == before
-    assert len(before) == 6  # thanks, 3 step reports, thank the prospect, closing thanks
+    # thanks, 2 step updates, the status report and thank the prospect, closing thanks
+    assert len(before) == 6
 
 
 def test_an_event_the_referral_has_not_been_through_creates_nothing(
@@ -243,7 +273,7 @@ def test_monthly_referrer_hears_a_calendar_month_later(alice, acme, referrer, pr
 
 
 @pytest.mark.parametrize("cadence", [UpdateCadence.EACH_STEP, UpdateCadence.AT_END])
-def test_no_periodic_updates_for_each_step_or_only_at_the_end(
+def test_no_weekly_or_monthly_updates_for_each_step_or_only_at_the_end(
     alice, acme, referrer, prospect, cadence
 ):
     referrer.update_cadence = cadence
@@ -251,7 +281,9 @@ def test_no_periodic_updates_for_each_step_or_only_at_the_end(
     referral = ask(alice, acme, referrer, prospect)
     step(referral, Status.CONFIRMED, days_ago=5)
 
-    assert not FollowUp.objects.filter(kind=Kind.PERIODIC_UPDATE).exists()
+    assert not FollowUp.objects.filter(
+        kind=Kind.PERIODIC_UPDATE, occasion__startswith=services.PERIODIC_PREFIX
+    ).exists()
 
 
 def test_weekly_updates_keep_the_reps_hour_across_daylight_saving(alice, acme, referrer, prospect):
@@ -332,11 +364,46 @@ def test_scheduling_catches_up_a_referrer_who_now_wants_weekly_updates(
     referrer.update_cadence = UpdateCadence.WEEKLY
     referrer.save()
 
-    assert services.periodic_updates_schedule() == 1
-    assert services.periodic_updates_schedule() == 0  # run twice: nothing new
+    assert services.periodic_updates_schedule() == {"scheduled": 1, "stopped": 0}
+    # Run twice: nothing new.
+    assert services.periodic_updates_schedule() == {"scheduled": 0, "stopped": 0}
 
     periodic = FollowUp.objects.get(kind=Kind.PERIODIC_UPDATE)
     assert (periodic.referral, periodic.occasion) == (referral, "periodic:1")
+
+
+def test_scheduling_stops_the_updates_of_a_referrer_who_no_longer_wants_them(
+    alice, acme, referrer, prospect
+):
+    referrer.update_cadence = UpdateCadence.MONTHLY
+    referrer.save()
+    referral = ask(alice, acme, referrer, prospect)
+    referrer.update_cadence = UpdateCadence.AT_END
+    referrer.save()
+
+    assert services.periodic_updates_schedule() == {"scheduled": 0, "stopped": 1}
+    assert services.periodic_updates_schedule() == {"scheduled": 0, "stopped": 0}
+
+    periodic = FollowUp.objects.get(referral=referral, kind=Kind.PERIODIC_UPDATE)
+    assert (periodic.status, periodic.skip_reason) == (
+        FollowUp.Status.SKIPPED,
+        services.SKIPPED_CADENCE_CHANGED,
+    )
+
+
+def test_beat_runs_the_catch_up_every_hour_through_its_task(alice, acme, referrer, prospect):
+    from config.schedule import PERIODIC_TASKS
+    from followups import tasks
+
+    entry = next(e for e in PERIODIC_TASKS if e.task == tasks.periodic_updates_schedule.name)
+    assert entry.crontab == {"minute": "35"}
+    ask(alice, acme, referrer, prospect)
+    referrer.update_cadence = UpdateCadence.WEEKLY
+    referrer.save()
+
+    # The task's own code, run in this process (the broker is not under test here).
+    assert tasks.periodic_updates_schedule.apply().get() == {"scheduled": 1, "stopped": 0}
+    assert tasks.periodic_updates_schedule.apply().get() == {"scheduled": 0, "stopped": 0}
 
 
 # --- Completing and skipping ---------------------------------------------------------------
@@ -534,17 +601,21 @@ def _check_rules_hold(referrals) -> None:
             assert (Kind.CLOSING_THANKS, "won") in made
         if referral.lost_at:
             assert (Kind.STATUS_REPORT, "lost") in made
+        cadence = referral.referrer.update_cadence
+        if cadence == UpdateCadence.EACH_STEP:
+            for event in ("confirmed", "meeting"):
+                if getattr(referral, f"{event}_at"):
+                    assert (Kind.PERIODIC_UPDATE, event) in made
+        series = FollowUp.objects.filter(
+            referral=referral,
+            kind=Kind.PERIODIC_UPDATE,
+            occasion__startswith=services.PERIODIC_PREFIX,
+            status=FollowUp.Status.PENDING,
+        )
         if referral.status in FINAL_STATUSES:
-            assert not FollowUp.objects.filter(
-                referral=referral, kind=Kind.PERIODIC_UPDATE, status=FollowUp.Status.PENDING
-            ).exists()
-        elif referral.referrer.update_cadence in services.PERIODIC_CADENCES:
-            assert (
-                FollowUp.objects.filter(
-                    referral=referral, kind=Kind.PERIODIC_UPDATE, status=FollowUp.Status.PENDING
-                ).count()
-                == 1
-            )
+            assert not series.exists()
+        elif cadence in services.PERIODIC_CADENCES:
+            assert series.count() == 1
 
 
 def test_the_demo_gets_its_follow_ups_through_the_services_and_replays_add_none(db):
