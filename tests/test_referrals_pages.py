@@ -182,6 +182,27 @@ def test_the_empty_roster_says_what_to_do(alice_client):
     assert "Your roster is empty" in response.content.decode()
 
 
+@pytest.mark.parametrize(
+    "url_name",
+    [
+        "referrals:roster",
+        "referrals:pipeline",
+        "referrals:deal-list",
+        "referrals:given-list",
+        "referrals:icp",
+    ],
+)
+def test_the_referral_pages_have_one_navigation_the_main_one(alice_client, url_name):
+    page = alice_client.get(reverse(url_name)).content.decode()
+
+    # No second row of tabs repeating the main navigation; the page's own entry is marked
+    # current there (inside the "More" menu for the pages it holds).
+    assert "nav-tabs" not in page
+    assert page.count('aria-current="page"') == 1
+    current = page[: page.index('aria-current="page"')].rsplit("<a ", 1)[1]
+    assert "active" in current
+
+
 def test_each_entry_offers_to_ask_for_an_introduction(alice, alice_client, people):
     entry = RosterEntryFactory(prospect=people["prospect"], owner=alice)
     response = alice_client.get(reverse("referrals:roster"))
