@@ -45,8 +45,8 @@ def _membership_or_404(request, *, manager: bool):
 
 
 def rep_week(request):
-    """The rep's home: this week's goals vs actual, where each ask stands, whom to ask
-    about next (with a warm path), follow-ups due, recent wins."""
+    """The rep's home: this week's goals vs actual, whom to ask about next (warm paths
+    first), where each ask stands, follow-ups due, recent wins."""
     membership = _membership_or_404(request, manager=False)
     team, user = membership.team, request.user
     counts = referral_selectors.pipeline_counts(user, team=team)
@@ -59,11 +59,11 @@ def rep_week(request):
         )[:WARM_PATH_CANDIDATES]
     )
     best = connectors.best_connectors_for(targets=[e.prospect for e in waiting], user=user)
-    warm_paths = []
     for entry in waiting:
         entry.best_connector = best.get(entry.prospect_id)
-        if entry.best_connector is not None:
-            warm_paths.append(entry)
+    # Whom to ask about next: prospects with a warm path first (an ask needs one), each
+    # group in roster order (priority, then fit).
+    next_asks = sorted(waiting, key=lambda entry: entry.best_connector is None)
     return render(
         request,
         "accounts/rep_week.html",
@@ -78,8 +78,7 @@ def rep_week(request):
             "week": week,
             "week_numbers": numbers,
             "goal_rows": goal_rows(numbers),
-            "next_asks": waiting[:WEEK_LIST_LENGTH],
-            "warm_paths": warm_paths[:WEEK_LIST_LENGTH],
+            "next_asks": next_asks[:WEEK_LIST_LENGTH],
             "open_referrals": referral_selectors.referrals_for_user(
                 user, referral_selectors.OPEN_STATUSES, team=team
             )[:WEEK_LIST_LENGTH],

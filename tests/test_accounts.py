@@ -759,7 +759,11 @@ def test_rep_week_goals_vs_actual_and_warm_paths(alice, bob, alice_client, acme)
     assert rows["asks"]["actual"] == 1
     assert rows["asks"]["goal"] == 2  # the team's 4 shared by alice and bob
     assert rows["wins"]["goal"] == 1
-    assert [entry.prospect.first_name for entry in response.context["warm_paths"]] == ["Wendy"]
+    # Whom to ask about next: the prospect with a warm path first, then the one without.
+    assert [
+        (entry.prospect.first_name, entry.best_connector is not None)
+        for entry in response.context["next_asks"]
+    ] == [("Wendy", True), ("Coldie", False)]
     page = response.content.decode()
     assert "<progress" in page and "Carla" in page
     assert " style=" not in page
