@@ -61,3 +61,12 @@ class GoalForm(forms.ModelForm):
             name: forms.NumberInput(attrs={"min": 0, "class": "form-control form-control-sm"})
             for name in ["asks", "intros", "meetings", "referrals_given", "wins"]
         }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk is None:
+            # A row with no goal yet starts empty, not at the model's default 0: saved
+            # untouched it stays "no goal" (a rep's 0 would hide their share of the team's).
+            self.initial = {}
+            for field in self.fields.values():
+                field.initial = None

@@ -30,6 +30,7 @@ PAGE_SIZE = 25
 GOALS_SAVED = "The goals for the week of {week:%-d %B %Y} are saved."
 GOALS_COPIED = "{count} goals copied from the week before."
 NOTHING_TO_COPY = "There were no goals for the week before to copy."
+GOALS_NOT_SAVED = "Nothing was saved: correct the numbers marked below (whole numbers, 0 or more)."
 
 # The per-rep table's columns: sort key → (heading, value of a row).
 SORT_COLUMNS = {
@@ -322,6 +323,7 @@ def goals(request):
             "previous": week - timedelta(days=7),
             "next": week + timedelta(days=7),
             "goal_keys": kpis.GOAL_KEYS,
+            "not_saved": GOALS_NOT_SAVED if any(form.errors for *_r, form in forms) else None,
         },
     )
 

@@ -240,6 +240,35 @@ def test_bad_goal_input_is_a_form_error(maya_client, acme, alice, bob):
     assert not WeeklyGoal.objects.exists()
 
 
+def test_a_week_without_goals_shows_empty_rows_and_saving_them_untouched_sets_none(
+    maya_client, acme, alice, bob
+):
+    page = maya_client.get("/dashboard/goals/").content.decode()
+
+    # Every number is empty (not the model's 0) and labelled with whose goal it is.
+    assert 'name="team-asks"' in page and 'value=""' in page and 'value="0"' not in page
+    assert f'for="id_rep-{alice.pk}-wins">Wins, {alice}</label>' in page
+
+    # The browser sends the empty rows back as they are: the team goal alone is set, and
+    # alice and bob keep their share of it (a 0 of their own would replace it).
+    maya_client.post("/dashboard/goals/", _goal_post(alice, bob, **{"team-asks": "4"}))
+    assert list(WeeklyGoal.objects.values_list("rep", "asks")) == [(None, 4)]
+
+
+def test_bad_goal_input_says_nothing_was_saved_and_marks_the_number(maya_client, alice, bob):
+    from dashboard.views import GOALS_NOT_SAVED
+
+    response = maya_client.post(
+        "/dashboard/goals/", _goal_post(alice, bob, **{f"rep-{bob.pk}-meetings": "2.5"})
+    )
+
+    page = response.content.decode()
+    assert GOALS_NOT_SAVED in page
+    assert f'id="id_rep-{bob.pk}-meetings-error"' in page and 'aria-invalid="true"' in page
+    assert 'value="2.5"' in page  # what the manager typed stays there to correct
+    assert not WeeklyGoal.objects.exists()
+
+
 def test_copy_last_weeks_goals(maya_client, acme, alice, bob):
     last = _week() - timedelta(days=7)
     WeeklyGoal.objects.create(team=acme, week_start=last, asks=7)
