@@ -30,16 +30,24 @@ The bound for very connected people
 
 The ranking
 -----------
-``score`` (0–100) adds up, for a connector C and its path to the target:
-- the ties: 10 points per step of the path's weakest tie above 1 (a chain is as strong
-  as its weakest link): 0–40;
-- who C is: a client 20, a former client or a colleague 10, anyone else 0;
-- the green light: 15 when C's latest readiness conversation gave it (the same rule as
+The issue's rules, in their order of precedence: stronger ties first; then clients, then
+former clients and colleagues, then others; then green-light clients above the rest;
+then recent contact above stale; then shorter paths above longer. Each rule only decides
+between connectors the rules before it leave equal: a weak tie to a client never
+outranks a strong tie to anyone, and a short path only breaks the last tie.
+
+``score`` adds up points chosen so that one step of a rule outweighs everything the
+rules after it can add together (ranking_rule_steps):
+- the tie: 100 points per step of the path's weakest tie above 1 (a chain is as strong
+  as its weakest link): 0–400;
+- who C is: a client 50, a former client or a colleague 25, anyone else 0;
+- the green light: 12 when C's latest readiness conversation gave it (the same rule as
   the ask form's warning, referrals.services.referrer_warning);
-- recency: up to 10 for a recent ``last_contacted_on``, fading to 0 over a year;
-- the length: 15 for a direct tie, 7 for two hops, 0 for three.
-Ties in score go to the shorter path, then the stronger, then by name. ``reason`` spells
-out each part, so the page can say why a connector ranks where it does.
+- recency of ``last_contacted_on``: 9 within a month, 6 within three months, 3 within a
+  year, 0 beyond or never;
+- the length: 2 for a direct tie, 1 for two hops, 0 for three.
+Equal scores go to the more recent contact (by the day), then by name. ``reason``
+spells out each part, so the page can say why a connector ranks where it does.
 
 The roster's best connector (``best_connectors_for``) runs the same two levels for a
 whole page of prospects in one statement, scores the strength, kind and length parts in
@@ -79,17 +87,45 @@ ROSTER_EXPANDED = 25
 ROSTER_FANOUT = 20
 ROSTER_CANDIDATES = 20
 
-STRENGTH_POINTS_PER_STEP = 10
+# The ranking's points, highest rule first (module docstring).
+STRENGTH_POINTS_PER_STEP = 100
 KIND_POINTS = {
-    ContactKind.CLIENT: 20,
-    ContactKind.FORMER_CLIENT: 10,
-    ContactKind.COLLEAGUE: 10,
+    ContactKind.CLIENT: 50,
+    ContactKind.FORMER_CLIENT: 25,
+    ContactKind.COLLEAGUE: 25,
 }
-GREEN_LIGHT_POINTS = 15
-RECENCY_POINTS = 10
-RECENCY_DAYS = 365
-HOPS_POINTS = {1: 15, 2: 7, 3: 0}
+GREEN_LIGHT_POINTS = 12
+# Last in touch within so many days → points (the first that fits).
+RECENCY_TIERS = ((30, 9), (90, 6), (365, 3))
+RECENCY_POINTS = max(points for _days, points in RECENCY_TIERS)
+RECENCY_DAYS = max(days for days, _points in RECENCY_TIERS)
+HOPS_POINTS = {1: 2, 2: 1, 3: 0}
+MAX_SCORE = 4 * STRENGTH_POINTS_PER_STEP + max(KIND_POINTS.values()) + GREEN_LIGHT_POINTS
+MAX_SCORE += RECENCY_POINTS + max(HOPS_POINTS.values())
 KIND_LABELS = dict(ContactKind.choices)
+
+
+def ranking_rule_steps() -> list[tuple[str, int, int]]:
+    """(rule, its smallest step, the most all later rules add together), highest rule
+    first. Each step must outweigh what the later rules add (tests/test_connectors.py)."""
+    kind_steps = sorted(set(KIND_POINTS.values()) | {0})
+    recency_steps = sorted({points for _days, points in RECENCY_TIERS} | {0})
+    hops_steps = sorted(set(HOPS_POINTS.values()))
+
+    def step(values):
+        return min(b - a for a, b in itertools.pairwise(values))
+
+    hops_max = max(hops_steps)
+    recency_max = max(recency_steps) + hops_max
+    green_max = GREEN_LIGHT_POINTS + recency_max
+    kind_max = max(kind_steps) + green_max
+    return [
+        ("tie strength", STRENGTH_POINTS_PER_STEP, kind_max),
+        ("who they are", step(kind_steps), green_max),
+        ("green light", GREEN_LIGHT_POINTS, recency_max),
+        ("recency", step(recency_steps), hops_max),
+    ]
+
 
 BOUND_NOTE = "Showing the strongest paths; very connected people are sampled by strength."
 MAX_HOPS_ERROR = "max_hops must be a whole number from 1 to 3."
@@ -177,9 +213,7 @@ def _recency_points(last_contacted_on: date | None, today: date) -> int:
     if last_contacted_on is None:
         return 0
     days = max(0, (today - last_contacted_on).days)
-    if days >= RECENCY_DAYS:
-        return 0
-    return round(RECENCY_POINTS * (1 - days / RECENCY_DAYS))
+    return next((points for within, points in RECENCY_TIERS if days <= within), 0)
 
 
 def _days_phrase(last_contacted_on: date | None, today: date) -> str:
@@ -188,7 +222,7 @@ def _days_phrase(last_contacted_on: date | None, today: date) -> str:
     days = max(0, (today - last_contacted_on).days)
     if days == 0:
         return "in touch today"
-    if days >= RECENCY_DAYS:
+    if days > RECENCY_DAYS:
         return "last in touch over a year ago"
     return f"in touch {days} day{'s' if days != 1 else ''} ago"
 
@@ -227,10 +261,12 @@ def score(result: Connector, *, today: date) -> Connector:
 
 
 def _rank_key(result: Connector):
+    # The score decides; at an equal score (same tie, kind, green light, recency tier and
+    # length) the more recent contact, then the name.
+    contacted = result.connector.last_contacted_on
     return (
         -result.score,
-        result.hops,
-        -result.strength,
+        -(contacted.toordinal() if contacted else 0),
         result.connector.full_name.lower(),
         result.connector.pk,
     )

@@ -143,8 +143,9 @@ def connector_list(request, pk: int):
                 "strength": connectors.STRENGTH_POINTS_PER_STEP,
                 "kind": connectors.KIND_POINTS,
                 "green_light": connectors.GREEN_LIGHT_POINTS,
-                "recency": connectors.RECENCY_POINTS,
+                "recency_tiers": connectors.RECENCY_TIERS,
                 "hops": connectors.HOPS_POINTS,
+                "max": connectors.MAX_SCORE,
             },
         },
     )

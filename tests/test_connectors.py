@@ -339,7 +339,7 @@ def test_green_light_clients_rank_above_the_rest(acme, alice, bob, target):
     results = connectors_for(target=target, user=alice)
     assert results[0].connector.full_name == "Lit Client"
     assert results[0].connector.green_light
-    assert "green light (+15)" in results[0].reason
+    assert "green light (+12)" in results[0].reason
     assert results[1].score == results[2].score  # no green light, or no conversation yet
 
 
@@ -349,10 +349,19 @@ def test_recent_contact_ranks_above_stale(acme, alice, target):
     tie(target, person(acme, alice, "Stale Contact", last_contacted_on=today - timedelta(200)), 3)
     tie(target, person(acme, alice, "Recent Contact", last_contacted_on=today - timedelta(3)), 3)
     tie(target, person(acme, alice, "Ancient Contact", last_contacted_on=today - timedelta(900)), 3)
+    tie(target, person(acme, alice, "Lately Contact", last_contacted_on=today - timedelta(60)), 3)
+    tie(target, person(acme, alice, "Earlier Contact", last_contacted_on=today - timedelta(20)), 3)
     results = connectors_for(target=target, user=alice)
-    assert [r.connector.full_name for r in results[:2]] == ["Recent Contact", "Stale Contact"]
-    assert results[2].score == results[3].score  # over a year ago counts as never
-    assert "in touch 3 days ago (+10)" in results[0].reason
+    assert [r.connector.full_name for r in results[:4]] == [
+        "Recent Contact",  # within a month (+9), and the more recent of the two
+        "Earlier Contact",  # within a month (+9)
+        "Lately Contact",  # within three months (+6)
+        "Stale Contact",  # within a year (+3)
+    ]
+    assert results[0].score == results[1].score
+    assert results[4].score == results[5].score  # over a year ago counts as never
+    assert "in touch 3 days ago (+9)" in results[0].reason
+    assert "in touch 200 days ago (+3)" in results[3].reason
 
 
 def test_shorter_paths_rank_above_longer(acme, alice, target):
@@ -377,6 +386,79 @@ def test_a_strong_green_light_client_two_hops_away_outranks_a_weak_direct_tie(ac
     assert ranked(target, alice)[-1] == "Barely Knows"
 
 
+def position(results, name: str) -> int:
+    return [r.connector.full_name for r in results].index(name)
+
+
+def chain(acme, alice, target, names: list[str], strength: int):
+    """target – names[-1] – … – names[0], every tie `strength`; the people, far end first."""
+    people = [person(acme, alice, name) for name in names]
+    for near, far in itertools.pairwise([target, *reversed(people)]):
+        tie(near, far, strength)
+    return people
+
+
+def test_the_rules_rank_in_the_order_the_issue_states_them(acme, alice):
+    """Each rule decides before the next: where two rules disagree, the earlier wins,
+    whatever the later ones add."""
+    today = timezone.localdate()
+
+    # 1. A stronger tie beats a client with the green light, recent and direct.
+    target = person(acme, alice, "Target One")
+    tie(target, person(acme, alice, "Strong Stranger"), 4)
+    chain(acme, alice, target, ["Strong Far", "Mid Way", "Near By"], 4)
+    lit = person(acme, alice, "Weak Client", ContactKind.CLIENT, last_contacted_on=today)
+    tie(target, lit, 3)
+    ReadinessCheckFactory(client=lit, owner=alice, green_light=True)
+    results = connectors_for(target=target, user=alice)
+    assert position(results, "Strong Stranger") < position(results, "Weak Client")
+    assert position(results, "Strong Far") < position(results, "Weak Client")  # 3 hops
+
+    # 2. Who they are beats the green light, recency and length.
+    target = person(acme, alice, "Target Two")
+    far_colleague = chain(acme, alice, target, ["Far Colleague", "Ann Mid", "Bo Near"], 3)[0]
+    far_colleague.kind = ContactKind.COLLEAGUE
+    far_colleague.save(update_fields=["kind"])
+    lit_other = person(acme, alice, "Lit Other", last_contacted_on=today)
+    tie(target, lit_other, 3)
+    ReadinessCheckFactory(client=lit_other, owner=alice, green_light=True)
+    results = connectors_for(target=target, user=alice)
+    assert position(results, "Far Colleague") < position(results, "Lit Other")
+
+    # 3. The green light beats recency and length.
+    target = person(acme, alice, "Target Three")
+    lit_far = chain(acme, alice, target, ["Lit Far", "Cy Mid", "Di Near"], 3)[0]
+    lit_far.kind = ContactKind.CLIENT
+    lit_far.save(update_fields=["kind"])
+    ReadinessCheckFactory(client=lit_far, owner=alice, green_light=True)
+    tie(target, person(acme, alice, "Fresh Client", ContactKind.CLIENT, last_contacted_on=today), 3)
+    results = connectors_for(target=target, user=alice)
+    assert position(results, "Lit Far") < position(results, "Fresh Client")
+
+    # 4. Recent contact beats a shorter path.
+    target = person(acme, alice, "Target Four")
+    recent_far = chain(acme, alice, target, ["Recent Far", "Ed Mid"], 3)[0]
+    recent_far.last_contacted_on = today - timedelta(days=5)
+    recent_far.save(update_fields=["last_contacted_on"])
+    tie(target, person(acme, alice, "Silent Near"), 3)
+    results = connectors_for(target=target, user=alice)
+    assert position(results, "Recent Far") < position(results, "Silent Near")
+    # 5. Everything else equal, the shorter path: test_shorter_paths_rank_above_longer.
+
+
+def test_each_rule_outweighs_all_the_later_ones_together():
+    steps = connectors.ranking_rule_steps()
+    assert [rule for rule, _, _ in steps] == [
+        "tie strength",
+        "who they are",
+        "green light",
+        "recency",
+    ]
+    for rule, smallest_step, later_together in steps:
+        assert smallest_step > later_together, rule
+    assert connectors.MAX_SCORE == 473
+
+
 def test_the_reason_spells_out_every_part_of_the_score(acme, alice, target):
     client = person(
         acme,
@@ -389,16 +471,16 @@ def test_the_reason_spells_out_every_part_of_the_score(acme, alice, target):
     ReadinessCheckFactory(client=client, owner=alice, green_light=True)
     (result,) = connectors_for(target=target, user=alice)
     assert result.reason == (
-        "Score 89: tie 4/5 (+30), client (+20), green light (+15), "
-        "in touch 40 days ago (+9), knows David Jones directly (+15)"
+        "Score 370: tie 4/5 (+300), client (+50), green light (+12), "
+        "in touch 40 days ago (+6), knows David Jones directly (+2)"
     )
-    assert result.score == sum(part.points for part in result.parts) == 89
+    assert result.score == sum(part.points for part in result.parts) == 370
     middle = person(acme, alice, "Mo Middle")
     tie(client, middle, 2)
     two_hops = next(r for r in connectors_for(target=target, user=alice) if r.hops == 2)
     assert two_hops.reason == (
-        "Score 17: weakest tie 2/5 (+10), other (+0), never in touch on record (+0), "
-        "2 hops to David Jones (+7)"
+        "Score 101: weakest tie 2/5 (+100), other (+0), never in touch on record (+0), "
+        "2 hops to David Jones (+1)"
     )
 
 
@@ -501,7 +583,7 @@ def test_the_page_ranks_connectors_and_says_why(alice_client, network):
     response = alice_client.get(url)
     assert response.status_code == 200
     page = response.content.decode()
-    assert 'Why here: tie 5/5 <span class="text-nowrap">(+40)</span>' in page
+    assert 'Why here: tie 5/5 <span class="text-nowrap">(+400)</span>' in page
     assert connectors.BOUND_NOTE in page
     assert "Ask Ann to introduce you" in page
     assert "Ask Carla to introduce Frank Friend" in page
@@ -743,7 +825,7 @@ def test_the_api_lists_connectors_best_first(alice, network):
         "score": first["score"],
         "reason": first["reason"],
     }
-    assert first["reason"].startswith(f"Score {first['score']}: tie 5/5 (+40), client (+20)")
+    assert first["reason"].startswith(f"Score {first['score']}: tie 5/5 (+400), client (+50)")
     scores = [result["score"] for result in body["results"]]
     assert scores == sorted(scores, reverse=True)
     carla = next(r for r in body["results"] if r["connector"] == network["carla"].pk)
