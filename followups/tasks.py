@@ -12,6 +12,7 @@ second worker meanwhile.
 import logging
 
 from celery import shared_task
+from django.conf import settings
 
 from followups import reminders, services
 
