@@ -53,3 +53,37 @@ def horizontal_bars(rows: list[tuple[str, float | int | None]], *, width: int = 
         "bar_height": BAR_HEIGHT,
         "bars": bars,
     }
+
+
+def paired_bars(rows: list[tuple[str, int, int]], *, width: int = WIDTH) -> dict:
+    """Two thin bars per label, on one scale (reciprocity: what we gave, what we got)."""
+    top = max([max(first, second) for _label, first, second in rows] + [0])
+    length = width - LABEL_WIDTH - 60
+    half = BAR_HEIGHT // 2
+    pairs = []
+    for i, (label, first, second) in enumerate(rows):
+        y = i * (BAR_HEIGHT + 8)
+        pairs.append(
+            {
+                "label": label,
+                "text_y": y + BAR_HEIGHT - 6,
+                "bars": [
+                    {
+                        "series": series,
+                        "value": value,
+                        "y": y + offset,
+                        "width": _scale(value, top, length),
+                        "value_x": LABEL_WIDTH + _scale(value, top, length) + 6,
+                        "text_y": y + offset + half - 2,
+                    }
+                    for series, value, offset in (("first", first, 0), ("second", second, half))
+                ],
+            }
+        )
+    return {
+        "width": width,
+        "height": max(len(rows) * (BAR_HEIGHT + 8), BAR_HEIGHT),
+        "label_width": LABEL_WIDTH,
+        "bar_height": half,
+        "pairs": pairs,
+    }

@@ -573,44 +573,73 @@ def _count_of(queryset, *, by: str) -> Subquery:
     )
 
 
-def top_referrers(scope: Scope, period: Period, *, limit: int = TOP_REFERRERS) -> list[dict]:
-    """Who sends the most and the best intros: the referrers ranked by intros confirmed in
-    the period (then best-quality ones), with the asks made of them and the wins of those
-    asks in the period, and reciprocity — the introductions we gave them in the period.
-    Two queries: the ranking over the period's intros (the (team, confirmed_at) index),
-    then, for the ten ranked, names and correlated counts."""
+@dataclass
+class Referrers:
+    """The top referrers and the reciprocity table of a period."""
+
+    top: list[dict]
+    reciprocity: list[dict]
+
+
+def referrers(scope: Scope, period: Period, *, limit: int = TOP_REFERRERS) -> Referrers:
+    """Who sends the most and the best intros, and reciprocity per client.
+
+    top: the referrers ranked by intros confirmed in the period (then best-quality ones),
+    with the asks made of them in the period, the wins of those asks and the introductions
+    we gave them in the period.
+    reciprocity: the clients who sent us the most intros in the period or to whom we gave
+    the most introductions (the `limit` first of each ranking, together), each with both
+    figures and the balance given − received, the busiest first.
+    Two queries: the ranking by intros (the (team, confirmed_at) index), then the people
+    of both rankings — the ranking by introductions given (the (team, given_on) index) is
+    a subquery of it — with their names and correlated counts."""
     confirmed = _in("confirmed_at", period)
+    intros = Referral.objects.filter(scope.q()).filter(confirmed)
     ranked = list(
-        Referral.objects.filter(scope.q())
-        .filter(confirmed)
-        .order_by()
+        intros.order_by()
         .values("referrer_id")
         .annotate(intros=Count("pk"), best=Count("pk", filter=Q(quality=Quality.BEST)))
         .order_by("-intros", "-best", "referrer_id")[:limit]
     )
-    if not ranked:
-        return []
-    asked = Referral.objects.filter(
-        scope.q(), asked_at__gte=period.start_at, asked_at__lt=period.end_before
-    )
     given = ReferralGiven.objects.filter(
         scope.q(), given_on__gte=period.start, given_on__lte=period.end
     )
-    people = {
-        row["pk"]: row
-        for row in Contact.objects.filter(pk__in=[row["referrer_id"] for row in ranked])
+    given_ranked = (
+        given.order_by()
+        .values("client_id")
+        .annotate(n=Count("pk"))
+        .order_by("-n", "client_id")
+        .values("client_id")[:limit]
+    )
+    asked = Referral.objects.filter(
+        scope.q(), asked_at__gte=period.start_at, asked_at__lt=period.end_before
+    )
+    people = (
+        Contact.objects.order_by()
         .annotate(
             received=_count_of(asked, by="referrer"),
             wins=_count_of(asked.filter(won_at__isnull=False), by="referrer"),
+            intros=_count_of(intros, by="referrer"),
             given=_count_of(given, by="client"),
         )
-        .values("pk", "first_name", "last_name", "received", "wins", "given")
+        .values("pk", "first_name", "last_name", "received", "wins", "intros", "given")
+    )
+    # A UNION of the two rankings' people, not one WHERE with an OR: PostgreSQL reads each
+    # half by primary key, where the OR of a list and a subquery scans every contact.
+    people = {
+        row["pk"]: row
+        for row in people.filter(pk__in=[row["referrer_id"] for row in ranked]).union(
+            people.filter(pk__in=given_ranked)
+        )
     }
-    return [
+
+    def name(person: dict) -> str:
+        return f"{person['first_name']} {person['last_name']}".strip()
+
+    top = [
         {
             "referrer_id": row["referrer_id"],
-            "name": f"{people[row['referrer_id']]['first_name']} "
-            f"{people[row['referrer_id']]['last_name']}".strip(),
+            "name": name(people[row["referrer_id"]]),
             "received": people[row["referrer_id"]]["received"],
             "intros": row["intros"],
             "best": row["best"],
@@ -620,6 +649,20 @@ def top_referrers(scope: Scope, period: Period, *, limit: int = TOP_REFERRERS) -
         for row in ranked
         if row["referrer_id"] in people
     ]
+    reciprocity = sorted(
+        (
+            {
+                "contact_id": pk,
+                "name": name(person),
+                "received": person["intros"],
+                "given": person["given"],
+                "balance": person["given"] - person["intros"],
+            }
+            for pk, person in people.items()
+        ),
+        key=lambda row: (-(row["received"] + row["given"]), row["name"], row["contact_id"]),
+    )
+    return Referrers(top, reciprocity)
 
 
 def period_referrals(scope: Scope, period: Period):

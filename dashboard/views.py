@@ -126,6 +126,17 @@ def _chart_context(totals: dict, trend: list[dict]) -> dict:
     }
 
 
+def _referrer_charts(referrers: kpis.Referrers) -> dict:
+    return {
+        "referrers_chart": charts.horizontal_bars(
+            [(row["name"], row["intros"]) for row in referrers.top]
+        ),
+        "reciprocity_chart": charts.paired_bars(
+            [(row["name"], row["given"], row["received"]) for row in referrers.reciprocity]
+        ),
+    }
+
+
 def _percent(value):
     return None if value is None else round(value * 100, 1)
 
@@ -167,6 +178,7 @@ def manager_dashboard(request):
     totals, reps = kpis.team_table(team_ids, period, with_trend=True)
     reps, sort = _sorted(reps, request.GET.get("sort", "name"))
     scope = kpis.Scope(team_ids=team_ids)
+    referrers = kpis.referrers(scope, period)
     trend = totals["trend"]
     period_query = form.query_string()
     team_query = f"&team={team_ids[0]}" if team_ids and "team" in request.GET else ""
@@ -188,8 +200,10 @@ def manager_dashboard(request):
             "sort": sort,
             "columns": [(key, heading) for key, (heading, _value) in SORT_COLUMNS.items()],
             "trend": trend,
-            "top_referrers": kpis.top_referrers(scope, period),
+            "top_referrers": referrers.top,
+            "reciprocity": referrers.reciprocity,
             **_chart_context(totals, trend),
+            **_referrer_charts(referrers),
         },
     )
 

@@ -19,7 +19,7 @@ import pytest
 
 from dashboard import kpis
 from dashboard.kpis import Period, Scope
-from referrals.models import Deal, Referral, WeeklyGoal
+from referrals.models import Deal, Referral, ReferralGiven, WeeklyGoal
 from tests.factories import (
     ClientFactory,
     ContactFactory,
@@ -266,6 +266,82 @@ def test_an_empty_period_gives_zeros_and_nulls(data):
     assert numbers["attainment"] == dict.fromkeys(kpis.GOAL_KEYS)
 
 
+def test_conversion_looks_at_the_cohorts_status_now(data, acme, alice):
+    # Asked inside the period, confirmed the day after it: an ask of the period, not an
+    # intro of it, but its cohort has reached "confirmed" by now.
+    referral(
+        ClientFactory(team=acme, owner=alice), quality="best", asked_at=at(6),
+        confirmed_at=at(9, 8), status="confirmed",
+    )  # fmt: skip
+
+    numbers = kpis.kpis(acme_scope(data), PERIOD, now=NOW)
+
+    assert (numbers["asks"], numbers["intros"]) == (5, 3)
+    assert numbers["intros_by_quality"] == {"good": 2, "better": 0, "best": 1}
+    # Cohort R1 R2 R3 B1 + the new one: confirmed 4, meeting 2 (R1, B1), won 1 (R1).
+    assert numbers["conversion"] == {
+        "ask_to_intro": 0.8,
+        "intro_to_meeting": 0.5,
+        "meeting_to_win": 0.5,
+    }
+
+
+def test_goals_over_two_weeks_sum_per_week_own_goal_or_team_share(data):
+    two_weeks = Period(date(2026, 3, 2), date(2026, 3, 15), UTC)
+
+    totals, reps = kpis.team_table((data["acme"].pk,), two_weeks, now=NOW)
+
+    # Team: week of 2 March 9/6/4/2/3, week of 9 March 100 asks (the rest 0); globex's
+    # 50 is another team's.
+    assert totals["goals"] == {
+        "asks": 109, "intros": 6, "meetings": 4, "referrals_given": 2, "wins": 3,
+    }  # fmt: skip
+    assert totals["asks"] == 5  # R5 of 9 March joins
+    assert totals["attainment"]["asks"] == round(5 / 109, 4)
+    alice, bob = reps
+    # Alice: her own goal the first week, half the team's the second.
+    assert alice.goals == {
+        "asks": 55, "intros": 3, "meetings": 2, "referrals_given": 1, "wins": 1,
+    }  # fmt: skip
+    # Bob: half the team's goal both weeks.
+    assert bob.goals == {
+        "asks": 54.5, "intros": 3, "meetings": 2, "referrals_given": 1, "wins": 1.5,
+    }  # fmt: skip
+    assert kpis.kpis(acme_scope(data, data["alice"]), two_weeks, now=NOW)["goals"] == alice.goals
+
+
+def test_a_goal_of_zero_has_no_attainment(data):
+    week_of_the_9th = Period(date(2026, 3, 9), date(2026, 3, 15), UTC)
+
+    numbers = kpis.kpis(acme_scope(data), week_of_the_9th, now=NOW)
+
+    assert numbers["goals"] == {
+        "asks": 100, "intros": 0, "meetings": 0, "referrals_given": 0, "wins": 0,
+    }  # fmt: skip
+    assert numbers["asks"] == 1  # R5
+    assert numbers["attainment"] == {
+        "asks": 0.01, "intros": None, "meetings": None, "referrals_given": None, "wins": None,
+    }  # fmt: skip
+
+
+def test_on_time_counts_only_thank_yous_done_or_past_due(acme, alice):
+    asked = ClientFactory(team=acme, owner=alice)
+    cohort = [referral(asked, asked_at=at(3)) for _ in range(4)]
+    FollowUpFactory(referral=cohort[0], due_at=at(4), status="done", done_at=at(4))
+    FollowUpFactory(referral=cohort[1], due_at=at(4), status="skipped", done_at=at(4))
+    FollowUpFactory(referral=cohort[2], due_at=at(4), status="done", done_at=at(5))
+    FollowUpFactory(referral=cohort[3], due_at=NOW + timedelta(hours=1))  # not yet due
+    # Another kind, done late: not a thank-the-referrer follow-up, not counted.
+    FollowUpFactory(
+        referral=cohort[0], kind="status_report", due_at=at(4), status="done", done_at=at(6)
+    )
+
+    numbers = kpis.kpis(Scope(team_ids=(acme.pk,)), PERIOD, now=NOW)
+
+    assert numbers["followup_on_time_rate"] == 0.5  # on time 1 of 2: done ones only
+    assert numbers["overdue_followups"] == 0
+
+
 def test_two_teams_do_not_mix_and_admins_see_both(data):
     globex = kpis.kpis(Scope(team_ids=(data["globex"].pk,)), PERIOD, now=NOW)
     everything = kpis.kpis(Scope(), PERIOD, now=NOW)
@@ -332,22 +408,66 @@ def test_weekly_trend(data, django_assert_num_queries):
     assert trend[0]["week_start"] == date(2026, 3, 2) - timedelta(weeks=11)
 
 
-def test_top_referrers_with_reciprocity(data, django_assert_num_queries):
-    # The ranking by referrer, then the names and given counts of those ranked.
+def test_top_referrers_and_reciprocity(data, django_assert_num_queries):
+    # 1. the referrers ranked by intros, 2. the people of that ranking and of the
+    # ranking by what we gave them (a subquery), with names and counts.
     with django_assert_num_queries(2):
-        rows = kpis.top_referrers(acme_scope(data), PERIOD)
+        result = kpis.referrers(acme_scope(data), PERIOD)
 
-    assert rows[0] == {
-        "referrer_id": data["rita"].pk,
+    rita = data["rita"]
+    bobs_referrer = Referral.objects.get(owner=data["bob"]).referrer
+    gave_on_the_8th = ReferralGiven.objects.get(given_on=date(2026, 3, 8)).client
+    # Intros of the period: Rita's R1 (best) and R2, B1 by bob's referrer; R3 is no intro,
+    # R4's was in February, charlie's is another team.
+    assert result.top == [
+        {
+            "referrer_id": rita.pk,
+            "name": "Rita Referrer",
+            "received": 2,  # R1 and R2 asked of her in the period
+            "intros": 2,
+            "best": 1,
+            "wins": 1,  # R1 (R4 was asked before the period)
+            "given": 1,  # 2 March
+        },
+        {
+            "referrer_id": bobs_referrer.pk,
+            "name": bobs_referrer.full_name,
+            "received": 1,
+            "intros": 1,
+            "best": 0,
+            "wins": 0,
+            "given": 0,
+        },
+    ]
+    # Reciprocity: everyone who gave us an intro or got one from us in the period — the
+    # client we gave to on 8 March sent us nothing; 9 March is after the period.
+    by_client = {row["contact_id"]: row for row in result.reciprocity}
+    assert set(by_client) == {rita.pk, bobs_referrer.pk, gave_on_the_8th.pk}
+    assert result.reciprocity[0] == {
+        "contact_id": rita.pk,
         "name": "Rita Referrer",
         "received": 2,
-        "intros": 2,
-        "best": 1,
-        "wins": 1,
         "given": 1,
+        "balance": -1,
     }
-    # Ranked by intros of the period: Rita (R1, R2) and B1's referrer; R3's has no intro.
-    assert len(rows) == 2
+    assert (by_client[bobs_referrer.pk]["received"], by_client[bobs_referrer.pk]["given"]) == (
+        1,
+        0,
+    )
+    assert by_client[gave_on_the_8th.pk] == {
+        "contact_id": gave_on_the_8th.pk,
+        "name": gave_on_the_8th.full_name,
+        "received": 0,
+        "given": 1,
+        "balance": 1,
+    }
+
+
+def test_referrers_of_an_empty_period(data, django_assert_num_queries):
+    with django_assert_num_queries(2):
+        result = kpis.referrers(acme_scope(data), Period(date(2025, 1, 6), date(2025, 1, 12)))
+
+    assert (result.top, result.reciprocity) == ([], [])
 
 
 def test_named_periods():
