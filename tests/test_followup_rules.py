@@ -401,9 +401,10 @@ def test_beat_runs_the_catch_up_every_hour_through_its_task(alice, acme, referre
     referrer.update_cadence = UpdateCadence.WEEKLY
     referrer.save()
 
-    # The task's own code, run in this process (the broker is not under test here).
-    assert tasks.periodic_updates_schedule.apply().get() == {"scheduled": 1, "stopped": 0}
-    assert tasks.periodic_updates_schedule.apply().get() == {"scheduled": 0, "stopped": 0}
+    # The task's own code, called in this process and transaction (the broker and the
+    # worker's connection handling are not under test here).
+    assert tasks.periodic_updates_schedule() == {"scheduled": 1, "stopped": 0}
+    assert tasks.periodic_updates_schedule() == {"scheduled": 0, "stopped": 0}
 
 
 # --- Completing and skipping ---------------------------------------------------------------
