@@ -6,22 +6,12 @@ Only with DATABASE_URL and a redis CELERY_BROKER_URL (see conftest.py); `bash .c
 provides both.
 """
 
-import contextlib
 import json
 import os
 import re
 import secrets
-import signal
-import socket
-import subprocess
-import sys
-import time
-import urllib.error
-import urllib.request
 import uuid
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
-from urllib.parse import urlsplit
 
 import environ
 import psycopg2
@@ -33,147 +23,26 @@ from django.db import connection
 
 from config.celery_app import app as celery_app
 from config.health import heartbeat
+from trust.processes import (
+    Processes,
+    celery,
+    child_env,
+    free_port,
+    gunicorn,
+    http_get,
+    manage,
+    wait_for,
+    with_path,
+)
 
 pytestmark = [pytest.mark.services, pytest.mark.slow]
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
 # Redis databases of their own, so these tests never read or flush anybody else's keys.
 RESULTS_REDIS_DB = 15
 COMPOSE_CACHE_REDIS_DB = 14
 COMPOSE_BROKER_REDIS_DB = 13
 COMPOSE_DATABASE = "warmpath_compose_smoke"
 HEARTBEAT_EVERY_SECONDS = 2
-# Settings a developer or pytest-django may have exported that the children must not inherit.
-INHERITED_SETTINGS = (
-    "DJANGO_SETTINGS_MODULE",
-    "DJANGO_ENV",
-    "DJANGO_SECRET_KEY",
-    "DJANGO_ALLOWED_HOSTS",
-    "DJANGO_SECURE_SSL_REDIRECT",
-    "DATABASE_URL",
-    "CACHE_URL",
-    "CELERY_BROKER_URL",
-    "CELERY_RESULT_BACKEND",
-    "CELERY_TASK_ALWAYS_EAGER",
-    "WARMPATH_VAR_DIR",
-    "PORT",
-    "WARMPATH_HOST",
-    "WEB_CONCURRENCY",
-)
-
-
-class Processes:
-    """The processes a test starts, each in its own process group with its output in a
-    log file. Leaving the block stops every one of them; if the block failed, their logs
-    are printed (pytest shows them under the failure)."""
-
-    def __init__(self, log_dir: Path):
-        self.log_dir = log_dir
-        self.started: dict[str, subprocess.Popen] = {}
-        self.log_files: dict[str, Path] = {}
-
-    def _log_file(self, name: str) -> Path:
-        path = self.log_dir / f"{name}.log"
-        self.log_files[name] = path
-        return path
-
-    def run(self, name: str, argv: list[str], env: dict[str, str], timeout: int = 60) -> None:
-        """Run a one-shot command to completion; it must succeed."""
-        with self._log_file(name).open("w") as log:
-            completed = subprocess.run(  # noqa: S603 - a fixed argv of our own, no shell
-                argv,
-                cwd=REPO_ROOT,
-                env=env,
-                stdin=subprocess.DEVNULL,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                timeout=timeout,
-                check=False,
-            )
-        assert completed.returncode == 0, f"{name} exited with {completed.returncode}"
-
-    def start(self, name: str, argv: list[str], env: dict[str, str]) -> subprocess.Popen:
-        with self._log_file(name).open("w") as log:
-            process = subprocess.Popen(  # noqa: S603 - a fixed argv of our own, no shell
-                argv,
-                cwd=REPO_ROOT,
-                env=env,
-                stdin=subprocess.DEVNULL,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,  # its own process group: children die with it
-            )
-        self.started[name] = process
-        return process
-
-    def assert_running(self) -> None:
-        for name, process in self.started.items():
-            assert process.poll() is None, f"{name} exited early with {process.returncode}"
-
-    def stop_all(self) -> None:
-        for process in self.started.values():
-            _signal_group(process, signal.SIGTERM)
-        deadline = time.monotonic() + 10
-        for process in self.started.values():
-            with contextlib.suppress(subprocess.TimeoutExpired):
-                process.wait(timeout=max(0.1, deadline - time.monotonic()))
-            # Also when the leader has exited: prefork children must not outlive the test.
-            _signal_group(process, signal.SIGKILL)
-            process.wait()
-
-    def logs(self) -> str:
-        return "\n".join(
-            f"----- {name} -----\n{path.read_text(errors='replace')}"
-            for name, path in self.log_files.items()
-            if path.exists()
-        )
-
-    def __enter__(self) -> "Processes":
-        return self
-
-    def __exit__(self, exc_type, exc, traceback) -> None:
-        self.stop_all()
-        if exc_type is not None:
-            print(self.logs())
-
-
-def _signal_group(process: subprocess.Popen, signal_number: int) -> None:
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(process.pid, signal_number)
-
-
-def child_env(**values: str) -> dict[str, str]:
-    env = {key: value for key, value in os.environ.items() if key not in INHERITED_SETTINGS}
-    env["PYTHONUNBUFFERED"] = "1"  # logs reach the file as they happen
-    env.update(values)
-    return env
-
-
-def with_path(url: str, path: str) -> str:
-    """The same server and credentials, another database (PostgreSQL) or db number (Redis)."""
-    return urlsplit(url)._replace(path=f"/{path}", query="").geturl()
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def http_get(url: str) -> tuple[int, str]:
-    try:
-        with urllib.request.urlopen(url, timeout=5) as response:  # noqa: S310 - http://127.0.0.1
-            return response.status, response.read().decode()
-    except urllib.error.HTTPError as error:
-        return error.code, error.read().decode()
-
-
-def celery(*args: str) -> list[str]:
-    return [sys.executable, "-m", "celery", "-A", "config", *args]
-
-
-def manage(*args: str) -> list[str]:
-    return [sys.executable, "manage.py", *args]
 
 
 # --- a. a real worker ------------------------------------------------------------------
@@ -286,21 +155,6 @@ def shorten_heartbeat_interval(database_url: str, seconds: int) -> None:
     database.close()
 
 
-def wait_for(what: str, check, processes: Processes, seconds: float):
-    """Call check() until it returns something truthy; fail if a process dies first."""
-    deadline = time.monotonic() + seconds
-    while True:
-        processes.assert_running()
-        try:
-            outcome = check()
-        except (ConnectionError, urllib.error.URLError, TimeoutError):
-            outcome = None
-        if outcome:
-            return outcome
-        assert time.monotonic() < deadline, f"gave up waiting for {what} after {seconds} s"
-        time.sleep(0.5)
-
-
 def test_the_compose_services_run_natively_and_beat_reaches_the_worker(
     tmp_path, compose_database, compose_redis
 ):
@@ -330,7 +184,7 @@ def test_the_compose_services_run_natively_and_beat_reaches_the_worker(
 
         # What the web, worker and beat services run.
         started_at = datetime.now(UTC)
-        processes.start("web", [sys.executable, "-m", "gunicorn", "config.wsgi"], env)
+        processes.start("web", gunicorn(), env)
         processes.start(
             "worker",
             celery(
