@@ -10,6 +10,8 @@ from config.health import health
 
 admin.site.site_header = "Warmpath administration"
 admin.site.site_title = "Warmpath admin"
+# The database out of reach answers 503 with Retry-After, not 500 (config/unavailable.py).
+handler500 = "config.unavailable.server_error"
 
 api_v1 = [
     path("auth/token/", TokenView.as_view(), name="api-token"),
