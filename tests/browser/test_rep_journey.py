@@ -124,6 +124,13 @@ def test_a_rep_asks_for_an_introduction_and_closes_the_loop(page, login, screens
     expect(ask).to_contain_text("Hi Carol,")
     expect(ask).to_contain_text("an introduction to Priya Shah (COO at Finch Logistics)")
     expect(ask).to_contain_text(f"Why now: {REASON}")
+    # She sends it from her own mail: copied as written, line breaks and all.
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"])
+    ask.get_by_role("button", name="Copy the ask").click()
+    expect(ask.get_by_role("button", name="Copied")).to_be_visible()
+    copied = page.evaluate("navigator.clipboard.readText()")
+    assert copied.startswith("Hi Carol,\n\nI would like to ask you for an introduction"), copied
+    expect(ask.get_by_role("link", name="Edit the ask")).to_be_visible()
     followups = page.locator("#followups")
     expect(followups.get_by_role("listitem")).to_have_count(1)
     expect(followups).to_contain_text("Thank the referrer")
@@ -148,11 +155,10 @@ def test_a_rep_asks_for_an_introduction_and_closes_the_loop(page, login, screens
     expect(page.get_by_text("This referral is won: no step left.")).to_be_visible()
     expect(
         page.locator("dt", has_text="Value").locator("xpath=following-sibling::dd[1]")
-    ).to_contain_text("24")
+    ).to_have_text("24,000")
     screenshot(page, "rep-referral-won")
 
     # --- The follow-up inbox: each one, from its draft, done in place --------------------
-    page.context.grant_permissions(["clipboard-read", "clipboard-write"])
     page.get_by_role("navigation", name="Main navigation").get_by_role(
         "link", name="Follow-ups"
     ).click()
