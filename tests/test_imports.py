@@ -30,6 +30,7 @@ from contacts.imports import (
     FILE_IS_EXCEL,
     FILE_IS_ZIP,
     FILE_MISSING_COLUMNS,
+    FILE_MIXED_ENCODING,
     FILE_NO_ROWS,
     FILE_NOT_CSV,
     FILE_NOT_LINKEDIN,
@@ -639,6 +640,13 @@ BAD_FILES = {
     "neither UTF-8 nor Windows-1252": (
         linkedin_file("Ann,Able,,,Acme,CEO,1 Jan 2020") + b"Bo,B\x81ll,,,,,\n",
         FILE_BAD_ENCODING.format(row=3),
+    ),
+    # UTF-8 (Zoë Müller) with one line pasted from a Windows-1252 file (René): read as
+    # Windows-1252, "Müller" would be imported as "MÃ¼ller".
+    "UTF-8 with a line in Windows-1252": (
+        linkedin_file("Zoë,Müller,,,Bäckerei,CEO,1 Jan 2020", "Ann,Able,,,Acme,CEO,1 Jan 2020")
+        + "René,Dupont,,,X,Y,1 Jan 2020\n".encode("cp1252"),
+        FILE_MIXED_ENCODING.format(row=4),
     ),
     "a header without Connected On": (
         b"First Name,Last Name,URL,Email Address,Company,Position\nAnn,Able,,,Acme,CEO\n",

@@ -55,6 +55,11 @@ FILE_BAD_ENCODING = (
     "Row {row}: a character that cannot be read. The file is neither UTF-8 nor Windows-1252 "
     "text; save it as “CSV UTF-8” and upload it again."
 )
+FILE_MIXED_ENCODING = (
+    "Row {row}: a character that is not UTF-8, in a file that is UTF-8 before it: part of "
+    "the file was saved in another encoding. Save the whole file as “CSV UTF-8” and upload "
+    "it again."
+)
 FILE_UNREADABLE_ROW = (
     "Row {row}: this line cannot be read as CSV ({detail}). Check for a quote that is "
     "opened and never closed."
@@ -112,10 +117,15 @@ def read_upload(data: bytes, *, max_bytes: int | None = None) -> DecodedFile:
             text = data.decode("utf-8-sig")
             encoding = "UTF-8 with BOM" if data.startswith(codecs.BOM_UTF8) else "UTF-8"
         except UnicodeDecodeError as utf8_error:
+            row = data[: utf8_error.start].count(b"\n") + 1
+            if any(byte >= 0x80 for byte in data[: utf8_error.start]):
+                # Accented letters read as UTF-8 before this point: a UTF-8 file with a
+                # piece in another encoding. Read as Windows-1252, every one of those
+                # letters would be imported garbled ("Müller" as "MÃ¼ller").
+                raise FileRefused(FILE_MIXED_ENCODING.format(row=row)) from None
             try:
                 text, encoding = data.decode("cp1252"), "Windows-1252"
             except UnicodeDecodeError:
-                row = data[: utf8_error.start].count(b"\n") + 1
                 raise FileRefused(FILE_BAD_ENCODING.format(row=row)) from None
     text = text.lstrip("\ufeff").rstrip("\x1a")  # a BOM inside UTF-16; DOS end-of-file
     if text.lstrip().startswith(("<", "{")):
