@@ -29,6 +29,12 @@ class FollowUpSerializer(serializers.ModelSerializer):
     channel = serializers.ChoiceField(
         choices=Channel.choices, allow_blank=True, read_only=True, help_text="The channel used."
     )
+    preferred_channel = serializers.ChoiceField(
+        source="recipient.preferred_channel",
+        choices=Channel.choices,
+        read_only=True,
+        help_text="The recipient's preferred channel: the one to use.",
+    )
 
     class Meta:
         model = FollowUp
@@ -42,6 +48,7 @@ class FollowUpSerializer(serializers.ModelSerializer):
             "due_at",
             "status",
             "done_at",
+            "preferred_channel",
             "channel",
             "note",
             "skip_reason",
@@ -112,8 +119,12 @@ class FollowUpViewSet(viewsets.ReadOnlyModelViewSet):
     ordering_fields = ["due_at", "done_at", "created_at"]
 
     def get_queryset(self):
-        # Only the ids go out: no joined rows needed beyond the scope.
-        return selectors.followups_for_user(self.request.user).select_related(None)
+        # Ids go out, and the recipient's preferred channel: one join.
+        return (
+            selectors.followups_for_user(self.request.user)
+            .select_related(None)
+            .select_related("recipient")
+        )
 
     @extend_schema(
         request=CompleteSerializer,

@@ -53,6 +53,19 @@ def test_the_list_shows_the_contract_fields(alice, followup, referral):
     assert response.json()["count"] == 1
 
 
+def test_each_follow_up_says_the_recipients_preferred_channel(alice, referral):
+    referral.referrer.preferred_channel = Channel.LETTER
+    referral.referrer.save()
+    followup = FollowUpFactory(referral=referral, kind=Kind.PERIODIC_UPDATE, occasion="periodic:1")
+
+    row = api_for(alice).get(f"{URL}{followup.pk}/").json()
+
+    assert (row["preferred_channel"], row["channel"]) == (Channel.LETTER, "")
+    services.followup_complete(followup=followup, actor=alice, channel=Channel.PHONE)
+    row = api_for(alice).get(f"{URL}{followup.pk}/").json()
+    assert (row["preferred_channel"], row["channel"]) == (Channel.LETTER, Channel.PHONE)
+
+
 def test_follow_ups_are_read_only(alice, followup):
     client = api_for(alice)
     assert client.post(URL, {"referral": followup.referral_id}).status_code == 405
@@ -196,7 +209,8 @@ def test_the_list_costs_the_same_whatever_its_length(
             referral=ReferralFactory(referrer=ClientFactory(team=acme, owner=membership.user))
         )
     client = api_for(maya)
-    # maya's memberships (the visibility rules), the count, the page of follow-ups
+    # maya's memberships (the visibility rules), the count, the page of follow-ups with
+    # their recipients
     with django_assert_max_num_queries(3):
         response = client.get(URL)
     assert response.json()["count"] == rows
