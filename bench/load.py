@@ -152,6 +152,7 @@ def load_one(port: int, path: str, cookie: str, seconds: float, connections: int
         "rps": round(len(done) / elapsed, 1),
         "errors": len(errors),
         "error_kinds": sorted(set(errors))[:5],
+        "median_ms": round(statistics.median(done), 1) if done else None,
         "p50_ms": round(statistics.median(done), 1) if done else None,
         "p95_ms": round(done[int(0.95 * (len(done) - 1))], 1) if done else None,
         "connections": connections,

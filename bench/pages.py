@@ -4,7 +4,9 @@ Called by bench/run.py (`make bench`) once Django is set up with config.settings
 the database warmpath_bench. Each case is requested through the Django test client as a
 typical rep (or the manager of the rep's team) logged in once with force_login: the
 whole request — middleware, view, SQL, template — is timed inside the client call,
-after WARMUP requests, RUNS times; median and p95. The statements of one request are
+after WARMUP requests, RUNS times; median and p95. The manager dashboard (12 weeks) is
+timed cold, as its budget says: each run on a fresh database connection, its set-up
+included (its warm median beside it). The statements of one request are
 captured (CaptureQueriesContext); the heaviest SELECT is then run alone, the same
 number of times, for "the database's floor": the rest of the median is ours.
 
@@ -50,6 +52,9 @@ class Case:
     data: dict = field(default_factory=dict)
     headers: dict = field(default_factory=dict)
     expect: tuple[int, ...] = (200,)
+    # Cold: each timed request on a fresh database connection (its set-up and the new
+    # server process's empty caches in the figure), then warm runs for comparison.
+    cold: bool = False
 
 
 @dataclass
@@ -184,21 +189,11 @@ def cast_pick() -> Cast:
 # --- The cases ------------------------------------------------------------------------------
 
 
-def _optional_path(path: str) -> str | None:
-    """The path if the project serves it (pages other helpers may not have built yet)."""
-    from django.urls import Resolver404, resolve
-
-    try:
-        resolve(path.split("?", 1)[0])
-    except Resolver404:
-        return None
-    return path
-
-
 def cases_build(cast: Cast) -> list[Case]:
     from django.urls import reverse
 
     from contacts.models import ContactKind
+    from dashboard import kpis
 
     contacts = reverse("contacts:list")
     connectors = reverse("contacts:connectors", args=[cast.target.pk])
@@ -225,11 +220,13 @@ def cases_build(cast: Cast) -> list[Case]:
         Case("connectors_page_1_hop", f"{connectors}?max_hops=1", CONNECTORS_BUDGET_MS[1]),
         Case("connectors_page_2_hops", f"{connectors}?max_hops=2", CONNECTORS_BUDGET_MS[2]),
         Case("connectors_page_3_hops", f"{connectors}?max_hops=3", CONNECTORS_BUDGET_MS[3]),
+        # The issue's figure: 12 weeks, cold, under 300 ms.
         Case(
-            "manager_dashboard",
-            f"{reverse('manager-dashboard')}?weeks=12",
+            "manager_dashboard_12_weeks",
+            f"{reverse('manager-dashboard')}?period=last_12_weeks",
             DASHBOARD_BUDGET_MS,
             who="manager",
+            cold=True,
         ),
         Case("api_contacts", "/api/v1/contacts/", PAGE_BUDGET_MS),
         Case("api_referrals", "/api/v1/referrals/", PAGE_BUDGET_MS),
@@ -240,10 +237,19 @@ def cases_build(cast: Cast) -> list[Case]:
             CONNECTORS_BUDGET_MS[3],
         ),
     ]
-    kpis = _optional_path("/api/v1/kpis/?weeks=12")
-    if kpis:
-        # The dashboard's numbers as JSON, 12 weeks: held to the API budget.
-        cases.append(Case("kpi_api", kpis, PAGE_BUDGET_MS, who="manager"))
+    # The dashboard's numbers as JSON, the same 12 weeks in the manager's calendar: held
+    # to the API budget.
+    twelve_weeks = kpis.named_period(
+        "last_12_weeks", today=kpis.today_for(cast.manager), zone=kpis.zone_of(cast.manager)
+    )
+    cases.append(
+        Case(
+            "kpi_api_12_weeks",
+            f"/api/v1/kpis/?start={twelve_weeks.start}&end={twelve_weeks.end}",
+            PAGE_BUDGET_MS,
+            who="manager",
+        )
+    )
     if cast.prospect is not None:
         cases.append(
             Case(
@@ -282,17 +288,21 @@ class _Rollback(Exception):
     pass
 
 
-def _request(client, case: Case) -> tuple[float, int, list[dict]]:
-    from django.db import connection, transaction
+def _request(client, case: Case, *, cold: bool = False) -> tuple[float, int, list[dict]]:
+    from django.db import connection, connections, transaction
     from django.test.utils import CaptureQueriesContext
 
     call: Callable = getattr(client, case.method)
     kwargs = {"data": case.data} if case.method == "post" else {}
     response = None
+    if cold:
+        connections.close_all()
     with CaptureQueriesContext(connection) as queries:
         try:
+            started = time.perf_counter()  # cold: the connection is opened in the figure
             with transaction.atomic():
-                started = time.perf_counter()
+                if not cold:
+                    started = time.perf_counter()
                 response = call(case.path, **kwargs, **case.headers)
                 elapsed = time.perf_counter() - started
                 raise _Rollback
@@ -361,7 +371,7 @@ def measure(
         client = clients[case.who]
         for _ in range(warmup):
             _request(client, case)
-        runs_ = [_request(client, case) for _ in range(runs)]
+        runs_ = [_request(client, case, cold=case.cold) for _ in range(runs)]
         times = [elapsed for elapsed, _n, _s in runs_]
         counts = sorted({n for _e, n, _s in runs_})
         statements = runs_[len(runs_) // 2][2]
@@ -378,7 +388,11 @@ def measure(
             "method": case.method.upper(),
             "path": case.path,
             "who": case.who,
+            "cold": case.cold,
         }
+        if case.cold:
+            warm = [_request(client, case)[0] for _ in range(runs)]
+            results[case.name]["warm_median_ms"] = round(statistics.median(warm), 1)
         if sql:
             plans[case.name] = (sql, explain(sql))
     return results, plans, cast.facts

@@ -25,15 +25,17 @@ from django.utils import timezone
 
 from contacts import services as contact_services
 from contacts.models import Activity, ImportJob
+from dashboard.kpis import monday
 from followups.models import FollowUp, Notification
 from referrals import services as referral_services
-from referrals.models import Referral
+from referrals.models import Referral, WeeklyGoal
 from tests.factories import (
     ClientFactory,
     CompanyFactory,
     ContactFactory,
     DealFactory,
     FollowUpFactory,
+    MembershipFactory,
     ReadinessCheckFactory,
     ReferralGivenFactory,
     RelationshipFactory,
@@ -46,7 +48,10 @@ from tests.factories import (
 PAGES = {
     "home": ("alice", lambda s: reverse("home")),
     "rep-week": ("alice", lambda s: reverse("rep-week")),
-    "manager-dashboard": ("maya", lambda s: reverse("manager-dashboard")),
+    "manager-dashboard": (
+        "maya",
+        lambda s: reverse("manager-dashboard") + "?period=last_12_weeks",
+    ),
     "profile": ("alice", lambda s: reverse("profile")),
     "profile-api-token": ("alice", lambda s: reverse("profile-api-token")),
     "password_change": ("alice", lambda s: reverse("password_change")),
@@ -142,6 +147,7 @@ PAGES = {
     "dashboard:export-reps": ("maya", lambda s: reverse("dashboard:export-reps")),
     "dashboard:export-referrals": ("maya", lambda s: reverse("dashboard:export-referrals")),
     "api-kpis": ("maya", lambda s: reverse("api-kpis")),
+    "goal-detail": ("maya", lambda s: reverse("goal-detail", args=[s["goal"].pk])),
     "goal-list": ("maya", lambda s: reverse("goal-list")),
     # The API: every list, every detail.
     "company-list": ("alice", lambda s: reverse("company-list")),
@@ -204,7 +210,6 @@ NOT_PAGES = {
     "followup-skip": "POST only (API)",
     "notification-read": "POST only (API)",
     "notification-read-all": "POST only (API)",
-    "goal-detail": "a goal of the KPI dashboard: GET reads one row by key",
 }
 
 
@@ -262,6 +267,9 @@ def subjects_make(acme, alice, bob, maya) -> dict:
         "given": ReferralGivenFactory(client=contact, team=acme, owner=alice),
         "readiness": ReadinessCheckFactory(client=contact, team=acme, owner=alice),
         "notification": Notification.objects.create(user=alice, message="Subject", url="/"),
+        "goal": WeeklyGoal.objects.create(
+            team=acme, week_start=monday(timezone.localdate()), asks=10, wins=2
+        ),
         "job": ImportJob.objects.create(
             team=acme,
             owner=alice,
@@ -312,6 +320,22 @@ def grow(s: dict, acme, alice, bob, units: int) -> None:
             ReferralGivenFactory(client=client, team=acme, owner=owner)
             ReadinessCheckFactory(client=client, team=acme, owner=owner)
             Notification.objects.create(user=owner, message=f"Note {unit}", url="/")
+        # Another rep with an ask (the dashboard's table, the goals page and the exports
+        # have a row per rep), this week's goal of their own and a team goal of a past week.
+        newcomer = MembershipFactory(team=acme, role="rep").user
+        referral_services.referral_create(
+            owner=newcomer,
+            team=acme,
+            referrer=ClientFactory(team=acme, owner=newcomer),
+            prospect=ContactFactory(team=acme, owner=newcomer),
+            reason="A newcomer's ask",
+        )
+        this_monday = monday(timezone.localdate())
+        WeeklyGoal.objects.create(team=acme, rep=newcomer, week_start=this_monday, asks=3)
+        past_weeks = WeeklyGoal.objects.filter(team=acme, rep=None).count()
+        WeeklyGoal.objects.create(
+            team=acme, week_start=this_monday - timedelta(weeks=past_weeks), asks=5
+        )
         # The subjects' own timelines and histories.
         contact_services.activity_record(
             team=acme, verb="note", description=f"Met {unit}", actor=alice, contact=s["contact"]
