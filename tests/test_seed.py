@@ -13,6 +13,7 @@ from statistics import median
 import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection
+from django.db.models import F, Min
 from django.test import Client
 from django.utils import timezone
 
@@ -418,5 +419,15 @@ def test_follow_ups_come_in_the_design_ratio_to_referrals(db):
     assert referrals == round(medium.referrals * 0.03)
     assert medium.followups / medium.referrals == large.followups / large.referrals
     assert abs(followups / round(medium.followups * 0.03) - 1) < 0.08, followups
-    kinds = set(FollowUp.objects.filter(team__in=teams).values_list("kind", flat=True))
-    assert kinds == set(FollowUp.Kind.values)
+    mine = FollowUp.objects.filter(team__in=teams)
+    assert set(mine.values_list("kind", flat=True)) == set(FollowUp.Kind.values)
+    # Done on time, done late, skipped, pending (some overdue, some not yet due).
+    now = timezone.now()
+    assert mine.filter(status="done", done_at__lte=F("due_at")).count() > followups / 2
+    assert mine.filter(status="done", done_at__gt=F("due_at")).exists()
+    assert mine.filter(status="skipped").exists()
+    assert mine.filter(status="pending", due_at__lt=now).exists()
+    assert mine.filter(status="pending", due_at__gte=now).exists()
+    # Asks spread over two years.
+    asked = Referral.objects.filter(team__in=teams).aggregate(first=Min("asked_at"))
+    assert now - asked["first"] > timedelta(days=600)
