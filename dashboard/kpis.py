@@ -19,6 +19,10 @@ Decisions (documented here because the definitions leave them open):
   reps. Goal and attainment values are null when no goal covers the period (or it is 0).
 - Ratios (conversion, on-time rate, win rate, attainment) are floats rounded to 4 places,
   null where the denominator is 0; average deal and won value are strings (Decimal).
+  A won deal whose value nobody entered counts in the win rate but not in the average
+  deal (an unknown value is not a zero); won value sums the values that are known.
+- Reciprocity (a chart of the dashboard, not a KPI of the API): per client, the intros
+  they confirmed for us in the period against the introductions we gave them in it.
 """
 
 from __future__ import annotations

@@ -505,3 +505,17 @@ def test_the_weekly_email_counts_with_the_kpi_module(data):
     ]
     assert (total.asks, total.intros, total.wins, total.overdue) == (4, 3, 2, 2)
     assert total.goals["asks"] == 9
+
+
+def test_a_won_deal_without_a_value_counts_in_the_win_rate_not_the_average(acme, alice):
+    S, O = Deal.Source, Deal.Outcome  # noqa: E741
+    deal(alice, acme, S.REFERRAL, O.WON, date(2026, 3, 3), "4000")
+    unknown = deal(alice, acme, S.REFERRAL, O.WON, date(2026, 3, 4), "0")
+    unknown.value = None
+    unknown.save()
+    deal(alice, acme, S.REFERRAL, O.LOST, date(2026, 3, 5), "100")
+
+    numbers = kpis.kpis(Scope(team_ids=(acme.pk,)), PERIOD, now=NOW)
+
+    assert numbers["win_rate"]["referral"] == round(2 / 3, 4)
+    assert numbers["avg_deal"]["referral"] == "4000.00"
