@@ -4,7 +4,9 @@ outages; these are the cheap parts of them that every test run keeps):
 - the database out of reach: 503 with Retry-After, JSON on the API, a page for people;
 - the broker (Redis) down: handing a task to it from a web request fails within a
   fraction of a second, not after kombu's default 2 s wait before reconnecting, and the
-  email stays queued for the drain.
+  email stays queued for the drain;
+- the cache (Redis) down: a script still gets its API token (the rate limit cannot be
+  counted), and password guessing is still locked out (counted in the database).
 """
 
 import json
@@ -114,3 +116,24 @@ def test_with_the_broker_down_publishing_from_a_request_gives_up_at_once():
     assert result["emails_in"] < 0.5, result
     assert result["import_in"] < 0.5, result
     assert time.monotonic() - started < 30
+
+
+def test_with_the_cache_down_the_token_endpoint_answers_and_still_locks_out(alice, settings):
+    from tests.factories import TEST_PASSWORD
+    from tests.test_security_auth import LIMIT, token_request
+
+    # A real Redis cache where nothing listens (what the web sees while Redis is down).
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": f"redis://127.0.0.1:{free_port()}/1",
+        }
+    }
+
+    started = time.monotonic()
+    assert token_request("alice", TEST_PASSWORD).status_code == 200  # was a 500
+    assert time.monotonic() - started < 1
+
+    guesses = [token_request("alice", "wrong").status_code for _ in range(LIMIT)]
+    assert guesses == [400] * (LIMIT - 1) + [429]
+    assert token_request("alice", TEST_PASSWORD).status_code == 429
