@@ -30,7 +30,14 @@ run: $(BIN)/.installed
 	@echo "Starting Warmpath at http://127.0.0.1:$(PORT)/ (web, Celery worker and beat) ..."
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/honcho start --procfile Procfile
 
-test: $(BIN)/.installed
+# axe-core, which the accessibility tests inject into the pages (tests/browser/package.json),
+# from the npm registry with the machine's npm; installed again only when the lock changes.
+AXE := tests/browser/node_modules/axe-core/axe.min.js
+$(AXE): tests/browser/package.json tests/browser/package-lock.json
+	cd tests/browser && npm ci --no-audit --no-fund
+	@touch $@
+
+test: $(BIN)/.installed $(AXE)
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 lint: $(BIN)/.installed
@@ -49,4 +56,4 @@ bench: $(BIN)/.installed
 	$(BIN)/python bench/run.py $(BENCH_ARGS)
 
 clean:
-	rm -rf var .pytest_cache
+	rm -rf var .pytest_cache tests/browser/node_modules
