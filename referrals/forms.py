@@ -306,7 +306,7 @@ class ReferralFilterForm(forms.Form):
     quality = forms.ChoiceField(choices=[("", "Any quality"), *Quality.choices], required=False)
     owner = forms.ModelChoiceField(queryset=User.objects.none(), required=False, label="Rep")
     asked_from = forms.DateField(label="Asked from", required=False, widget=DATE_WIDGET)
-    asked_to = forms.DateField(label="to", required=False, widget=DATE_WIDGET)
+    asked_to = forms.DateField(label="Asked until", required=False, widget=DATE_WIDGET)
 
     def __init__(self, *args, owners=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -386,7 +386,7 @@ class ReferralGivenForm(TeamFormMixin, forms.Form):
 class GivenFilterForm(forms.Form):
     q = forms.CharField(label="Search names", required=False)
     given_from = forms.DateField(label="From", required=False, widget=DATE_WIDGET)
-    given_to = forms.DateField(label="to", required=False, widget=DATE_WIDGET)
+    given_to = forms.DateField(label="Until", required=False, widget=DATE_WIDGET)
     owner = forms.ModelChoiceField(queryset=User.objects.none(), required=False, label="Rep")
 
     def __init__(self, *args, owners=None, **kwargs):
