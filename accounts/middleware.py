@@ -1,8 +1,13 @@
 import zoneinfo
+from urllib.parse import urlsplit
 
+from django.conf import settings
 from django.contrib.auth import middleware as auth_middleware
+from django.contrib.auth.views import redirect_to_login
+from django.shortcuts import resolve_url
 from django.utils import timezone
 from django.utils.functional import SimpleLazyObject
+from django_htmx.http import HttpResponseClientRedirect
 from rest_framework.views import APIView
 
 from accounts.selectors import active_membership
@@ -48,10 +53,27 @@ class UserTimezoneMiddleware:
 class LoginRequiredMiddleware(auth_middleware.LoginRequiredMiddleware):
     """Django's LoginRequiredMiddleware, except for REST framework views: those
     authenticate session *or* token themselves and answer 401 as JSON, never a redirect
-    to an HTML login page."""
+    to an HTML login page. An in-place update (htmx) sends the whole page to the login
+    page, and back to that page afterwards."""
 
     def process_view(self, request, view_func, view_args, view_kwargs):
         view_class = getattr(view_func, "cls", None)
         if view_class is not None and issubclass(view_class, APIView):
             return None
         return super().process_view(request, view_func, view_args, view_kwargs)
+
+    def handle_no_permission(self, request, view_func):
+        if not request.headers.get("HX-Request"):
+            return super().handle_no_permission(request, view_func)
+        # A redirect would be followed by htmx itself, and the login page swapped into
+        # the part of the page being updated (a follow-up item, a search's results).
+        # HX-Redirect makes the browser go there instead; "next" is the page the user
+        # was on (the login view only follows a "next" on this site).
+        current = urlsplit(request.headers.get("HX-Current-URL", ""))
+        page = current.path + (f"?{current.query}" if current.query else "")
+        login = redirect_to_login(
+            page or settings.LOGIN_REDIRECT_URL,
+            resolve_url(self.get_login_url(view_func)),
+            self.get_redirect_field_name(view_func),
+        )
+        return HttpResponseClientRedirect(login.url)

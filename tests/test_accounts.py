@@ -174,6 +174,19 @@ def test_anonymous_visitors_are_sent_to_login(client, db, url):
     assert response["Location"] == f"/login/?next={url}"
 
 
+def test_an_anonymous_in_place_update_sends_the_whole_page_to_login(client, db):
+    # htmx would follow a redirect and swap the login page into the part being updated
+    # (tests/browser/test_rep_journey.py shows it in a browser); HX-Redirect moves the
+    # page, and login brings the user back to the page they were on.
+    response = client.post(
+        "/followups/1/complete/",
+        headers={"HX-Request": "true", "HX-Current-URL": "http://testserver/followups/?kind=x"},
+    )
+
+    assert response.status_code == 200
+    assert response["HX-Redirect"] == "/login/?next=/followups/%3Fkind%3Dx"
+
+
 def test_anonymous_team_switch_is_sent_to_login(client, acme):
     response = client.post("/team/switch/", {"team": acme.pk})
 

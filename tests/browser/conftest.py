@@ -148,9 +148,13 @@ class BrowserProblems:
         if message.type != "error":
             return
         text = message.text
-        # Chromium also logs every error response on the console; an expected one is fine.
+        # Chromium logs every error response on the console, and htmx each one it gets;
+        # an expected one is fine.
         status = re.search(r"Failed to load resource: .*status of (\d+)", text)
         if status and self._is_expected(int(status.group(1)), message.location.get("url", "")):
+            return
+        status = re.search(r"Response Status Error Code (\d+) from (\S+?),? ", text)
+        if status and self._is_expected(int(status.group(1)), status.group(2)):
             return
         self.problems.append(f"console error: {text} ({message.location.get('url', '')})")
 

@@ -17,10 +17,13 @@ from contacts.models import Activity, Channel, RelationshipKind
 from followups.models import FollowUp
 from referrals.models import Referral, RosterEntry, WeeklyGoal
 from tests.factories import (
+    TEST_PASSWORD,
     ClientFactory,
     CompanyFactory,
     ContactFactory,
+    FollowUpFactory,
     ReadinessCheckFactory,
+    ReferralFactory,
     RelationshipFactory,
 )
 
@@ -241,3 +244,44 @@ def test_a_rep_asks_for_an_introduction_and_closes_the_loop(page, login, screens
     timeline = Activity.objects.filter(referral=referral)
     assert timeline.count() >= 5 + count  # asked, four steps, each follow-up done
     assert referral.won_at - referral.asked_at < timedelta(minutes=5)
+
+
+def test_an_in_place_update_that_cannot_be_saved_says_so(
+    page, login, browser_problems, acme, alice
+):
+    referral = ReferralFactory(
+        referrer=ClientFactory(team=acme, owner=alice, first_name="Carol", last_name="Diaz")
+    )
+    removed, kept = FollowUpFactory.create_batch(2, referral=referral)
+    login(page, "alice")
+    page.goto("/followups/")
+    expect(page.locator("li.followup-item")).to_have_count(2)
+
+    # Removed meanwhile (elsewhere, by someone else): "Mark done" says so, in place.
+    item = page.locator(f"#followup-{removed.pk}")
+    browser_problems.allow(404, f"/followups/{removed.pk}/complete/")
+    removed.delete()
+    item.locator("summary", has_text="Complete").click()
+    item.get_by_role("button", name="Mark done").click()
+    expect(page.get_by_role("alert")).to_contain_text("That item is no longer there")
+    expect(item).to_contain_text("Complete")  # nothing swapped in
+
+    # Logged out in another tab: "Mark done" leads to the login page, then back here,
+    # with nothing saved.
+    other_tab = page.context.new_page()
+    other_tab.goto("/week/")
+    other_tab.get_by_role("button", name=re.compile("Alice")).click()
+    other_tab.get_by_role("button", name="Log out").click()
+    expect(other_tab).to_have_url(re.compile(r"/login/"))
+    other_tab.close()
+
+    item = page.locator(f"#followup-{kept.pk}")
+    item.locator("summary", has_text="Complete").click()
+    item.get_by_role("button", name="Mark done").click()
+    expect(page).to_have_url(re.compile(r"/login/\?next=/followups/"))
+    page.get_by_label("Username").fill("alice")
+    page.get_by_label("Password").fill(TEST_PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    expect(page).to_have_url(re.compile(r"/followups/$"))
+    kept.refresh_from_db()
+    assert kept.status == FollowUp.Status.PENDING
