@@ -209,6 +209,17 @@ def test_each_entry_offers_to_ask_for_an_introduction(alice, alice_client, peopl
     assert f"{reverse('referrals:referral-create')}?roster={entry.pk}" in response.content.decode()
 
 
+def test_only_the_entrys_rep_is_offered_the_ask(alice, maya_client, people):
+    # An ask from another rep's roster entry is refused (the ask would move their roster):
+    # the manager reading the team's roster is not offered one.
+    entry = RosterEntryFactory(prospect=people["prospect"], owner=alice)
+
+    page = maya_client.get(reverse("referrals:roster")).content.decode()
+
+    assert str(people["prospect"]) in page
+    assert f"?roster={entry.pk}" not in page
+
+
 def test_a_manager_sees_the_team_roster_with_owners_and_filters_by_rep(
     alice, bob, maya_client, acme
 ):
