@@ -6,13 +6,15 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 export WARMPATH_PORT := $(PORT)
 
-.PHONY: run test lint fmt check-deploy clean help bench
+.PHONY: run test lint fmt check-deploy clean help bench trust
 
 help:
 	@echo "make run    start Warmpath (web + Celery worker + beat) on SQLite, demo data included"
 	@echo "make test   run the whole test suite (PostgreSQL/Redis when DATABASE_URL/CELERY_BROKER_URL are set)"
 	@echo "make lint   ruff"
 	@echo "make bench  Warmpath at scale: pages, API, scan, load on the large data set, against their budgets"
+	@echo "make trust  faults and load on throwaway servers: PostgreSQL restarted, Redis stopped, two beats,"
+	@echo "            a worker killed, SMTP refusing, 50 reps for 60 s (TRUST_ARGS=--quick: shorter)"
 
 # The virtualenv is rebuilt only when the requirements change.
 $(BIN)/.installed: requirements.txt requirements-dev.txt
@@ -54,6 +56,16 @@ fmt: $(BIN)/.installed
 # against their budgets; exits non-zero naming any offender. BENCH_ARGS=--quick: shorter.
 bench: $(BIN)/.installed
 	$(BIN)/python bench/run.py $(BENCH_ARGS)
+
+# Faults and load (not part of `make test`: about six minutes). Its own throwaway
+# PostgreSQL cluster and Redis on free ports under a temporary folder (never the machine's
+# 5432/6379), a local SMTP server, gunicorn, Celery worker and beat with production
+# settings: PostgreSQL restarted, two beats at once, Redis stopped, a worker killed
+# mid-send, an SMTP server refusing, 50 reps for 60 s. Prints requests, errors, lost
+# writes, duplicates and p95 per scenario; exits non-zero naming any that failed.
+# TRUST_ARGS=--quick: shorter outages and 15 s of load; TRUST_ARGS="--only redis smtp".
+trust: $(BIN)/.installed
+	$(BIN)/python -m trust $(TRUST_ARGS)
 
 clean:
 	rm -rf var .pytest_cache tests/browser/node_modules

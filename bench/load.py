@@ -16,7 +16,6 @@ from __future__ import annotations
 import http.client
 import os
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -26,24 +25,16 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+# Shared with make trust: a free port, a logged-in session made in the database.
+from trust.processes import free_port  # noqa: E402
+from trust.traffic import session_key_for  # noqa: E402, F401 - bench/run.py uses it from here
+
 CONNECTIONS = 32
 WORKERS = 2
 SECONDS = 20.0
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def session_key_for(user) -> str:
-    """A logged-in session in the database, as a browser would hold after logging in."""
-    from django.test import Client
-
-    client = Client()
-    client.force_login(user)
-    return client.cookies["sessionid"].value
 
 
 class Gunicorn:
