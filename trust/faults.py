@@ -111,11 +111,13 @@ def postgres_restart(stack: Stack, *, rng: random.Random, quick: bool) -> Result
     without pause; PostgreSQL is stopped (an operator's fast shutdown), left down for a
     few seconds and started again. Nothing of Warmpath is restarted.
 
-    Expected: during the outage every request gets an answer — an error page, 5xx —
-    within CLEAN_FAILURE_BOUND_SECONDS, none hangs or loses its connection; once
-    PostgreSQL accepts connections again, every request succeeds (CONN_HEALTH_CHECKS:
-    a broken connection is replaced before use); the worker and beat carry on: asks
-    recorded after the restart are reminded once each."""
+    Expected: during the outage every request that needs the database gets a 503 with
+    Retry-After (JSON on the API, a page for people) within CLEAN_FAILURE_BOUND_SECONDS;
+    none hangs or loses its connection. Once PostgreSQL accepts connections again, every
+    request succeeds (CONN_HEALTH_CHECKS: a broken connection is replaced before use),
+    and the worker and beat carry on (connections closed around each task): asks
+    recorded after the restart are reminded once each. "errors" counts failures outside
+    the outage only."""
     result = Result("1. PostgreSQL restarted")
     outage_seconds = 3.0 if quick else 5.0
     stack.schedule_every(2)
@@ -172,6 +174,7 @@ def postgres_restart(stack: Stack, *, rng: random.Random, quick: bool) -> Result
         "requests_after_recovery": len(after),
         "time_to_recover_s": round(first_success.finished - back_at, 2) if first_success else None,
         "server_stop_s": round(stopped_at - stopping_at, 2),
+        "worker_tasks_failed_during_outage": stack.log("s1-worker").count("raised unexpected"),
         "reminders_after_restart": f"{reminders['reminded']}/{reminders['follow-ups']}",
         "lost": reminders["lost"],
         "duplicates": reminders["duplicates"],
@@ -182,7 +185,8 @@ def postgres_restart(stack: Stack, *, rng: random.Random, quick: bool) -> Result
     result.expect(bool(during), "no request ran during the outage")
     result.expect(
         not unclean,
-        f"{len(unclean)} requests during the outage had no clean 5xx answer: {_statuses(unclean)}",
+        f"{len(unclean)} requests during the outage got no 503 with Retry-After: "
+        f"{_statuses(unclean)}",
     )
     result.expect(
         slowest <= CLEAN_FAILURE_BOUND_SECONDS,
@@ -274,7 +278,7 @@ def two_beats(stack: Stack, *, rng: random.Random, quick: bool) -> Result:
 
 # What a rep does while Redis is down; each must answer as usual (the health check
 # excepted: it reports the cache down, as it should) and as fast as with Redis up.
-REDIS_DOWN_SLOWER_BOUND_SECONDS = 1.0
+REDIS_DOWN_SLOWER_BOUND_SECONDS = 1.5
 
 
 def redis_stopped(stack: Stack, *, rng: random.Random, quick: bool) -> Result:
@@ -361,10 +365,24 @@ def redis_stopped(stack: Stack, *, rng: random.Random, quick: bool) -> Result:
         done["health"] = browser.request("health", "GET", "/health/", expected=health_expected)
         return done, made_due, ledger.emails_of_followups([to_send], purpose="followup")
 
-    with_redis, due_up, sent_up = actions("up")
+    def rounds(phase: str) -> tuple[dict[str, float], list[int], list[int]]:
+        """Three rounds, each action's slowest time counted: a slow path taken now and
+        then (the second publish of one web process, say) must show. Every follow-up and
+        message of every round is checked."""
+        slowest: dict[str, float] = {}
+        made_due, sent = [], []
+        for _ in range(3):
+            done, due, messages = actions(phase)
+            for name, outcome in done.items():
+                slowest[name] = max(slowest.get(name, 0.0), outcome.seconds)
+            made_due += due
+            sent += messages
+        return slowest, made_due, sent
+
+    with_redis, due_up, sent_up = rounds("up")
     stack.redis.stop()
     down_at = time.monotonic()
-    without_redis, due_down, sent_down = actions("down")
+    without_redis, due_down, sent_down = rounds("down")
     # Asks recorded late while Redis is down: nothing can tell the worker about them.
     piled_up = ledger.asks_recorded_late(reps=reps, count=10, rng=rng)
     time.sleep(max(0.0, outage_seconds - (time.monotonic() - down_at)))
@@ -375,10 +393,7 @@ def redis_stopped(stack: Stack, *, rng: random.Random, quick: bool) -> Result:
     caught_up_in = time.monotonic() - back_at
     messages = sent_up + sent_down
     sent, duplicate_messages, lost_messages = stack.smtp.log.copies(messages)
-    slower = {
-        name: round(without_redis[name].seconds - with_redis[name].seconds, 2)
-        for name in without_redis
-    }
+    slower = {name: round(without_redis[name] - with_redis[name], 2) for name in without_redis}
     summary = recorder.summary()
     result.figures = {
         "requests": summary["requests"],
@@ -386,14 +401,13 @@ def redis_stopped(stack: Stack, *, rng: random.Random, quick: bool) -> Result:
         "p95_ms": summary["p95_ms"],
         "error_kinds": summary["error_kinds"],
         "redis_down_s": round(back_at - down_at, 1),
-        "send_by_email_s (up / down)": (
-            f"{with_redis['send_by_email'].seconds:.2f} / "
-            f"{without_redis['send_by_email'].seconds:.2f}"
+        "send_by_email_slowest_s (up / down)": (
+            f"{with_redis['send_by_email']:.2f} / {without_redis['send_by_email']:.2f}"
         ),
-        "slowest_action_down_s": max(
-            (f"{outcome.seconds:.2f} {name}" for name, outcome in without_redis.items()),
+        "slowest_action_down_s": "{} {:.2f}".format(
+            *max(without_redis.items(), key=lambda kv: kv[1])
         ),
-        "most_slowed_down_s": max(slower.items(), key=lambda item: item[1]),
+        "most_slowed_down_s": "{} {:+.2f}".format(*max(slower.items(), key=lambda kv: kv[1])),
         "follow-ups_due": figures["follow-ups"],
         "reminded": figures["reminded"],
         "messages_sent": f"{sent}/{len(messages)}",
@@ -407,7 +421,7 @@ def redis_stopped(stack: Stack, *, rng: random.Random, quick: bool) -> Result:
             extra < REDIS_DOWN_SLOWER_BOUND_SECONDS,
             f"{name} took {extra:.2f} s longer with Redis down",
         )
-    result.expect(len(messages) == 2, f"expected 2 messages sent by email, found {len(messages)}")
+    result.expect(len(messages) == 6, f"expected 6 messages sent by email, found {len(messages)}")
     ledger_expectations(result, figures, "reminders after Redis came back")
     result.expect(lost_messages == 0, f"{lost_messages} messages never sent")
     result.expect(duplicate_messages == 0, f"{duplicate_messages} messages sent twice")
@@ -549,7 +563,7 @@ def smtp_refuses(stack: Stack, *, rng: random.Random, quick: bool) -> Result:
     intervals = stack.smtp.log.intervals(emails)
     attempts = list(OutgoingEmail.objects.filter(pk__in=emails).values_list("attempts", flat=True))
     growing = all(
-        all(later > earlier * 1.4 for earlier, later in itertools.pairwise(gaps))
+        all(later > earlier * 1.2 for earlier, later in itertools.pairwise(gaps))
         for gaps in intervals.values()
         if len(gaps) >= 2
     )

@@ -20,6 +20,7 @@ email accepted exactly once; p95 latency reported.
 from __future__ import annotations
 
 import json
+import os
 import random
 import time
 from datetime import timedelta
@@ -178,6 +179,7 @@ def load(stack: Stack, *, rng: random.Random, quick: bool) -> Result:
 
     recorder = Recorder()
     browsers = browsers_for(stack, reps, recorder)
+    load_before = os.getloadavg()[0]
     started = time.monotonic()
     until = started + seconds
     simulated = [
@@ -187,6 +189,7 @@ def load(stack: Stack, *, rng: random.Random, quick: bool) -> Result:
     with Traffic([rep.step for rep in simulated]):
         time.sleep(max(0.0, until - time.monotonic()))
     elapsed = time.monotonic() - started
+    load_after = os.getloadavg()[0]
 
     created = [pk for rep in simulated for pk in rep.created]
     completed = [pk for rep in simulated for pk in rep.completed]
@@ -208,6 +211,7 @@ def load(stack: Stack, *, rng: random.Random, quick: bool) -> Result:
         "p95_ms": summary["p95_ms"],
         "error_kinds": summary["error_kinds"],
         "seconds": round(elapsed, 1),
+        "machine_load_average (start / end)": f"{load_before:.2f} / {load_after:.2f}",
         "requests_per_s": round(summary["requests"] / elapsed, 1),
         "latency_ms (p50 / p95 / max)": f"{summary['p50_ms']} / {summary['p95_ms']} / "
         f"{summary['max_ms']}",
