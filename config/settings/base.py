@@ -135,6 +135,8 @@ LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"  # storage and server time; pages show each user's own zone
 USE_I18N = True
 USE_TZ = True
+# One way of writing dates and times on every page, email and the admin.
+FORMAT_MODULE_PATH = ["config.formats"]
 
 STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "staticfiles"
