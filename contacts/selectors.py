@@ -11,7 +11,7 @@ from accounts.models import User
 from accounts.visibility import visible_owned, visible_shared
 from config.search import words_match
 from contacts.models import Activity, Company, Contact, Relationship
-from referrals.models import Deal, ReadinessCheck, Referral
+from referrals.models import Deal, ReadinessCheck, Referral, RosterEntry
 
 # A detail page shows the most recent rows of each section, however long the history.
 DETAIL_SECTION_LIMIT = 50
@@ -160,6 +160,11 @@ def contact_referrals_as_prospect(*, user, contact: Contact) -> QuerySet[Referra
     return visible_owned(Referral.objects.filter(prospect=contact), user).select_related(
         "referrer", "owner"
     )
+
+
+def contact_own_roster_entry(*, user, contact: Contact) -> RosterEntry | None:
+    """The user's own roster entry for this person, if they have put them on it."""
+    return RosterEntry.objects.filter(owner=user, prospect=contact).only("pk", "status").first()
 
 
 def contact_latest_readiness(*, user, contact: Contact) -> ReadinessCheck | None:

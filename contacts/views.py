@@ -246,6 +246,7 @@ def contact_detail(request, pk: int):
             selectors.contact_referrals_as_prospect(user=user, contact=contact)[:limit]
         ),
         "readiness": selectors.contact_latest_readiness(user=user, contact=contact),
+        "roster_entry": selectors.contact_own_roster_entry(user=user, contact=contact),
         "deals": list(selectors.contact_deals(user=user, contact=contact)[:limit]),
         "timeline": list(selectors.contact_timeline(user=user, contact=contact)[:limit]),
         "timeline_limit": limit,

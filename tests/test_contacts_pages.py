@@ -29,6 +29,7 @@ from tests.factories import (
     ReadinessCheckFactory,
     ReferralFactory,
     RelationshipFactory,
+    RosterEntryFactory,
 )
 
 
@@ -331,6 +332,20 @@ def test_the_detail_page_shows_the_whole_picture(alice_client, alice, acme, ann,
     assert f"{reverse('referrals:referral-create')}?referrer={ann.pk}" in html
     assert f"{reverse('referrals:readiness-create')}?client={ann.pk}" in html
     assert "https://www.linkedin.com/in/ann-client" in html
+
+
+def test_someone_already_on_your_roster_is_shown_as_such_not_offered_again(
+    alice_client, bob_client, alice, ann
+):
+    entry = RosterEntryFactory(owner=alice, prospect=ann)
+    html = alice_client.get(reverse("contacts:detail", args=[ann.pk])).content.decode()
+    assert f"{reverse('referrals:roster-create')}?prospect={ann.pk}" not in html
+    assert reverse("referrals:roster-edit", args=[entry.pk]) in html
+    assert "On your roster · " + entry.get_status_display() in html
+    # Alice's roster is hers: her teammate may still add Ann to his own.
+    html = bob_client.get(reverse("contacts:detail", args=[ann.pk])).content.decode()
+    assert f"{reverse('referrals:roster-create')}?prospect={ann.pk}" in html
+    assert "On your roster" not in html
 
 
 def test_the_prospect_sees_the_referral_as_prospect(alice_client, alice, ann, ben):
@@ -716,9 +731,9 @@ def test_contact_detail_queries(maya_client, django_assert_max_num_queries, acme
     hub = grow_network(acme, alice, bob, size)
     # session, user, active membership, visibility memberships, the contact (company,
     # owner, user), relationships (both people and their companies), referrals as
-    # referrer, as prospect, latest readiness, deals, timeline, the bell's unread
-    # notifications.
-    with django_assert_max_num_queries(12):
+    # referrer, as prospect, latest readiness, the user's own roster entry, deals,
+    # timeline, the bell's unread notifications.
+    with django_assert_max_num_queries(13):
         response = maya_client.get(reverse("contacts:detail", args=[hub.pk]))
     assert len(response.context["relationships"]) == size - 1
     assert len(response.context["as_referrer"]) == size - 1
