@@ -57,7 +57,7 @@ fmt: $(BIN)/.installed
 bench: $(BIN)/.installed
 	$(BIN)/python bench/run.py $(BENCH_ARGS)
 
-# Faults and load (not part of `make test`: about six minutes). Its own throwaway
+# Faults and load (not part of `make test`: about four minutes). Its own throwaway
 # PostgreSQL cluster and Redis on free ports under a temporary folder (never the machine's
 # 5432/6379), a local SMTP server, gunicorn, Celery worker and beat with production
 # settings: PostgreSQL restarted, two beats at once, Redis stopped, a worker killed
