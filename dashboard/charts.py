@@ -17,18 +17,57 @@ def _scale(value, maximum, length) -> float:
     return round(float(value) / float(maximum) * length, 1)
 
 
+# The trend's plot area inside its WIDTH × HEIGHT box: room on the left for the scale,
+# below for the week labels, and at the right so the last point is not cut by the edge.
+PLOT_LEFT, PLOT_RIGHT, PLOT_TOP, PLOT_BOTTOM = 28, 12, 10, 24
+
+
+def number_label(value) -> str:
+    """A value as a chart writes it: thousands separated, no needless decimals."""
+    if value is None:
+        return "—"
+    if isinstance(value, int):
+        return f"{value:,}"
+    return f"{float(value):,.1f}".removesuffix(".0")
+
+
 def trend_lines(trend: list[dict], series=("asks", "intros", "wins")) -> dict:
-    """A line per series across the weeks; x spread evenly, y from the top."""
+    """A line per series across the weeks, with a dot on each week, the scale's top and
+    zero on the left and the first, middle and last weeks below."""
     top = max([week[name] for week in trend for name in series] + [1])
-    step = WIDTH / max(len(trend) - 1, 1)
+    plot_width = WIDTH - PLOT_LEFT - PLOT_RIGHT
+    plot_height = HEIGHT - PLOT_TOP - PLOT_BOTTOM
+    baseline = HEIGHT - PLOT_BOTTOM
+    step = plot_width / max(len(trend) - 1, 1)
+
+    def x(i):
+        return round(PLOT_LEFT + i * step, 1)
+
     lines = []
     for name in series:
-        points = " ".join(
-            f"{round(i * step, 1)},{round(HEIGHT - _scale(week[name], top, HEIGHT - 10), 1)}"
+        dots = [
+            {"x": x(i), "y": round(baseline - _scale(week[name], top, plot_height), 1)}
             for i, week in enumerate(trend)
-        )
-        lines.append({"name": name, "points": points})
-    return {"width": WIDTH, "height": HEIGHT, "lines": lines, "top": top}
+        ]
+        points = " ".join(f"{dot['x']},{dot['y']}" for dot in dots)
+        lines.append({"name": name, "points": points, "dots": dots})
+    labelled = sorted({0, len(trend) // 2, len(trend) - 1}) if trend else []
+    weeks = [
+        {"x": x(i), "week_start": trend[i]["week_start"], "anchor": anchor}
+        for i, anchor in zip(labelled, ("start", "middle", "end"), strict=False)
+    ]
+    return {
+        "width": WIDTH,
+        "height": HEIGHT,
+        "lines": lines,
+        "top": top,
+        "left": PLOT_LEFT,
+        "right": WIDTH - PLOT_RIGHT,
+        "top_y": PLOT_TOP,
+        "baseline": baseline,
+        "label_y": HEIGHT - 6,
+        "weeks": weeks,
+    }
 
 
 def horizontal_bars(rows: list[tuple[str, float | int | None]], *, width: int = WIDTH) -> dict:
@@ -39,6 +78,7 @@ def horizontal_bars(rows: list[tuple[str, float | int | None]], *, width: int = 
         {
             "label": label,
             "value": value,
+            "display": number_label(value),
             "y": i * (BAR_HEIGHT + 8),
             "text_y": i * (BAR_HEIGHT + 8) + BAR_HEIGHT - 6,
             "width": _scale(value, top, length),

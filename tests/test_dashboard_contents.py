@@ -239,3 +239,47 @@ def test_the_table_export_is_formula_safe(maya_client, week, carol):
     assert by_user["alice"]["followup_on_time_rate"] == "0.5000"
     assert by_user["carol"]["followup_on_time_rate"] == ""
     assert (by_user["bob"]["won_value"], by_user["bob"]["referrals_given"]) == ("500.00", "2")
+
+
+# --- Chart geometry -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("value", "label"),
+    [
+        (None, "—"),
+        (0, "0"),
+        (24000, "24,000"),
+        (12000.0, "12,000"),
+        (33.333, "33.3"),
+        (100.0, "100"),
+    ],
+)
+def test_chart_values_read_like_the_tables(value, label):
+    from dashboard.charts import number_label
+
+    assert number_label(value) == label
+
+
+def test_the_trend_stays_inside_its_box_and_names_its_weeks():
+    import datetime
+
+    from dashboard.charts import HEIGHT, WIDTH, trend_lines
+
+    start = datetime.date(2026, 9, 7)
+    trend = [
+        {"week_start": start + datetime.timedelta(weeks=i), "asks": i, "intros": 0, "wins": 1}
+        for i in range(12)
+    ]
+    chart = trend_lines(trend)
+    for line in chart["lines"]:
+        assert len(line["dots"]) == 12
+        for dot in line["dots"]:
+            # The last week's dot is not on the edge, where half of it would be cut.
+            assert 0 < dot["x"] < WIDTH and 0 < dot["y"] <= HEIGHT
+    assert chart["top"] == 11
+    assert [week["week_start"] for week in chart["weeks"]] == [
+        trend[0]["week_start"],
+        trend[6]["week_start"],
+        trend[11]["week_start"],
+    ]
