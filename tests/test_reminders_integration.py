@@ -46,6 +46,7 @@ from trust.processes import (
     signal_group,
     with_path,
 )
+from trust.servers import MESSAGE_ID
 
 pytestmark = [
     pytest.mark.services,
@@ -55,7 +56,6 @@ pytestmark = [
 
 BROKER_REDIS_DB = 12  # the tests' own Redis database; each test has its own queue in it
 RESULTS_REDIS_DB = 15
-MESSAGE_ID = re.compile(rb"^Message-ID: <warmpath\.(\d+)\.", re.MULTILINE)
 
 
 class Workers:
