@@ -293,10 +293,6 @@ class SmtpSink(socketserver.ThreadingTCPServer):
         self.shutdown()
         self.server_close()
 
-    def reset(self) -> None:
-        self.mode = "accept"
-        self.log = SmtpLog()
-
 
 class _SmtpSession(socketserver.StreamRequestHandler):
     timeout = 120
