@@ -61,8 +61,9 @@ def _page_url(request, param: str, number: int) -> str:
 def _section_page(request, name: str, queryset, size: int):
     param = f"{name}_page"
     page = Paginator(queryset, size).get_page(request.GET.get(param))
+    link_patterns = forms.item_link_patterns()
     for followup in page.object_list:
-        forms.with_item_forms(followup)
+        forms.with_item_forms(followup, link_patterns=link_patterns)
     page.previous_url = (
         _page_url(request, param, page.previous_page_number()) if page.has_previous() else None
     )
@@ -93,6 +94,7 @@ def _filtered(queryset, form):
 
 def _item_response(request, followup: FollowUp, *, error: str | None = None, open_form=""):
     """The item, re-rendered for an htmx swap (hx-target is the item itself)."""
+    forms.with_item_links(followup)
     return render(
         request,
         "followups/_item.html",
