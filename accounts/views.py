@@ -52,7 +52,7 @@ def rep_week(request):
     counts = referral_selectors.pipeline_counts(user, team=team)
     # This week, Monday to today in the rep's time zone (dashboard/kpis.py).
     week = kpis.named_period("this_week", today=kpis.today_for(user), zone=kpis.zone_of(user))
-    numbers = kpis.kpis(kpis.Scope(team_ids=(team.pk,), rep_id=user.pk), week)
+    numbers = kpis.goal_progress(kpis.Scope(team_ids=(team.pk,), rep_id=user.pk), week)
     waiting = list(
         referral_selectors.roster_for_user(user, team=team).filter(
             status=RosterEntry.Status.WANTED

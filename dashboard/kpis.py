@@ -446,6 +446,33 @@ def kpis(scope: Scope, period: Period, *, now: datetime | None = None) -> dict:
     return numbers
 
 
+def goal_progress(scope: Scope, period: Period) -> dict:
+    """Only the goal measures (asks, intros, meetings, referrals given, wins) against
+    the goals — what the rep's week shows, by the same definitions as kpis(), without
+    the conversions, follow-ups and deals it doesn't show. Four queries at most."""
+    asked, confirmed = _in("asked_at", period), _in("confirmed_at", period)
+    meeting, won = _in("meeting_at", period), _in("won_at", period)
+    numbers = (
+        Referral.objects.filter(scope.q())
+        .filter(asked | confirmed | meeting | won)
+        .aggregate(
+            asks=Count("pk", filter=asked),
+            intros=Count("pk", filter=confirmed),
+            meetings=Count("pk", filter=meeting),
+            wins=Count("pk", filter=won),
+        )
+    )
+    numbers["referrals_given"] = sum(_referrals_given(scope, period).values())
+    rows = _goal_rows(scope.team_ids, period)
+    if scope.rep_id is None:
+        goals = goals_from_rows(rows, {}, rep_id=None)
+    else:
+        goals = goals_from_rows(rows, _rep_counts(scope.team_ids), rep_id=scope.rep_id)
+    numbers["goals"] = goals if goals else dict.fromkeys(GOAL_KEYS)
+    numbers["attainment"] = _attainment(numbers, goals)
+    return numbers
+
+
 @dataclass
 class RepRow:
     user: object

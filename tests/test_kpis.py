@@ -389,6 +389,19 @@ def test_team_table_rows_match_the_single_scope_numbers(data, django_assert_num_
     assert (best["intros"], best["meeting"], best["won"], best["to_win"]) == (1, 1, 1, 1.0)
 
 
+@pytest.mark.parametrize("who", [None, "alice", "bob"])
+def test_the_weeks_goal_progress_is_the_kpis_goal_part(data, who, django_assert_max_num_queries):
+    scope = acme_scope(data, data[who]) if who else acme_scope(data)
+    full = kpis.kpis(scope, PERIOD, now=NOW)
+    with django_assert_max_num_queries(4):
+        progress = kpis.goal_progress(scope, PERIOD)
+    assert {key: progress[key] for key in kpis.GOAL_KEYS} == {
+        key: full[key] for key in kpis.GOAL_KEYS
+    }
+    assert progress["goals"] == full["goals"]
+    assert progress["attainment"] == full["attainment"]
+
+
 def test_kpis_query_count_is_fixed(data, django_assert_num_queries):
     # referral counts, referrals given, on-time, overdue, deals, goals
     with django_assert_num_queries(6):
