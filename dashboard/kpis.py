@@ -426,6 +426,19 @@ def _deal_numbers(deals: dict) -> dict:
     }
 
 
+def _with_goals(numbers: dict, scope: Scope, period: Period) -> dict:
+    """Add the goals covering the period (the team's, or the rep's own else their share
+    of the team's) and the attainment of each goal measure."""
+    rows = _goal_rows(scope.team_ids, period)
+    if scope.rep_id is None:
+        goals = goals_from_rows(rows, {}, rep_id=None)
+    else:
+        goals = goals_from_rows(rows, _rep_counts(scope.team_ids), rep_id=scope.rep_id)
+    numbers["goals"] = goals if goals else dict.fromkeys(GOAL_KEYS)
+    numbers["attainment"] = _attainment(numbers, goals)
+    return numbers
+
+
 def kpis(scope: Scope, period: Period, *, now: datetime | None = None) -> dict:
     """Every KPI of the API contract for a scope and a period. Seven queries."""
     now = now or timezone.now()
@@ -436,14 +449,7 @@ def kpis(scope: Scope, period: Period, *, now: datetime | None = None) -> dict:
     overdue = sum(_overdue(scope, now).values())
     numbers = _numbers(counts, given, on_time, overdue)
     numbers.update(_deal_numbers(_deals(scope, period)))
-    rows = _goal_rows(scope.team_ids, period)
-    if scope.rep_id is None:
-        goals = goals_from_rows(rows, {}, rep_id=None)
-    else:
-        goals = goals_from_rows(rows, _rep_counts(scope.team_ids), rep_id=scope.rep_id)
-    numbers["goals"] = goals if goals else dict.fromkeys(GOAL_KEYS)
-    numbers["attainment"] = _attainment(numbers, goals)
-    return numbers
+    return _with_goals(numbers, scope, period)
 
 
 def goal_progress(scope: Scope, period: Period) -> dict:
@@ -463,14 +469,7 @@ def goal_progress(scope: Scope, period: Period) -> dict:
         )
     )
     numbers["referrals_given"] = sum(_referrals_given(scope, period).values())
-    rows = _goal_rows(scope.team_ids, period)
-    if scope.rep_id is None:
-        goals = goals_from_rows(rows, {}, rep_id=None)
-    else:
-        goals = goals_from_rows(rows, _rep_counts(scope.team_ids), rep_id=scope.rep_id)
-    numbers["goals"] = goals if goals else dict.fromkeys(GOAL_KEYS)
-    numbers["attainment"] = _attainment(numbers, goals)
-    return numbers
+    return _with_goals(numbers, scope, period)
 
 
 @dataclass
