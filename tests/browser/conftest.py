@@ -92,16 +92,37 @@ def pytest_collection_modifyitems(config, items):
 # --- The browser --------------------------------------------------------------------------
 
 
+def missing_tool(reason: str, what: str):
+    """A tool the browser tests need is not installed: skip on a developer's machine,
+    fail in CI (CI=true), where `.ci/run` and `make test` install it."""
+    if env_bool("CI", False):
+        pytest.fail(f"{reason}. In CI a missing {what} is a failure, not a skip.")
+    pytest.skip(reason)
+
+
+AXE = Path(__file__).resolve().parent / "node_modules" / "axe-core" / "axe.min.js"
+
+
+@pytest.fixture(scope="session")
+def axe_source():
+    """axe-core's script, to be evaluated in a page (tests/browser/test_accessibility.py)."""
+    if not AXE.exists():
+        missing_tool(
+            f"axe-core is not installed ({AXE}): `make test` installs it, or run "
+            "`npm ci` in tests/browser",
+            "axe-core",
+        )
+    return AXE.read_text(encoding="utf-8")
+
+
 @pytest.fixture(scope="session")
 def _playwright():
     if not CHROMIUM.exists():
-        reason = (
+        missing_tool(
             f"Chromium is not installed at {CHROMIUM}: the browser tests need Debian's "
-            "package (apt-get install chromium) or WARMPATH_CHROMIUM=<path>"
+            "package (apt-get install chromium) or WARMPATH_CHROMIUM=<path>",
+            "browser",
         )
-        if env_bool("CI", False):
-            pytest.fail(f"{reason}. In CI a missing browser is a failure, not a skip.")
-        pytest.skip(reason)
     from playwright.sync_api import sync_playwright
 
     # Django's guard against ORM calls from async code sees Playwright's event loop as one

@@ -10,13 +10,11 @@ request, as in the journeys."""
 import re
 from datetime import timedelta
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from config.env import env_bool
 from dashboard import kpis
 from referrals import services as referral_services
 from referrals.models import WeeklyGoal
@@ -30,21 +28,7 @@ from tests.factories import (
 
 from .conftest import PHONE
 
-AXE = Path(__file__).resolve().parent / "node_modules" / "axe-core" / "axe.min.js"
 BLOCKING_IMPACTS = {"serious", "critical"}
-
-
-@pytest.fixture(scope="session")
-def axe_source():
-    if not AXE.exists():
-        reason = (
-            f"axe-core is not installed ({AXE}): `make test` installs it, or run "
-            "`npm ci` in tests/browser"
-        )
-        if env_bool("CI", False):
-            pytest.fail(f"{reason}. In CI a missing axe-core is a failure, not a skip.")
-        pytest.skip(reason)
-    return AXE.read_text(encoding="utf-8")
 
 
 def _violations(page, axe_source) -> list[str]:
