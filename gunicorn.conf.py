@@ -23,6 +23,12 @@ def _whole_number(name: str, default: int) -> int:
 bind = f"{os.environ.get('WARMPATH_HOST', '0.0.0.0')}:{_whole_number('PORT', 8000)}"  # noqa: S104
 # Sync workers: pages are short, database-bound requests.
 workers = _whole_number("WEB_CONCURRENCY", 2)
+# Threads in each worker: a long response (a 200,000-row CSV export streams for seconds)
+# holds one thread, not the whole worker, and the worker keeps telling the arbiter it is
+# alive, so `timeout` no longer cuts such a download off half-way as it would in a sync
+# worker. Each thread holds its own database connection: workers × threads in all.
+worker_class = "gthread"
+threads = _whole_number("WEB_THREADS", 4)
 timeout = _whole_number("GUNICORN_TIMEOUT", 30)
 graceful_timeout = 20
 # Recycle workers now and then so a slow leak never becomes an outage.
