@@ -68,7 +68,7 @@ def test_a_long_download_completes_and_leaves_the_worker_free(server):
         try:
             with urllib.request.urlopen(f"{server}/slow", timeout=10) as response:  # noqa: S310
                 downloaded["body"] = response.read()
-        except Exception as exc:  # noqa: BLE001 - reported by the assertion below
+        except Exception as exc:  # reported by the assertion below
             downloaded["error"] = exc
 
     slow = threading.Thread(target=download)
