@@ -13,8 +13,8 @@ from django.db.models import Case, Count, OuterRef, QuerySet, Subquery, Value, W
 from accounts.models import Team
 from accounts.selectors import team_members
 from accounts.visibility import visible_owned, visible_shared
-from config.search import words_match
 from contacts.models import Activity, Contact, ContactKind
+from contacts.selectors import contact_search_filter
 from referrals.models import (
     Deal,
     IdealClientProfile,
@@ -55,9 +55,7 @@ def contact_search(
     of `prefer_kind` (e.g. clients, for a referrer) first. Bounded on purpose: a team may
     hold hundreds of thousands of contacts."""
     contacts = contacts_for_picking(user, team=team)
-    contacts = contacts.filter(
-        words_match(query, ("first_name", "last_name", "email", "company__name"))
-    )
+    contacts = contacts.filter(contact_search_filter(query))
     order = ["-fit_score", "last_name", "first_name", "pk"]
     if prefer_kind in ContactKind.values:
         contacts = contacts.alias(
