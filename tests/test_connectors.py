@@ -554,7 +554,7 @@ def test_the_roster_shows_the_best_connector_or_that_there_is_none(acme, alice, 
     assert "Best connector" in page
     assert 'Carl Client</a> <span class="badge text-bg-light border">2 hops</span>' in page
     assert "via Fiona Friend" in page
-    assert "No warm path yet" in page
+    assert "No warm path within 2 hops yet" in page
     assert reverse("contacts:connectors", args=[cold.prospect_id]) in page
     assert "Find who can introduce you" in page
 

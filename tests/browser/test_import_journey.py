@@ -117,7 +117,7 @@ def test_a_linkedin_import_opens_a_warm_path(
         "link", name="Roster"
     ).click()
     expect(page.get_by_role("row").filter(has_text="Priya Shah")).not_to_contain_text(
-        "No warm path yet"
+        "No warm path within 2 hops yet"
     )
 
     # Her teammate sees the same path, through Alice, and can ask her for the introduction.
