@@ -27,6 +27,7 @@ urlpatterns = [
     path("", include("referrals.urls")),
     path("", include("followups.urls")),
     path("", include("dashboard.urls")),
+    path("", include("exports.urls")),
     path("admin/", admin.site.urls),
     path("health/", health, name="health"),
     path("api/v1/", include(api_v1)),

@@ -8,15 +8,12 @@ reverse search is only as good as the graph everyone keeps up to date. Owned rec
 shown on a contact's page (referrals, readiness, deals) still follow visible_owned.
 """
 
-import csv
-from collections.abc import Iterator
-
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.forms.models import model_to_dict
-from django.http import Http404, StreamingHttpResponse
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
@@ -24,8 +21,6 @@ from django.views.decorators.http import require_GET, require_http_methods
 from accounts.visibility import get_visible_or_404
 from config.http import parse_id
 from contacts import selectors
-from contacts.csv_safety import Echo as _Echo
-from contacts.csv_safety import safe_cell as _csv_cell
 from contacts.forms import (
     COMPANY_FORM_FIELDS,
     CONTACT_FORM_FIELDS,
@@ -49,6 +44,8 @@ from contacts.services import (
     relationship_delete,
     relationship_update,
 )
+from exports.models import ExportJob
+from exports.views import export_answer
 
 PAGE_SIZE = 25
 NO_TEAM = "You need to belong to a team to add contacts and companies."
@@ -60,23 +57,6 @@ RELATIONSHIP_ADDED = "{a} and {b} are now linked."
 RELATIONSHIP_SAVED = "The relationship between {a} and {b} was saved."
 RELATIONSHIP_REMOVED = "{a} and {b} are no longer linked."
 FIX_ERRORS = "Please correct the errors below; nothing was saved."
-
-EXPORT_COLUMNS = [
-    ("First name", lambda c: c.first_name),
-    ("Last name", lambda c: c.last_name),
-    ("Email", lambda c: c.email),
-    ("Phone", lambda c: c.phone),
-    ("Company", lambda c: c.company.name if c.company else ""),
-    ("Industry", lambda c: c.company.get_industry_display() if c.company else ""),
-    ("Title", lambda c: c.title),
-    ("Kind", lambda c: c.get_kind_display()),
-    ("Owner", lambda c: str(c.owner)),
-    ("Fit score", lambda c: c.fit_score),
-    ("Preferred channel", lambda c: c.get_preferred_channel_display()),
-    ("Update cadence", lambda c: c.get_update_cadence_display()),
-    ("LinkedIn URL", lambda c: c.linkedin_url),
-    ("Client since", lambda c: c.client_since.isoformat() if c.client_since else ""),
-]
 
 
 def _working_team_or_404(request):
@@ -256,20 +236,21 @@ def contact_detail(request, pk: int):
 
 @require_GET
 def contact_export(request):
-    """The contact list, with the same filters, as a CSV streamed row by row."""
-    filters = ContactFilterForm(request.GET).filters()
-    contacts = selectors.contact_list(user=request.user, team=_list_team(request), **filters)
-    writer = csv.writer(_Echo())
-
-    def rows() -> Iterator[str]:
-        yield writer.writerow([header for header, _ in EXPORT_COLUMNS])
-        for contact in contacts.iterator(chunk_size=2000):
-            yield writer.writerow([_csv_cell(value(contact)) for _, value in EXPORT_COLUMNS])
-
-    response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
+    """The contact list, with the same filters, as CSV: streamed at once when small, by a
+    worker with a progress page when large (exports.views.export_answer)."""
+    team = _list_team(request)
+    params = {
+        "team_id": team.pk if team else None,
+        "filters": ContactFilterForm(request.GET).filters(),
+    }
     stamp = timezone.localdate().isoformat()
-    response["Content-Disposition"] = f'attachment; filename="contacts-{stamp}.csv"'
-    return response
+    return export_answer(
+        request,
+        kind=ExportJob.Kind.CONTACTS,
+        params=params,
+        team_id=params["team_id"],
+        file_name=f"contacts-{stamp}.csv",
+    )
 
 
 def _query_id(request, name: str) -> int | None:

@@ -7,13 +7,10 @@ form and call it. An import job is the rep's own record (accounts.visibility.vis
 a teammate or an outsider gets a 404, a manager may look but only the owner imports.
 """
 
-import csv
-from collections.abc import Iterator
-
 from django import forms
 from django.contrib import messages
 from django.core.files.uploadhandler import FileUploadHandler, SkipFile
-from django.http import Http404, HttpResponse, StreamingHttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
@@ -22,9 +19,10 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django_htmx.http import HttpResponseClientRefresh
 
 from accounts.visibility import get_visible_or_404
-from contacts import imports, selectors
-from contacts.csv_safety import Echo, safe_cell
+from contacts import imports
 from contacts.models import ImportJob
+from exports.models import ExportJob
+from exports.views import export_answer
 
 NO_TEAM = "You need to belong to a team to import contacts."
 CHOOSE_A_FILE = "Choose the CSV file to import."
@@ -262,40 +260,19 @@ def import_status(request, pk: int):
 
 # --- Relationships export -----------------------------------------------------------------------
 
-RELATIONSHIP_EXPORT_COLUMNS = [
-    ("Contact A name", lambda r: r.contact_a.full_name),
-    ("Contact A email", lambda r: r.contact_a.email),
-    ("Contact A LinkedIn URL", lambda r: r.contact_a.linkedin_url),
-    ("Contact B name", lambda r: r.contact_b.full_name),
-    ("Contact B email", lambda r: r.contact_b.email),
-    ("Contact B LinkedIn URL", lambda r: r.contact_b.linkedin_url),
-    ("Kind", lambda r: r.get_kind_display()),
-    ("Strength", lambda r: r.strength),
-    ("Since", lambda r: r.since.isoformat() if r.since else ""),
-    ("Source", lambda r: r.get_source_display()),
-    ("Notes", lambda r: r.notes),
-]
-
 
 @require_GET
 def relationship_export(request) -> HttpResponse:
-    """Who knows whom in the team, as a CSV streamed row by row; re-importable as a
-    relationships CSV (the email and LinkedIn URL columns name the people)."""
+    """Who knows whom in the team, as CSV re-importable as a relationships file: streamed
+    at once when small, by a worker with a progress page when large (a team's 200,000 ties
+    take seconds; exports.views.export_answer)."""
     membership = request.membership
-    relationships = selectors.relationships_visible(user=request.user)
-    if membership:
-        relationships = relationships.filter(team_id=membership.team_id)
-    relationships = relationships.select_related("contact_a", "contact_b").order_by("pk")
-    writer = csv.writer(Echo())
-
-    def rows() -> Iterator[str]:
-        yield writer.writerow([header for header, _ in RELATIONSHIP_EXPORT_COLUMNS])
-        for relationship in relationships.iterator(chunk_size=2000):
-            yield writer.writerow(
-                [safe_cell(value(relationship)) for _, value in RELATIONSHIP_EXPORT_COLUMNS]
-            )
-
-    response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
+    team_id = membership.team_id if membership else None
     stamp = timezone.localdate().isoformat()
-    response["Content-Disposition"] = f'attachment; filename="relationships-{stamp}.csv"'
-    return response
+    return export_answer(
+        request,
+        kind=ExportJob.Kind.RELATIONSHIPS,
+        params={"team_id": team_id},
+        team_id=team_id,
+        file_name=f"relationships-{stamp}.csv",
+    )

@@ -24,6 +24,8 @@ from accounts.visibility import managed_team_ids
 from contacts.csv_safety import Echo, safe_cell
 from dashboard import charts, kpis, services
 from dashboard.forms import GoalForm, PeriodForm
+from exports.models import ExportJob
+from exports.views import export_answer
 from referrals.models import WeeklyGoal
 
 PAGE_SIZE = 25
@@ -386,26 +388,20 @@ def export_reps(request):
 
 def export_referrals(request):
     """The raw referrals of the period (any step dated in it) as CSV, times in the
-    viewer's zone. Streams in chunks: memory stays flat on a long period."""
+    viewer's zone: streamed at once when small, by a worker with a progress page when
+    large (exports.views.export_answer; the rows are dashboard.exports.referrals_export)."""
     team_ids = dashboard_team_ids(request)
     form = PeriodForm(request.GET or None)
     period = form.period_for(request.user)
-    referrals = kpis.period_referrals(kpis.Scope(team_ids=team_ids), period)
-
-    def when(value):
-        return "" if value is None else value.astimezone(period.zone).isoformat()
-
-    def rows():
-        yield ["id", "owner", "referrer", "prospect", "quality", "channel", "status",
-               "asked_at", "confirmed_at", "contacted_at", "meeting_at", "won_at", "lost_at",
-               "declined_at", "value"]  # fmt: skip
-        for r in referrals.iterator(chunk_size=2000):
-            yield [
-                r.pk, r.owner.get_username(), r.referrer, r.prospect, r.quality, r.channel,
-                r.status, when(r.asked_at), when(r.confirmed_at), when(r.contacted_at),
-                when(r.meeting_at), when(r.won_at), when(r.lost_at), when(r.declined_at),
-                "" if r.value is None else r.value,
-            ]  # fmt: skip
-
-    name = slugify(f"referrals {period.start} {period.end}")
-    return _csv_response(rows(), f"{name}.csv")
+    params = {
+        "team_ids": None if team_ids is None else list(team_ids),
+        "start": period.start.isoformat(),
+        "end": period.end.isoformat(),
+    }
+    return export_answer(
+        request,
+        kind=ExportJob.Kind.REFERRALS,
+        params=params,
+        team_id=team_ids[0] if team_ids and len(team_ids) == 1 else None,
+        file_name=slugify(f"referrals {period.start} {period.end}") + ".csv",
+    )

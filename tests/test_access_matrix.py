@@ -23,6 +23,7 @@ A URL name that is not in MATRIX fails test_every_url_is_in_the_matrix.
 
 from __future__ import annotations
 
+import gzip
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -35,6 +36,7 @@ from django.utils import timezone
 
 from accounts.models import Membership
 from contacts.models import ImportJob
+from exports.models import ExportJob
 from followups.models import Notification
 from referrals import services as referral_services
 from referrals.models import WeeklyGoal
@@ -217,6 +219,12 @@ MATRIX: dict[str, Rule] = {
     "dashboard:goals": Rule("page", FORM),
     "dashboard:export-reps": Rule("manager-only"),
     "dashboard:export-referrals": Rule("manager-only"),
+    # --- Background exports: the owner's alone (a manager neither) ------------------------
+    "exports:list": Rule("page"),
+    "exports:detail": Rule("own-user", build=pk("export_job")),
+    "exports:status": Rule("own-user", build=pk("export_job")),
+    "exports:download": Rule("own-user", build=pk("export_job")),
+    "exports:restart": Rule("own-user", POST, pk("export_job")),
     # --- The API --------------------------------------------------------------------------
     "api-token": Rule("public", POST, api=True),
     "api-schema": Rule("page", api=True),
@@ -353,6 +361,18 @@ def world_make() -> dict:
             file_name="contacts.csv",
             content="first_name,last_name,email\nAda,Lovelace,ada@example.com\n",
             row_count=1,
+        ),
+        "export_job": ExportJob.objects.create(
+            team=acme,
+            owner=alice,
+            kind=ExportJob.Kind.CONTACTS,
+            params={"team_id": acme.pk, "filters": {}},
+            file_name="contacts.csv",
+            status=ExportJob.Status.DONE,
+            result=gzip.compress(b"First name\r\nAda\r\n"),
+            csv_size=17,
+            rows_done=1,
+            rows_total=1,
         ),
     }
 

@@ -15,6 +15,7 @@ test_every_url_name_is_guarded — add its builder here.
 
 from __future__ import annotations
 
+import gzip
 from datetime import timedelta
 
 import pytest
@@ -26,6 +27,7 @@ from django.utils import timezone
 from contacts import services as contact_services
 from contacts.models import Activity, ImportJob
 from dashboard.kpis import monday
+from exports.models import ExportJob
 from followups.models import FollowUp, Notification
 from referrals import services as referral_services
 from referrals.models import Referral, WeeklyGoal
@@ -146,6 +148,14 @@ PAGES = {
     "dashboard:goals": ("maya", lambda s: reverse("dashboard:goals")),
     "dashboard:export-reps": ("maya", lambda s: reverse("dashboard:export-reps")),
     "dashboard:export-referrals": ("maya", lambda s: reverse("dashboard:export-referrals")),
+    # Background exports (exports/): the user's list, a job's page, its poll, its file.
+    "exports:list": ("alice", lambda s: reverse("exports:list")),
+    "exports:detail": ("alice", lambda s: reverse("exports:detail", args=[s["export_job"].pk])),
+    "exports:status": ("alice", lambda s: reverse("exports:status", args=[s["export_job"].pk])),
+    "exports:download": (
+        "alice",
+        lambda s: reverse("exports:download", args=[s["export_job"].pk]),
+    ),
     "api-kpis": ("maya", lambda s: reverse("api-kpis")),
     "goal-detail": ("maya", lambda s: reverse("goal-detail", args=[s["goal"].pk])),
     "goal-list": ("maya", lambda s: reverse("goal-list")),
@@ -197,6 +207,7 @@ NOT_PAGES = {
     "api-schema": "the OpenAPI document: no data",
     "api-docs": "a static page loading the schema",
     "contacts:import-commit": "POST only",
+    "exports:restart": "POST only",
     "contacts:relationship-delete": "POST only",
     "contacts:connector-ask": "POST only",
     "referrals:roster-delete": "POST only",
@@ -277,6 +288,18 @@ def subjects_make(acme, alice, bob, maya) -> dict:
             file_name="contacts.csv",
             content="first_name,last_name,email\nAda,Lovelace,ada@example.com\n",
             row_count=1,
+        ),
+        "export_job": ExportJob.objects.create(
+            team=acme,
+            owner=alice,
+            kind=ExportJob.Kind.CONTACTS,
+            params={"team_id": acme.pk, "filters": {}},
+            file_name="contacts.csv",
+            status=ExportJob.Status.DONE,
+            result=gzip.compress(b"First name\r\nAda\r\n"),
+            csv_size=17,
+            rows_done=1,
+            rows_total=1,
         ),
     }
     grow(subjects, acme, alice, bob, 1)

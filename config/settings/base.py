@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "referrals",
     "followups",
     "dashboard",
+    "exports",
 ]
 
 MIDDLEWARE = [
@@ -274,6 +275,12 @@ SPECTACULAR_SETTINGS = {
 # read in full; a file with more data rows is refused before anything is planned.
 WARMPATH_IMPORT_MAX_BYTES = env_int("WARMPATH_IMPORT_MAX_BYTES", 10 * 1024 * 1024)
 WARMPATH_IMPORT_MAX_ROWS = env_int("WARMPATH_IMPORT_MAX_ROWS", 50_000)
+
+# --- Exports ---------------------------------------------------------------------------
+# CSV exports (exports app): up to this many rows stream while the user waits; a larger
+# one is written by a worker, with a progress bar, and kept this many days for download.
+WARMPATH_EXPORT_INLINE_MAX_ROWS = env_int("WARMPATH_EXPORT_INLINE_MAX_ROWS", 5_000)
+WARMPATH_EXPORT_KEEP_DAYS = env_int("WARMPATH_EXPORT_KEEP_DAYS", 7)
 
 # --- Celery ----------------------------------------------------------------------------
 # No CELERY_BROKER_URL: kombu's filesystem transport under var/, so `make run` needs no

@@ -1,0 +1,175 @@
+"""The life of a background CSV export: created by an export URL whose rows are too many to
+stream while the user waits, published to a worker after commit, written by the worker as
+its owner sees the rows, kept compressed in the database for a few days, then purged."""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import io
+import logging
+from datetime import timedelta
+from functools import partial
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from contacts.csv_safety import Echo
+from contacts.exports import EXPORT_CHUNK_ROWS
+from exports.models import ExportJob
+from exports.selectors import export_for
+
+logger = logging.getLogger(__name__)
+
+EXPORT_FAILED = (
+    "The export stopped on an unexpected error. Try again; if it happens again, tell your "
+    "administrator."
+)
+CANNOT_RESTART = "This export is already running or finished; there is nothing to start again."
+# A running job whose worker has reported nothing for this long is taken to have died
+# with it (a chunk of rows takes well under a second); the next delivery takes it over.
+STALE_AFTER = timedelta(minutes=5)
+# Unfinished jobs of the user compared with a new request for the same export.
+SAME_EXPORT_LOOKBACK = 20
+
+
+class ExportRefused(Exception):
+    """A request on an export job that its state does not allow, with the reason."""
+
+
+# --- Creating and publishing ---------------------------------------------------------------
+
+
+def export_job_create(
+    *, owner, team_id: int | None, kind: str, params: dict, file_name: str
+) -> ExportJob:
+    """Queue a background export and publish it to a worker once committed. The same
+    export asked again while it is still waiting or running (a reload, a double click)
+    gives the job already under way rather than a second one."""
+    unfinished = (
+        ExportJob.objects.filter(
+            owner=owner, kind=kind, status__in=[ExportJob.Status.QUEUED, ExportJob.Status.RUNNING]
+        )
+        .defer("result")
+        .order_by("-created_at", "-pk")[:SAME_EXPORT_LOOKBACK]
+    )
+    for job in unfinished:
+        if job.params == params and job.team_id == team_id:
+            return job
+    job = ExportJob.objects.create(
+        owner=owner, team_id=team_id, kind=kind, params=params, file_name=file_name[:255]
+    )
+    transaction.on_commit(partial(_publish, job.pk))
+    return job
+
+
+def export_job_restart(*, job: ExportJob) -> None:
+    """Start a job again: one still waiting (its message was lost — the broker was down
+    when it was created) or one that failed. Anything else raises ExportRefused."""
+    restarted = ExportJob.objects.filter(
+        pk=job.pk, status__in=[ExportJob.Status.QUEUED, ExportJob.Status.FAILED]
+    ).update(status=ExportJob.Status.QUEUED, error="", rows_done=0, finished_at=None)
+    if not restarted:
+        raise ExportRefused(CANNOT_RESTART)
+    transaction.on_commit(partial(_publish, job.pk))
+
+
+def _publish(job_id: int) -> None:
+    """Hand the job to the broker: best effort, never holding the request for long (the
+    broker's short socket timeouts, no publish retries). With the broker down the job
+    stays queued, and its page offers to start it again."""
+    from exports.tasks import export_job_run
+
+    try:
+        export_job_run.apply_async((job_id,), retry=False)
+    except Exception:  # whatever the transport raises, the database keeps the job
+        logger.warning("Could not queue export %s; it stays queued", job_id, exc_info=True)
+
+
+# --- The worker's part ---------------------------------------------------------------------
+
+
+def export_job_run(*, job_id: int) -> None:
+    """Write the job's CSV: claim it (queued → running, or running but abandoned by a
+    dead worker), compute the rows as its owner sees them now, report the progress every
+    chunk of rows, then store the compressed file and mark it done. A message delivered
+    again for a job done, failed, taken or deleted does nothing. An unexpected error
+    marks the job failed with a message for its owner; nothing is retried on its own."""
+    now = timezone.now()
+    claimed = ExportJob.objects.filter(
+        Q(status=ExportJob.Status.QUEUED)
+        | Q(status=ExportJob.Status.RUNNING, progress_at__lt=now - STALE_AFTER),
+        pk=job_id,
+    ).update(status=ExportJob.Status.RUNNING, started_at=now, progress_at=now, rows_done=0)
+    if not claimed:
+        return
+    job = ExportJob.objects.defer("result").select_related("owner").get(pk=job_id)
+    try:
+        export = export_for(kind=job.kind, user=job.owner, params=job.params)
+        total = export.records.count()
+        ExportJob.objects.filter(pk=job_id).update(rows_total=total)
+        compressed, csv_size, rows = _write(job_id, export)
+    except Exception:
+        logger.exception("Export %s failed", job_id)
+        ExportJob.objects.filter(pk=job_id, status=ExportJob.Status.RUNNING).update(
+            status=ExportJob.Status.FAILED, error=EXPORT_FAILED, finished_at=timezone.now()
+        )
+        return
+    finished = timezone.now()
+    ExportJob.objects.filter(pk=job_id, status=ExportJob.Status.RUNNING).update(
+        status=ExportJob.Status.DONE,
+        result=compressed,
+        csv_size=csv_size,
+        rows_done=rows,
+        rows_total=rows,
+        error="",
+        progress_at=finished,
+        finished_at=finished,
+    )
+
+
+def _write(job_id: int, export) -> tuple[bytes, int, int]:
+    """The export's CSV, gzip-compressed in memory, as (bytes, CSV size, data rows). The
+    lines are written exactly as the page streams them (csv.writer's own line ends)."""
+    writer = csv.writer(Echo())
+    buffer = io.BytesIO()
+    csv_size = rows = 0
+    with gzip.GzipFile(fileobj=buffer, mode="wb", mtime=0) as compressed:
+        lines: list[str] = []
+        for row in export.rows():
+            lines.append(writer.writerow(row))
+            if len(lines) >= EXPORT_CHUNK_ROWS:
+                csv_size += _flush(compressed, lines)
+                rows += len(lines)
+                _report_progress(job_id, rows - 1)  # the header is not a row of data
+                lines = []
+        csv_size += _flush(compressed, lines)
+        rows += len(lines)
+    return buffer.getvalue(), csv_size, rows - 1
+
+
+def _flush(compressed: gzip.GzipFile, lines: list[str]) -> int:
+    data = "".join(lines).encode("utf-8")
+    compressed.write(data)
+    return len(data)
+
+
+def _report_progress(job_id: int, rows_done: int) -> None:
+    # A plain UPDATE outside any transaction: the progress bar's poll sees it at once.
+    ExportJob.objects.filter(pk=job_id, status=ExportJob.Status.RUNNING).update(
+        rows_done=rows_done, progress_at=timezone.now()
+    )
+
+
+# --- Keeping ----------------------------------------------------------------------------------
+
+
+def export_jobs_purge(*, now=None) -> int:
+    """Delete the exports older than settings.WARMPATH_EXPORT_KEEP_DAYS, whatever their
+    state; returns how many. Run twice, the second run finds nothing to delete."""
+    cutoff = (now or timezone.now()) - timedelta(days=settings.WARMPATH_EXPORT_KEEP_DAYS)
+    # Without reading the files: deleting must not load megabytes per row into memory.
+    deleted, _ = ExportJob.objects.filter(created_at__lt=cutoff).defer("result").delete()
+    return deleted
