@@ -73,4 +73,11 @@ PERIODIC_TASKS = [
         description="Hourly: on Monday from 7:00 in each manager's time zone, last week's "
         "asks, intros, wins and overdue follow-ups of the team against its weekly goal, once.",
     ),
+    Periodic(
+        name="Delete old exports",
+        task="exports.tasks.export_jobs_purge",
+        crontab={"minute": "47", "hour": "3"},
+        description="Every night: deletes the background CSV exports older than "
+        "WARMPATH_EXPORT_KEEP_DAYS (7 days by default), files included.",
+    ),
 ]
