@@ -8,8 +8,10 @@
 2. Pages, API lists and writes (bench/pages.py): Django test client, settings
    config.settings.bench, a typical rep / their manager; median and p95 server time, SQL
    statements per request, and the heaviest statement run alone (the database's floor).
-3. The reminder scan (bench/scan_bench.py) and the reverse search itself
-   (bench/connectors_bench.py), each in its own process.
+3. The reminder scan (bench/scan_bench.py), the reverse search itself
+   (bench/connectors_bench.py) and the big CSV exports that a worker writes
+   (bench/export_bench.py: the request, the worker's time, the download), each in its
+   own process.
 4. Load (bench/load.py): gunicorn with 2 workers, 32 connections for 20 s on the contact
    list and on the rep's home; requests/s, latency, errors.
 
@@ -175,6 +177,34 @@ def verdicts(results: dict) -> tuple[list[tuple], list[str]]:
                 "",
             )
         )
+    # Big exports (bench/export_bench.py): no budget, information beside the pages. The
+    # request that starts one is a page like the others; the worker's time is what the
+    # user waits for on the progress bar.
+    for name, figures in (results.get("exports") or {}).items():
+        rows.append(
+            (
+                f"export {name}: request",
+                figures["request_median_ms"],
+                figures["request_p95_ms"],
+                "",
+                "",
+                "",
+                "info",
+                "",
+            )
+        )
+        rows.append(
+            (
+                f"export {name}: worker, {figures['rows']:,} rows",
+                round(figures["worker_s"] * 1000),
+                "",
+                "",
+                "",
+                "",
+                "info",
+                "",
+            )
+        )
     for name, figures in results.get("load", {}).items():
         ok = figures["errors"] == 0
         rows.append(
@@ -261,7 +291,10 @@ def main() -> int:
     parser.add_argument("--load-seconds", type=float, default=20.0, help="per page under load")
     parser.add_argument("--quick", action="store_true", help="5 runs, 5 s of load, 3 scans")
     parser.add_argument(
-        "--skip", nargs="*", default=[], choices=["pages", "scan", "connectors", "load"]
+        "--skip",
+        nargs="*",
+        default=[],
+        choices=["pages", "scan", "connectors", "exports", "load"],
     )
     options = parser.parse_args()
     if options.quick:
@@ -289,6 +322,8 @@ def main() -> int:
         run_script("scan_bench.py", url, "--runs", "3" if options.quick else "7")
     if "connectors" not in options.skip:
         run_script("connectors_bench.py", url, *(["--typical", "5"] if options.quick else []))
+    if "exports" not in options.skip:
+        run_script("export_bench.py", url)
     if "load" not in options.skip:
         from accounts.models import User
 
@@ -332,6 +367,7 @@ def main() -> int:
             for key in CONNECTORS_FUNCTION_BUDGET_MS
             if "connectors" not in options.skip
         },
+        "exports": merged.get("exports") if "exports" not in options.skip else None,
     }
     rows, offenders = verdicts(view)
     merged["bench"]["offenders"] = offenders
