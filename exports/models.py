@@ -1,5 +1,13 @@
+from datetime import timedelta
+
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
+
+# A running job whose worker has reported nothing for this long is taken to have died
+# with it (a chunk of rows takes well under a second): the next delivery of its message
+# takes it over, and its owner may start it again.
+STALE_AFTER = timedelta(minutes=5)
 
 
 class ExportJob(models.Model):
@@ -62,6 +70,16 @@ class ExportJob(models.Model):
     @property
     def is_finished(self) -> bool:
         return self.status in (self.Status.DONE, self.Status.FAILED)
+
+    @property
+    def is_stalled(self) -> bool:
+        """Running, but its worker has reported nothing for a while: it has most likely
+        died, and the owner may start the export again."""
+        return (
+            self.status == self.Status.RUNNING
+            and self.progress_at is not None
+            and self.progress_at < timezone.now() - STALE_AFTER
+        )
 
     @property
     def percent(self) -> int:

@@ -5,6 +5,7 @@ its owner sees the rows, kept compressed in the database for a few days, then pu
 from __future__ import annotations
 
 import csv
+import enum
 import gzip
 import io
 import logging
@@ -18,7 +19,7 @@ from django.utils import timezone
 
 from contacts.csv_safety import Echo
 from contacts.exports import EXPORT_CHUNK_ROWS
-from exports.models import ExportJob
+from exports.models import STALE_AFTER, ExportJob
 from exports.selectors import export_for
 
 logger = logging.getLogger(__name__)
@@ -28,9 +29,14 @@ EXPORT_FAILED = (
     "administrator."
 )
 CANNOT_RESTART = "This export is already running or finished; there is nothing to start again."
-# A running job whose worker has reported nothing for this long is taken to have died
-# with it (a chunk of rows takes well under a second); the next delivery takes it over.
-STALE_AFTER = timedelta(minutes=5)
+
+
+class RunOutcome(enum.Enum):
+    DONE = "done"  # written (or failed, with the job saying why)
+    NOTHING_TO_DO = "nothing to do"  # finished already, or deleted
+    BUSY = "busy"  # another worker is writing it and still reporting progress
+
+
 # Unfinished jobs of the user compared with a new request for the same export.
 SAME_EXPORT_LOOKBACK = 20
 
@@ -65,11 +71,15 @@ def export_job_create(
     return job
 
 
-def export_job_restart(*, job: ExportJob) -> None:
+def export_job_restart(*, job: ExportJob, now=None) -> None:
     """Start a job again: one still waiting (its message was lost — the broker was down
-    when it was created) or one that failed. Anything else raises ExportRefused."""
+    when it was created), one that failed, or one whose worker stopped reporting progress
+    (STALE_AFTER) without finishing. Anything else raises ExportRefused."""
+    now = now or timezone.now()
     restarted = ExportJob.objects.filter(
-        pk=job.pk, status__in=[ExportJob.Status.QUEUED, ExportJob.Status.FAILED]
+        Q(status__in=[ExportJob.Status.QUEUED, ExportJob.Status.FAILED])
+        | Q(status=ExportJob.Status.RUNNING, progress_at__lt=now - STALE_AFTER),
+        pk=job.pk,
     ).update(status=ExportJob.Status.QUEUED, error="", rows_done=0, finished_at=None)
     if not restarted:
         raise ExportRefused(CANNOT_RESTART)
@@ -91,11 +101,13 @@ def _publish(job_id: int) -> None:
 # --- The worker's part ---------------------------------------------------------------------
 
 
-def export_job_run(*, job_id: int) -> None:
+def export_job_run(*, job_id: int) -> RunOutcome:
     """Write the job's CSV: claim it (queued → running, or running but abandoned by a
     dead worker), compute the rows as its owner sees them now, report the progress every
     chunk of rows, then store the compressed file and mark it done. A message delivered
-    again for a job done, failed, taken or deleted does nothing. An unexpected error
+    again for a job done, failed or deleted does nothing; for a job another worker is
+    still writing it says BUSY (the task looks again later: that worker may have been
+    killed and its message given back at once, reject_on_worker_lost). An unexpected error
     marks the job failed with a message for its owner; nothing is retried on its own."""
     now = timezone.now()
     claimed = ExportJob.objects.filter(
@@ -104,7 +116,8 @@ def export_job_run(*, job_id: int) -> None:
         pk=job_id,
     ).update(status=ExportJob.Status.RUNNING, started_at=now, progress_at=now, rows_done=0)
     if not claimed:
-        return
+        running = ExportJob.objects.filter(pk=job_id, status=ExportJob.Status.RUNNING)
+        return RunOutcome.BUSY if running.exists() else RunOutcome.NOTHING_TO_DO
     job = ExportJob.objects.defer("result").select_related("owner").get(pk=job_id)
     try:
         export = export_for(kind=job.kind, user=job.owner, params=job.params)
@@ -116,7 +129,7 @@ def export_job_run(*, job_id: int) -> None:
         ExportJob.objects.filter(pk=job_id, status=ExportJob.Status.RUNNING).update(
             status=ExportJob.Status.FAILED, error=EXPORT_FAILED, finished_at=timezone.now()
         )
-        return
+        return RunOutcome.DONE
     finished = timezone.now()
     ExportJob.objects.filter(pk=job_id, status=ExportJob.Status.RUNNING).update(
         status=ExportJob.Status.DONE,
@@ -128,6 +141,7 @@ def export_job_run(*, job_id: int) -> None:
         progress_at=finished,
         finished_at=finished,
     )
+    return RunOutcome.DONE
 
 
 def _write(job_id: int, export) -> tuple[bytes, int, int]:

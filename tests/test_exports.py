@@ -16,6 +16,7 @@ import itertools
 from datetime import timedelta
 
 import pytest
+from celery.exceptions import Retry
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -317,17 +318,79 @@ def test_a_redelivered_message_does_nothing(acme, alice):
     tasks.export_job_run(job.pk + 1000)  # a job purged meanwhile: nothing to do
 
 
-def test_a_running_job_is_left_alone_unless_its_worker_died(acme, alice):
+def test_a_running_job_is_left_alone_unless_its_worker_died(acme, alice, monkeypatch):
     contacts_of(acme, alice, 5)
     job = queued_job(acme, alice)
     now = timezone.now()
     ExportJob.objects.filter(pk=job.pk).update(status=ExportJob.Status.RUNNING, progress_at=now)
+    countdowns = []
 
-    assert run(job).status == ExportJob.Status.RUNNING  # another worker is on it
+    def retry(**options):
+        countdowns.append(options["countdown"])
+        return Retry()
+
+    monkeypatch.setattr(tasks.export_job_run, "retry", retry)
+
+    # Another worker is on it: the message comes back later to look again, once that
+    # worker would count as dead if it has stopped reporting.
+    assert services.export_job_run(job_id=job.pk) is services.RunOutcome.BUSY
+    with pytest.raises(Retry):
+        run(job)
+    assert countdowns == [tasks.BUSY_RECHECK_SECONDS]
+    assert services.STALE_AFTER.total_seconds() < tasks.BUSY_RECHECK_SECONDS < 60 * 60
+    job.refresh_from_db()
+    assert job.status == ExportJob.Status.RUNNING
 
     ExportJob.objects.filter(pk=job.pk).update(progress_at=now - services.STALE_AFTER * 2)
     job = run(job)  # its worker died; the message came back (acks_late)
     assert (job.status, job.rows_done) == (ExportJob.Status.DONE, 5)
+
+
+def test_a_killed_worker_given_its_message_back_at_once_finishes_the_export_later(acme, alice):
+    """reject_on_worker_lost gives a killed worker's message back at once, while the job
+    still looks alive: the new delivery looks again later, then takes the job over."""
+    contacts_of(acme, alice, 5)
+    job = queued_job(acme, alice)
+    killed_at = timezone.now()
+    ExportJob.objects.filter(pk=job.pk).update(
+        status=ExportJob.Status.RUNNING, progress_at=killed_at, rows_done=2
+    )
+    with pytest.raises(Retry):
+        run(job)  # at once: the job still looks alive
+
+    # The retry comes BUSY_RECHECK_SECONDS later, with no sign of life meanwhile: the
+    # last one is that much further in the past.
+    ExportJob.objects.filter(pk=job.pk).update(
+        progress_at=killed_at - timedelta(seconds=tasks.BUSY_RECHECK_SECONDS)
+    )
+    job = run(job)
+
+    assert (job.status, job.rows_done) == (ExportJob.Status.DONE, 5)
+
+
+def test_the_owner_may_start_a_stalled_export_again_but_not_a_live_one(
+    alice_client, acme, alice, published, django_capture_on_commit_callbacks
+):
+    contacts_of(acme, alice, 5)
+    job = queued_job(acme, alice)
+    now = timezone.now()
+    ExportJob.objects.filter(pk=job.pk).update(status=ExportJob.Status.RUNNING, progress_at=now)
+    url = reverse("exports:detail", args=[job.pk])
+
+    assert "Try again" not in alice_client.get(url).content.decode()
+    response = alice_client.post(reverse("exports:restart", args=[job.pk]), follow=True)
+    assert services.CANNOT_RESTART in response.content.decode()
+    assert ExportJob.objects.get(pk=job.pk).status == ExportJob.Status.RUNNING
+
+    ExportJob.objects.filter(pk=job.pk).update(progress_at=now - services.STALE_AFTER * 2)
+    page = alice_client.get(url).content.decode()
+    assert "the worker writing it may have stopped" in page
+    assert "Try again" in page
+    with django_capture_on_commit_callbacks(execute=True):
+        alice_client.post(reverse("exports:restart", args=[job.pk]))
+    job.refresh_from_db()
+    assert (job.status, job.rows_done) == (ExportJob.Status.QUEUED, 0)
+    assert published == [job.pk]
 
 
 def test_a_failing_export_is_shown_as_failed_and_can_be_tried_again(
