@@ -1,3 +1,4 @@
+import gzip
 from datetime import timedelta
 from decimal import Decimal
 
@@ -178,3 +179,21 @@ class FollowUpFactory(DjangoModelFactory):
     kind = "thank_referrer"
     occasion = factory.Sequence(lambda n: f"test:{n}")
     due_at = factory.LazyFunction(lambda: timezone.now() + timedelta(days=1))
+
+
+class ExportJobFactory(DjangoModelFactory):
+    """A background export of the team's contacts, finished: its one-row file stored
+    (gzip) and ready to download. Pass team=… and owner=…; status=… and the rest to
+    change it."""
+
+    class Meta:
+        model = "exports.ExportJob"
+
+    kind = "contacts"
+    params = factory.LazyAttribute(lambda job: {"team_id": job.team.pk, "filters": {}})
+    file_name = "contacts.csv"
+    status = "done"
+    result = factory.LazyFunction(lambda: gzip.compress(b"First name\r\nAda\r\n"))
+    csv_size = len(b"First name\r\nAda\r\n")
+    rows_done = 1
+    rows_total = 1

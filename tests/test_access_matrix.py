@@ -23,7 +23,6 @@ A URL name that is not in MATRIX fails test_every_url_is_in_the_matrix.
 
 from __future__ import annotations
 
-import gzip
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -36,7 +35,6 @@ from django.utils import timezone
 
 from accounts.models import Membership
 from contacts.models import ImportJob
-from exports.models import ExportJob
 from followups.models import Notification
 from referrals import services as referral_services
 from referrals.models import WeeklyGoal
@@ -45,6 +43,7 @@ from tests.factories import (
     CompanyFactory,
     ContactFactory,
     DealFactory,
+    ExportJobFactory,
     FollowUpFactory,
     MembershipFactory,
     ReadinessCheckFactory,
@@ -362,18 +361,7 @@ def world_make() -> dict:
             content="first_name,last_name,email\nAda,Lovelace,ada@example.com\n",
             row_count=1,
         ),
-        "export_job": ExportJob.objects.create(
-            team=acme,
-            owner=alice,
-            kind=ExportJob.Kind.CONTACTS,
-            params={"team_id": acme.pk, "filters": {}},
-            file_name="contacts.csv",
-            status=ExportJob.Status.DONE,
-            result=gzip.compress(b"First name\r\nAda\r\n"),
-            csv_size=17,
-            rows_done=1,
-            rows_total=1,
-        ),
+        "export_job": ExportJobFactory(team=acme, owner=alice),
     }
 
 

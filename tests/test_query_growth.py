@@ -15,7 +15,6 @@ test_every_url_name_is_guarded — add its builder here.
 
 from __future__ import annotations
 
-import gzip
 from datetime import timedelta
 
 import pytest
@@ -27,7 +26,6 @@ from django.utils import timezone
 from contacts import services as contact_services
 from contacts.models import Activity, ImportJob
 from dashboard.kpis import monday
-from exports.models import ExportJob
 from followups.models import FollowUp, Notification
 from referrals import services as referral_services
 from referrals.models import Referral, WeeklyGoal
@@ -36,6 +34,7 @@ from tests.factories import (
     CompanyFactory,
     ContactFactory,
     DealFactory,
+    ExportJobFactory,
     FollowUpFactory,
     MembershipFactory,
     ReadinessCheckFactory,
@@ -289,18 +288,7 @@ def subjects_make(acme, alice, bob, maya) -> dict:
             content="first_name,last_name,email\nAda,Lovelace,ada@example.com\n",
             row_count=1,
         ),
-        "export_job": ExportJob.objects.create(
-            team=acme,
-            owner=alice,
-            kind=ExportJob.Kind.CONTACTS,
-            params={"team_id": acme.pk, "filters": {}},
-            file_name="contacts.csv",
-            status=ExportJob.Status.DONE,
-            result=gzip.compress(b"First name\r\nAda\r\n"),
-            csv_size=17,
-            rows_done=1,
-            rows_total=1,
-        ),
+        "export_job": ExportJobFactory(team=acme, owner=alice),
     }
     grow(subjects, acme, alice, bob, 1)
     return subjects
