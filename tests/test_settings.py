@@ -2,7 +2,6 @@
 Django's deployment checklist, and a missing secret or a malformed value stops start-up
 with a message that names the variable instead of quietly meaning something else."""
 
-import os
 import secrets
 import subprocess
 import sys
@@ -10,25 +9,17 @@ from pathlib import Path
 
 import pytest
 
+from trust.processes import child_env
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 # `check` never connects, so any PostgreSQL URL will do.
 POSTGRES_URL = "postgres://postgres@127.0.0.1:5432/postgres"
-# Variables a developer or CI may have exported that would change what is being tested.
-INHERITED_SETTINGS = (
-    "DJANGO_SETTINGS_MODULE",  # set by pytest-django; it would bypass DJANGO_ENV
-    "DJANGO_ENV",
-    "DJANGO_SECRET_KEY",
-    "DJANGO_ALLOWED_HOSTS",
-    "DJANGO_SECURE_SSL_REDIRECT",
-    "DATABASE_URL",
-    "CACHE_URL",
-    "CELERY_BROKER_URL",
-    "CELERY_RESULT_BACKEND",
-)
 
 
 def production_env(**overrides: str | None) -> dict[str, str]:
-    env = {key: value for key, value in os.environ.items() if key not in INHERITED_SETTINGS}
+    # Without the settings a developer, CI or pytest-django may have exported
+    # (DJANGO_SETTINGS_MODULE would bypass DJANGO_ENV): trust.processes.child_env.
+    env = child_env()
     env.update(
         DJANGO_ENV="production",
         DJANGO_SECRET_KEY=secrets.token_urlsafe(50),
