@@ -350,6 +350,25 @@ def goals_from_rows(
     return _sum_goals(picked)
 
 
+def goal_basis(rows: list[WeeklyGoal], *, rep_id: int, rep_team_ids=None) -> str | None:
+    """Where one rep's goals for a period come from, so the page can say so: "own" (their
+    own WeeklyGoal every week), "team_share" (the team's goal divided by its reps every
+    week), "mixed", or None when no goal covers the period."""
+    own = {(row.team_id, row.week_start) for row in rows if row.rep_id == rep_id}
+    shared = {
+        (row.team_id, row.week_start)
+        for row in rows
+        if row.rep_id is None
+        and (rep_team_ids is None or row.team_id in rep_team_ids)
+        and (row.team_id, row.week_start) not in own
+    }
+    if own and shared:
+        return "mixed"
+    if own:
+        return "own"
+    return "team_share" if shared else None
+
+
 # --- Assembling --------------------------------------------------------------------------
 
 
@@ -434,6 +453,9 @@ def _with_goals(numbers: dict, scope: Scope, period: Period) -> dict:
         goals = goals_from_rows(rows, {}, rep_id=None)
     else:
         goals = goals_from_rows(rows, _rep_counts(scope.team_ids), rep_id=scope.rep_id)
+        # Beyond the contract (the API leaves it out): whose goals these are, for the
+        # rep's pages to say.
+        numbers["goal_basis"] = goal_basis(rows, rep_id=scope.rep_id) if goals else None
     numbers["goals"] = goals if goals else dict.fromkeys(GOAL_KEYS)
     numbers["attainment"] = _attainment(numbers, goals)
     return numbers

@@ -293,6 +293,34 @@ def test_a_rep_reads_their_goals_and_cannot_write(alice_client, acme, alice, bob
     assert WeeklyGoal.objects.get(team=acme, rep=None).asks == 10
 
 
+def test_the_reps_week_says_whose_goals_the_bars_measure(alice_client, acme, alice, bob):
+    WeeklyGoal.objects.create(team=acme, week_start=_week(), asks=3)
+
+    page = alice_client.get("/week/").content.decode()
+    # 3 asks for the team of alice and bob: alice's bar measures against 1.5, and says so.
+    assert "your share of the team's goals" in page
+    assert 'aria-label="Asks: 0 of 1.5"' in page
+
+    WeeklyGoal.objects.create(team=acme, rep=alice, week_start=_week(), asks=2)
+    page = alice_client.get("/week/").content.decode()
+    assert "Your own goals" in page
+    assert 'aria-label="Asks: 0 of 2"' in page
+    assert "share of the team" not in page
+
+
+def test_goal_basis_over_several_weeks(acme, alice, bob):
+    this, last = _week(), _week() - timedelta(days=7)
+    rows = [
+        WeeklyGoal.objects.create(team=acme, week_start=last, asks=4),
+        WeeklyGoal.objects.create(team=acme, week_start=this, asks=4),
+    ]
+    assert kpis.goal_basis(rows, rep_id=alice.pk) == "team_share"
+    rows.append(WeeklyGoal.objects.create(team=acme, rep=alice, week_start=this, asks=1))
+    assert kpis.goal_basis(rows, rep_id=alice.pk) == "mixed"
+    assert kpis.goal_basis(rows[2:], rep_id=alice.pk) == "own"
+    assert kpis.goal_basis([], rep_id=alice.pk) is None
+
+
 def test_goals_page_without_a_team_is_404(admin_client_):
     assert admin_client_.get("/dashboard/goals/").status_code == 404
 
