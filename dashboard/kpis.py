@@ -179,6 +179,14 @@ def _in(field_name: str, period: Period) -> Q:
     return Q(**{f"{field_name}__gte": period.start_at, f"{field_name}__lt": period.end_before})
 
 
+def _rows(condition: Q | None = None) -> Count:
+    """The rows matching `condition`, counted on team_id: a column every KPI index starts
+    with and never null, so the count is every row's, as COUNT(*) would be (Django refuses
+    a filtered COUNT(*)), and needs nothing the index does not hold — COUNT(id) would make
+    PostgreSQL visit each row in the table."""
+    return Count("team", filter=condition)
+
+
 def _money(value) -> Decimal:
     return (value or Decimal("0")).quantize(Decimal("0.01"))
 
@@ -200,43 +208,61 @@ REFERRAL_COUNT_KEYS = (
 )
 
 
+def _counts_by_step(scope: Scope, steps: dict[str, dict], window: Period) -> dict[int, dict]:
+    """Per owner, the aggregates of each step over the referrals whose step falls in the
+    window: one query per step, each a range of its (team, step) index — on PostgreSQL an
+    index-only scan, as the index holds every column its counts read. Four ranges read
+    this way cost far less than one pass over every referral of the team that tests four
+    ranges on each row (bench/PLANS.md)."""
+    rows: dict[int, dict] = defaultdict(dict)
+    for step_field, aggregates in steps.items():
+        results = (
+            Referral.objects.filter(scope.q())
+            .filter(_in(step_field, window))
+            .order_by()
+            .values("owner_id")
+            .annotate(**aggregates)
+        )
+        for row in results:
+            rows[row.pop("owner_id")].update(row)
+    return dict(rows)
+
+
 def _referral_counts(scope: Scope, period: Period, trend: _Trend | None = None) -> dict[int, dict]:
-    """One query: per owner, asks, intros (by quality, and how those went on), meetings,
-    wins, won value, and the asked cohort's steps reached — and, given a trend, its weekly
-    counts too (one scan of the rows instead of two)."""
+    """Four queries, one per step (asked, confirmed, meeting, won), grouped by owner: the
+    asks and how far the asked cohort got, the intros by quality and how those went on,
+    the meetings, the wins and won value — and, given a trend, its weekly counts too (read
+    in the same ranges, widened to the trend's weeks)."""
     asked, confirmed = _in("asked_at", period), _in("confirmed_at", period)
-    meeting, won = _in("meeting_at", period), _in("won_at", period)
-    aggregates = {
-        "asks": Count("pk", filter=asked),
-        "intros": Count("pk", filter=confirmed),
-        "meetings": Count("pk", filter=meeting),
-        "wins": Count("pk", filter=won),
-        "won_value": Sum("value", filter=won),
-        "cohort_confirmed": Count("pk", filter=asked & Q(confirmed_at__isnull=False)),
-        "cohort_meeting": Count("pk", filter=asked & Q(meeting_at__isnull=False)),
-        "cohort_won": Count("pk", filter=asked & Q(won_at__isnull=False)),
+    won = _in("won_at", period)
+    steps: dict[str, dict] = {
+        "asked_at": {
+            "asks": _rows(asked),
+            "cohort_confirmed": _rows(asked & Q(confirmed_at__isnull=False)),
+            "cohort_meeting": _rows(asked & Q(meeting_at__isnull=False)),
+            "cohort_won": _rows(asked & Q(won_at__isnull=False)),
+        },
+        "confirmed_at": {"intros": _rows(confirmed)},
+        "meeting_at": {"meetings": _rows(_in("meeting_at", period))},
+        "won_at": {"wins": _rows(won), "won_value": Sum("value", filter=won)},
     }
     for quality in QUALITIES:
         of_quality = confirmed & Q(quality=quality)
-        aggregates[f"intros_{quality}"] = Count("pk", filter=of_quality)
-        aggregates[f"intros_{quality}_meeting"] = Count(
-            "pk", filter=of_quality & Q(meeting_at__isnull=False)
+        steps["confirmed_at"].update(
+            {
+                f"intros_{quality}": _rows(of_quality),
+                f"intros_{quality}_meeting": _rows(of_quality & Q(meeting_at__isnull=False)),
+                f"intros_{quality}_won": _rows(of_quality & Q(won_at__isnull=False)),
+            }
         )
-        aggregates[f"intros_{quality}_won"] = Count(
-            "pk", filter=of_quality & Q(won_at__isnull=False)
-        )
-    in_scope = asked | confirmed | meeting | won
+    window = period
     if trend is not None:
-        in_scope |= trend.window
-        aggregates.update(trend.aggregates)
-    rows = (
-        Referral.objects.filter(scope.q())
-        .filter(in_scope)
-        .order_by()
-        .values("owner_id")
-        .annotate(**aggregates)
-    )
-    return {row.pop("owner_id"): row for row in rows}
+        for step_field, aggregates in trend.aggregates().items():
+            steps[step_field].update(aggregates)
+        window = Period(
+            min(period.start, trend.window.start), max(period.end, trend.window.end), period.zone
+        )
+    return _counts_by_step(scope, steps, window)
 
 
 def _referrals_given(scope: Scope, period: Period) -> dict[int, int]:
@@ -290,18 +316,19 @@ def _overdue(scope: Scope, now: datetime) -> dict[int, int]:
 
 
 def _deals(scope: Scope, period: Period) -> dict:
-    """One query: closed, won and the won deals' mean value, referral vs other sources."""
+    """One query: closed, won and the won deals' mean value, referral vs other sources.
+    From the (team, closed_on) index alone: it holds every column read here."""
     is_referral = Q(source=Deal.Source.REFERRAL)
     won = Q(outcome=Deal.Outcome.WON)
     closed = Q(outcome__in=[Deal.Outcome.WON, Deal.Outcome.LOST])
     result = Deal.objects.filter(
         scope.q(), closed, closed_on__gte=period.start, closed_on__lte=period.end
     ).aggregate(
-        referral_closed=Count("pk", filter=is_referral),
-        referral_won=Count("pk", filter=is_referral & won),
+        referral_closed=_rows(is_referral),
+        referral_won=_rows(is_referral & won),
         referral_avg=Avg("value", filter=is_referral & won),
-        other_closed=Count("pk", filter=~is_referral),
-        other_won=Count("pk", filter=~is_referral & won),
+        other_closed=_rows(~is_referral),
+        other_won=_rows(~is_referral & won),
         other_avg=Avg("value", filter=~is_referral & won),
     )
     return result
@@ -462,7 +489,9 @@ def _with_goals(numbers: dict, scope: Scope, period: Period) -> dict:
 
 
 def kpis(scope: Scope, period: Period, *, now: datetime | None = None) -> dict:
-    """Every KPI of the API contract for a scope and a period. Seven queries."""
+    """Every KPI of the API contract for a scope and a period. Nine queries: four of
+    referral counts (one per step), referrals given, on-time, overdue, deals, goals — and
+    for one rep a tenth, the team's reps, to share a team goal."""
     now = now or timezone.now()
     counts = _combine(_referral_counts(scope, period).values())
     given = sum(_referrals_given(scope, period).values())
@@ -507,9 +536,10 @@ def team_table(
 ):
     """The team totals and the per-rep table of a team (or several): one aggregate query
     per measure, grouped by owner — the reps' rows and the totals come from the same rows.
-    Seven queries: reps, referral counts, referrals given, on-time, overdue, deals, goals.
+    Ten queries: reps, four of referral counts (one per step), referrals given, on-time,
+    overdue, deals, goals.
     Returns (totals dict like kpis(), [RepRow] sorted by name). With with_trend, the
-    totals also hold "trend": the 12 weeks ending with the period's, from the same query
+    totals also hold "trend": the 12 weeks ending with the period's, from the same queries
     as the referral counts."""
     now = now or timezone.now()
     scope = Scope(team_ids=team_ids)
@@ -570,8 +600,10 @@ class _Trend:
     """The weeks of a trend and the aggregates that count asks, intros and wins in each."""
 
     weeks: list[Period]
-    window: Q
-    aggregates: dict
+    window: Period
+
+    # The measures of the trend, each dated by its step.
+    STEPS = {"asks": "asked_at", "intros": "confirmed_at", "wins": "won_at"}
 
     @classmethod
     def ending(cls, end: date, zone: ZoneInfo, weeks: int = TREND_WEEKS) -> _Trend:
@@ -580,17 +612,17 @@ class _Trend:
             Period(first + timedelta(weeks=i), first + timedelta(weeks=i, days=6), zone)
             for i in range(weeks)
         ]
-        window = Period(periods[0].start, periods[-1].end, zone)
-        aggregates = {}
-        for i, week in enumerate(periods):
-            aggregates[f"trend_asks_{i}"] = Count("pk", filter=_in("asked_at", week))
-            aggregates[f"trend_intros_{i}"] = Count("pk", filter=_in("confirmed_at", week))
-            aggregates[f"trend_wins_{i}"] = Count("pk", filter=_in("won_at", week))
-        return cls(
-            periods,
-            _in("asked_at", window) | _in("confirmed_at", window) | _in("won_at", window),
-            aggregates,
-        )
+        return cls(periods, Period(periods[0].start, periods[-1].end, zone))
+
+    def aggregates(self) -> dict[str, dict]:
+        """Per step field, a count for each week: trend_<measure>_<week number>."""
+        return {
+            step_field: {
+                f"trend_{name}_{i}": _rows(_in(step_field, week))
+                for i, week in enumerate(self.weeks)
+            }
+            for name, step_field in self.STEPS.items()
+        }
 
     def rows(self, results) -> list[dict]:
         """The weeks' counts, summed over result rows (one per owner, or one)."""
@@ -600,7 +632,7 @@ class _Trend:
                 "week_start": week.start,
                 **{
                     name: sum(row.get(f"trend_{name}_{i}", 0) for row in results)
-                    for name in ("asks", "intros", "wins")
+                    for name in self.STEPS
                 },
             }
             for i, week in enumerate(self.weeks)
@@ -611,10 +643,9 @@ def weekly_trend(
     scope: Scope, end: date, zone: ZoneInfo, *, weeks: int = TREND_WEEKS
 ) -> list[dict]:
     """Asks, intros and wins per week for the `weeks` weeks ending with the week of `end`.
-    One query: a Count per week and measure over the rows in the window."""
+    Three queries, one per step, each a range of its index, counting per week."""
     trend = _Trend.ending(end, zone, weeks)
-    result = Referral.objects.filter(scope.q()).filter(trend.window).aggregate(**trend.aggregates)
-    return trend.rows([result])
+    return trend.rows(_counts_by_step(scope, trend.aggregates(), trend.window).values())
 
 
 def _count_of(queryset, *, by: str) -> Subquery:
@@ -657,7 +688,7 @@ def referrers(scope: Scope, period: Period, *, limit: int = TOP_REFERRERS) -> Re
     ranked = list(
         intros.order_by()
         .values("referrer_id")
-        .annotate(intros=Count("pk"), best=Count("pk", filter=Q(quality=Quality.BEST)))
+        .annotate(intros=_rows(), best=_rows(Q(quality=Quality.BEST)))
         .order_by("-intros", "-best", "referrer_id")[:limit]
     )
     given = ReferralGiven.objects.filter(

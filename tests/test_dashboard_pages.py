@@ -334,11 +334,12 @@ def test_dashboard_query_count(maya_client, acme, django_assert_max_num_queries,
         _work(membership.user, acme, 2)
 
     # 1. session, 2. user, 3. memberships with teams (the active team), 4. memberships for
-    # the visibility rules, 5. the team's reps, 6. referral counts by owner, 7. referrals
-    # given by owner, 8. follow-ups on time by owner, 9. overdue by owner, 10. goals,
-    # 11. deals (the 12-week trend rides on 6.), 12.-13. top referrers (ranking, then
-    # names and counts of the ten), 14. the bell's notifications.
-    with django_assert_max_num_queries(14):
+    # the visibility rules, 5. the team's reps, 6.-9. referral counts by owner (asked,
+    # confirmed, meeting, won), 10. referrals given by owner, 11. follow-ups on time by
+    # owner, 12. overdue by owner, 13. goals, 14. deals (the 12-week trend rides on
+    # 6.-9.), 15.-16. top referrers (ranking, then names and counts of the ten), 17. the
+    # bell's notifications.
+    with django_assert_max_num_queries(17):
         response = maya_client.get("/dashboard/?period=last_12_weeks")
 
     assert len(response.context["reps"]) == size
@@ -348,10 +349,11 @@ def test_dashboard_query_count(maya_client, acme, django_assert_max_num_queries,
 def test_rep_detail_query_count(maya_client, alice, acme, django_assert_max_num_queries, size):
     _work(alice, acme, size)
 
-    # 1. session, 2. user, 3.-4. memberships, 5. the rep, 6.-11. her KPIs (referrals,
-    # given, on time, overdue, deals, goals), 12. reps of the team, 13. trend, 14. count
-    # of the period's referrals, 15. that page of them, 16. the bell.
-    with django_assert_max_num_queries(16):
+    # 1. session, 2. user, 3.-4. memberships, 5. the rep, 6.-14. her KPIs (referrals:
+    # asked, confirmed, meeting, won; given, on time, overdue, deals, goals), 15. reps of
+    # the team, 16.-18. trend (asks, intros, wins), 19. count of the period's referrals,
+    # 20. that page of them, 21. the bell.
+    with django_assert_max_num_queries(21):
         response = maya_client.get(f"/dashboard/reps/{alice.pk}/")
 
     assert len(response.context["page_obj"]) == min(size, 25)
@@ -376,9 +378,9 @@ def test_exports_query_count(maya_client, acme, alice, django_assert_max_num_que
     for membership in MembershipFactory.create_batch(size, team=acme):
         _work(membership.user, acme, 1)
 
-    # 1. session, 2. user, 3.-4. memberships, 5.-11. the table (reps, referrals, given,
-    # on time, overdue, goals, deals).
-    with django_assert_max_num_queries(11):
+    # 1. session, 2. user, 3.-4. memberships, 5.-14. the table (reps, referrals: asked,
+    # confirmed, meeting, won; given, on time, overdue, goals, deals).
+    with django_assert_max_num_queries(14):
         rows = _csv(maya_client.get("/dashboard/export/reps.csv"))
     assert len(rows) == size + 2  # the header, alice and the new reps
     # 1.-4. as above, 5. the count that tells a small export from a large one (bounded:

@@ -368,9 +368,10 @@ def test_periods_are_whole_days_in_the_viewers_time_zone(data):
 
 
 def test_team_table_rows_match_the_single_scope_numbers(data, django_assert_num_queries):
-    # 1. the reps, 2. referral counts by owner, 3. referrals given by owner, 4. on-time
-    # follow-ups by owner, 5. overdue by owner, 6. the goals, 7. deals.
-    with django_assert_num_queries(7):
+    # 1. the reps, 2.–5. referral counts by owner (asked, confirmed, meeting, won),
+    # 6. referrals given by owner, 7. on-time follow-ups by owner, 8. overdue by owner,
+    # 9. the goals, 10. deals.
+    with django_assert_num_queries(10):
         totals, reps = kpis.team_table((data["acme"].pk,), PERIOD, now=NOW)
 
     assert [row.user.username for row in reps] == ["alice", "bob"]
@@ -403,16 +404,18 @@ def test_the_weeks_goal_progress_is_the_kpis_goal_part(data, who, django_assert_
 
 
 def test_kpis_query_count_is_fixed(data, django_assert_num_queries):
-    # referral counts, referrals given, on-time, overdue, deals, goals
-    with django_assert_num_queries(6):
+    # referral counts (asked, confirmed, meeting, won), referrals given, on-time, overdue,
+    # deals, goals
+    with django_assert_num_queries(9):
         kpis.kpis(acme_scope(data), PERIOD, now=NOW)
     # … and the team's number of reps, for a rep's share of the team goal.
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(10):
         kpis.kpis(acme_scope(data, data["bob"]), PERIOD, now=NOW)
 
 
 def test_weekly_trend(data, django_assert_num_queries):
-    with django_assert_num_queries(1):
+    # asks by asked_at, intros by confirmed_at, wins by won_at
+    with django_assert_num_queries(3):
         trend = kpis.weekly_trend(acme_scope(data), date(2026, 3, 8), UTC)
 
     assert len(trend) == 12
@@ -498,8 +501,8 @@ def test_named_periods():
 
 
 def test_the_team_tables_trend_is_the_weekly_trend(data, django_assert_num_queries):
-    # The same seven queries: the trend rides on the referral counts' scan.
-    with django_assert_num_queries(7):
+    # The same ten queries: the trend rides on the referral counts' scans.
+    with django_assert_num_queries(10):
         totals, _reps = kpis.team_table((data["acme"].pk,), PERIOD, now=NOW, with_trend=True)
 
     assert totals["trend"] == kpis.weekly_trend(acme_scope(data), PERIOD.end, UTC)
