@@ -356,21 +356,34 @@ def _sum_goals(goals: list[dict]) -> dict | None:
     return {key: round(sum(goal[key] for goal in goals), 2) for key in GOAL_KEYS}
 
 
+def _rep_goal_rows(
+    rows: list[WeeklyGoal], *, rep_id: int, rep_team_ids=None
+) -> tuple[list[WeeklyGoal], list[WeeklyGoal]]:
+    """A rep's goal rows of a period: their own, and the team goals of the weeks (of their
+    teams) where they have none of their own — those they get a share of."""
+    own = {(row.team_id, row.week_start): row for row in rows if row.rep_id == rep_id}
+    shared = [
+        row
+        for row in rows
+        if row.rep_id is None
+        and (rep_team_ids is None or row.team_id in rep_team_ids)
+        and (row.team_id, row.week_start) not in own
+    ]
+    return list(own.values()), shared
+
+
 def goals_from_rows(
     rows: list[WeeklyGoal], rep_counts: dict[int, int], *, rep_id: int | None, rep_team_ids=None
 ) -> dict | None:
     """The goals covering a period, from its WeeklyGoal rows: the team goals summed, or for
     one rep, per week their own goal, else the team's goal shared by the team's reps."""
-    team_goals = [row for row in rows if row.rep_id is None]
     if rep_id is None:
-        return _sum_goals([{key: getattr(row, key) for key in GOAL_KEYS} for row in team_goals])
-    own = {(row.team_id, row.week_start): row for row in rows if row.rep_id == rep_id}
-    picked = [{key: getattr(row, key) for key in GOAL_KEYS} for row in own.values()]
-    for row in team_goals:
-        if rep_team_ids is not None and row.team_id not in rep_team_ids:
-            continue
-        if (row.team_id, row.week_start) in own:
-            continue
+        return _sum_goals(
+            [{key: getattr(row, key) for key in GOAL_KEYS} for row in rows if row.rep_id is None]
+        )
+    own, shared = _rep_goal_rows(rows, rep_id=rep_id, rep_team_ids=rep_team_ids)
+    picked = [{key: getattr(row, key) for key in GOAL_KEYS} for row in own]
+    for row in shared:
         reps = rep_counts.get(row.team_id) or 0
         if reps:
             picked.append({key: getattr(row, key) / reps for key in GOAL_KEYS})
@@ -381,14 +394,7 @@ def goal_basis(rows: list[WeeklyGoal], *, rep_id: int, rep_team_ids=None) -> str
     """Where one rep's goals for a period come from, so the page can say so: "own" (their
     own WeeklyGoal every week), "team_share" (the team's goal divided by its reps every
     week), "mixed", or None when no goal covers the period."""
-    own = {(row.team_id, row.week_start) for row in rows if row.rep_id == rep_id}
-    shared = {
-        (row.team_id, row.week_start)
-        for row in rows
-        if row.rep_id is None
-        and (rep_team_ids is None or row.team_id in rep_team_ids)
-        and (row.team_id, row.week_start) not in own
-    }
+    own, shared = _rep_goal_rows(rows, rep_id=rep_id, rep_team_ids=rep_team_ids)
     if own and shared:
         return "mixed"
     if own:
