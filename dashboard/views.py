@@ -245,6 +245,8 @@ def rep_detail(request, user_id: int):
             "period_query": form.query_string(),
             "numbers": numbers,
             "goal_rows": goal_rows(numbers),
+            # Whose goals the page speaks of (templates/dashboard/_goal_basis.html).
+            "whose": "Your" if rep == request.user else "Their",
             "trend": trend,
             "page_obj": page,
             **_chart_context(numbers, trend),

@@ -308,6 +308,19 @@ def test_the_reps_week_says_whose_goals_the_bars_measure(alice_client, acme, ali
     assert "share of the team" not in page
 
 
+def test_the_rep_detail_says_whose_goals_to_the_manager_and_to_the_rep(
+    maya_client, alice_client, acme, alice, bob
+):
+    WeeklyGoal.objects.create(team=acme, rep=alice, week_start=_week(), asks=2)
+    url = f"/dashboard/reps/{alice.pk}/"
+
+    assert "Their own goals" in maya_client.get(url).content.decode()
+    assert "Your own goals" in alice_client.get(url).content.decode()
+    WeeklyGoal.objects.filter(rep=alice).delete()
+    WeeklyGoal.objects.create(team=acme, week_start=_week(), asks=2)
+    assert "their share of the team's goals" in maya_client.get(url).content.decode()
+
+
 def test_goal_basis_over_several_weeks(acme, alice, bob):
     this, last = _week(), _week() - timedelta(days=7)
     rows = [
