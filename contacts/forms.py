@@ -66,6 +66,7 @@ def _search_box(*, label: str, url: str, target: str, placeholder: str) -> forms
         widget=forms.TextInput(
             attrs={
                 "type": "search",
+                "data-search-box": "",
                 "autocomplete": "off",
                 "placeholder": placeholder,
                 "hx-get": url,

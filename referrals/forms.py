@@ -81,7 +81,7 @@ class ContactPicker(forms.Select):
         if self.kind:
             url += f"?kind={self.kind}"
         search = format_html(
-            '<input type="search" name="q" data-contact-search '
+            '<input type="search" name="q" data-search-box '
             'class="form-control form-control-sm mb-1" '
             'placeholder="Search by name, email or company…" aria-label="Search contacts for {}" '
             'autocomplete="off" hx-get="{}" hx-trigger="input changed delay:300ms, search" '
