@@ -10,7 +10,8 @@ Fixtures
     A fresh browser context and page for the test (desktop viewport 1280x800), whose
     relative URLs go to the live server: ``page.goto("/week/")``. It records JavaScript
     console errors, uncaught page errors, failed requests and every response with a status
-    of 400 or more, and fails the test at teardown if any occurred (listing them).
+    of 400 or more, and every request to a host other than the live server (a CDN), and
+    fails the test at teardown if any occurred (listing them).
 ``browser_problems``
     The recorder behind ``page``. ``browser_problems.allow(404, "/contacts/999/")`` accepts
     a response the test expects (the status and a part of its URL); ``.problems`` is the
@@ -153,10 +154,12 @@ def browser(_playwright):
 
 @dataclass
 class BrowserProblems:
-    """Console errors, page errors, failed requests and error responses of one page."""
+    """Console errors, page errors, failed requests, error responses and requests to any
+    host but Warmpath's own (a CDN, a web font) of one page."""
 
     problems: list[str] = field(default_factory=list)
     expected: list[tuple[int, str]] = field(default_factory=list)
+    origin: str = ""  # the live server's, set by the page fixture
 
     def allow(self, status: int, url_part: str) -> None:
         """Accept a response with this status whose URL contains url_part."""
@@ -181,6 +184,15 @@ class BrowserProblems:
 
     def on_page_error(self, error) -> None:
         self.problems.append(f"JavaScript error: {error}")
+
+    def on_request(self, request) -> None:
+        # Everything a page needs is served by Warmpath itself: a request elsewhere would
+        # leave the page broken offline or behind a firewall, even where this network
+        # happens to let it through.
+        if request.url.startswith(("http:", "https:")) and not request.url.startswith(
+            self.origin + "/"
+        ):
+            self.problems.append(f"request to another host: {request.method} {request.url}")
 
     def on_request_failed(self, request) -> None:
         failure = request.failure or ""
@@ -208,7 +220,9 @@ def page(browser, live_server, browser_problems):
     context = browser.new_context(base_url=live_server.url, viewport=DESKTOP, locale="en-US")
     context.set_default_timeout(ACTION_TIMEOUT_MS)
     page = context.new_page()
+    browser_problems.origin = live_server.url
     page.on("console", browser_problems.on_console)
+    page.on("request", browser_problems.on_request)
     page.on("pageerror", browser_problems.on_page_error)
     page.on("requestfailed", browser_problems.on_request_failed)
     page.on("response", browser_problems.on_response)

@@ -50,3 +50,28 @@ def test_error_responses_are_recorded_unless_expected(page, alice, login, browse
     # later), and forgotten: the page fixture would fail the test otherwise.
     browser_problems.allow(404, "/no-such-page/")
     browser_problems.problems.clear()
+
+
+def test_a_request_to_another_host_is_recorded(page, alice, login, browser_problems):
+    """What "no CDN" means in the browser: the page fixture fails a test whose pages ask
+    any host but Warmpath for anything (here, a script added as a CDN would add it)."""
+    login(page, "alice")
+    assert browser_problems.problems == []
+
+    page.evaluate(
+        """() => {
+            const script = document.createElement("script");
+            script.src = "https://cdn.example.invalid/library.min.js";
+            document.head.append(script);
+        }"""
+    )
+    # Warmpath's Content-Security-Policy (script-src 'self') refuses it as well: the
+    # console says so and the request fails.
+    seen = browser_problems.problems
+    for _ in range(250):
+        if any(problem.startswith("request failed") for problem in seen):
+            break
+        page.wait_for_timeout(20)
+    assert "request to another host: GET https://cdn.example.invalid/library.min.js" in seen
+    assert any("Content Security Policy" in problem for problem in seen)
+    seen.clear()
