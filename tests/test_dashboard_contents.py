@@ -171,6 +171,12 @@ def test_every_chart_has_its_table(maya_client, week):
     assert "<td>-3</td>" in reciprocity  # Rita: 3 intros, nothing given back
     quality = _section(page, "quality-heading")
     assert "<td>1 (100%)</td>" in quality  # bob's better intro met and won
+    # The trend's key draws each series' line as the chart does (intros a wide band,
+    # wins dashed), so lines that meet, or a reader who cannot tell the colours apart,
+    # still tell them apart.
+    trend = _section(page, "trend-heading")
+    for series in ("asks", "intros", "wins"):
+        assert trend.count(f'class="chart-line chart-{series}"') == 2, series  # chart, key
 
 
 def test_the_rep_detail_charts_have_their_tables(maya_client, week, alice):
