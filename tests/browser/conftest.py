@@ -20,6 +20,10 @@ Fixtures
     ``login(page, "alice")`` logs in through the real login form (password
     ``tests.factories.TEST_PASSWORD``, which the factories give every user) and waits for
     the landing page. Create the user first (e.g. request the ``alice`` fixture).
+``wait_until``
+    ``wait_until(page, lambda: held, "htmx's request")`` waits (up to 5 s) for something
+    Playwright tells the test through an event handler: it delivers those only while the
+    test is inside one of its calls, so a plain loop would wait forever.
 ``screenshot``
     ``screenshot(page, "rep-week")`` saves build/screenshots/rep-week-desktop.png (1280x800)
     and rep-week-phone.png (390x844), full page, and fails the test if the page is wider
@@ -252,6 +256,19 @@ def _login(page, username: str, password: str = TEST_PASSWORD) -> None:
 @pytest.fixture
 def login():
     return _login
+
+
+def _wait_until(page, condition, what: str, timeout_ms: int = 5_000) -> None:
+    for _ in range(timeout_ms // 20):
+        if condition():
+            return
+        page.wait_for_timeout(20)  # a Playwright call: the events pending are delivered
+    pytest.fail(f"Waited {timeout_ms} ms for {what}")
+
+
+@pytest.fixture
+def wait_until():
+    return _wait_until
 
 
 @pytest.fixture

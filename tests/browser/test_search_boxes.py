@@ -11,7 +11,7 @@ from tests.factories import CompanyFactory, ContactFactory
 HTMX = re.compile(r"/django_htmx/htmx[^/]*\.js")
 
 
-def held_back_until_typed(page, url: str, box_label: str, words: str) -> None:
+def held_back_until_typed(page, wait_until, url: str, box_label: str, words: str) -> None:
     """Open url with htmx held back, type into the box, then let htmx load: the words are
     in the box before htmx listens (a quick typist on a slow connection, or the browser
     restoring the box on Back)."""
@@ -20,15 +20,13 @@ def held_back_until_typed(page, url: str, box_label: str, words: str) -> None:
     page.route(HTMX, lambda route: route.continue_() if held else held.append(route))
     page.goto(url, wait_until="commit")
     page.get_by_label(box_label).fill(words)
-    for _ in range(250):  # the request reaches the handler during Playwright's next calls
-        if held:
-            break
-        page.wait_for_timeout(20)
-    assert held, "the page never asked for htmx"
+    wait_until(page, lambda: held, "the page to ask for htmx")
     held[0].continue_()
 
 
-def test_words_typed_while_the_page_loads_still_find_the_prospect(page, login, acme, alice):
+def test_words_typed_while_the_page_loads_still_find_the_prospect(
+    page, login, wait_until, acme, alice
+):
     ContactFactory(
         team=acme,
         owner=alice,
@@ -37,16 +35,16 @@ def test_words_typed_while_the_page_loads_still_find_the_prospect(page, login, a
         company=CompanyFactory(team=acme, name="Finch Logistics"),
     )
     login(page, "alice")
-    held_back_until_typed(page, "/roster/new/", "Search contacts for prospect", "Priya")
+    held_back_until_typed(page, wait_until, "/roster/new/", "Search contacts for prospect", "Priya")
 
     picker = page.get_by_label("Prospect", exact=True)
     expect(picker.locator("option", has_text="Priya Shah — Finch Logistics")).to_have_count(1)
 
 
-def test_enter_in_a_company_search_searches_and_saves_nothing(page, login, acme, alice):
+def test_enter_in_a_company_search_searches_and_saves_nothing(page, login, wait_until, acme, alice):
     CompanyFactory(team=acme, name="Finch Logistics")
     login(page, "alice")
-    held_back_until_typed(page, "/contacts/new/", "Find a company", "Finch")
+    held_back_until_typed(page, wait_until, "/contacts/new/", "Find a company", "Finch")
 
     company = page.get_by_label("Company", exact=True)
     expect(company.locator("option", has_text="Finch Logistics")).to_have_count(1)
@@ -55,7 +53,7 @@ def test_enter_in_a_company_search_searches_and_saves_nothing(page, login, acme,
     # contact form.
     page.get_by_label("First name").fill("Lena")
     page.get_by_label("Find a company").press("Enter")
-    page.wait_for_timeout(300)
+    page.wait_for_timeout(300)  # a submitted form would have left the page by now
     expect(page).to_have_url(re.compile(r"/contacts/new/$"))
     assert not Contact.objects.exists()
 

@@ -52,7 +52,7 @@ def test_error_responses_are_recorded_unless_expected(page, alice, login, browse
     browser_problems.problems.clear()
 
 
-def test_a_request_to_another_host_is_recorded(page, alice, login, browser_problems):
+def test_a_request_to_another_host_is_recorded(page, alice, login, browser_problems, wait_until):
     """What "no CDN" means in the browser: the page fixture fails a test whose pages ask
     any host but Warmpath for anything (here, a script added as a CDN would add it)."""
     login(page, "alice")
@@ -68,10 +68,7 @@ def test_a_request_to_another_host_is_recorded(page, alice, login, browser_probl
     # Warmpath's Content-Security-Policy (script-src 'self') refuses it as well: the
     # console says so and the request fails.
     seen = browser_problems.problems
-    for _ in range(250):
-        if any(problem.startswith("request failed") for problem in seen):
-            break
-        page.wait_for_timeout(20)
+    wait_until(page, lambda: any(p.startswith("request failed") for p in seen), "the failure")
     assert "request to another host: GET https://cdn.example.invalid/library.min.js" in seen
     assert any("Content Security Policy" in problem for problem in seen)
     seen.clear()
