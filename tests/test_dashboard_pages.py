@@ -76,6 +76,15 @@ def test_the_dashboard_shows_the_managers_team(maya_client, work):
     assert "Charlie" not in page
     assert "<svg" in page and "<table" in page
     assert " style=" not in page
+    assert "2 follow-ups overdue now" in page
+
+
+def test_one_overdue_follow_up_is_said_in_the_singular(maya_client, acme, alice):
+    _work(alice, acme, 1)
+
+    page = maya_client.get("/dashboard/").content.decode()
+
+    assert "1 follow-up overdue now" in page
 
 
 @pytest.mark.parametrize(

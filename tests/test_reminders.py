@@ -701,7 +701,7 @@ def test_managers_get_last_weeks_numbers_against_the_goal_once(acme, alice, bob,
     email = OutgoingEmail.objects.get()
     assert email.to == maya.email
     assert email.dedupe_key == f"weekly:{maya.pk}:{acme.pk}:2026-11-23"
-    assert email.subject == "Acme: referral week of 23 November — 2 asks, 1 intros, 1 wins"
+    assert email.subject == "Acme: referral week of 23 November — 2 asks, 1 intro, 1 win"
     lines = email.body.splitlines()
     team_line = next(line for line in lines if line.strip().startswith("Team"))
     assert team_line.split()[1:] == ["2", "1", "1", "1"]
