@@ -10,8 +10,8 @@ from django.views.decorators.http import require_POST
 from accounts.forms import ProfileForm
 from accounts.middleware import ACTIVE_TEAM_SESSION_KEY
 from accounts.selectors import memberships_for_user, team_members
-from config.http import parse_id
 from contacts import connectors
+from core.http import parse_id
 from dashboard import kpis
 from dashboard.views import goal_rows
 from followups import selectors as followup_selectors

@@ -14,7 +14,7 @@ from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from config.errors import StateConflict
+from core.errors import StateConflict
 
 logger = logging.getLogger(__name__)
 

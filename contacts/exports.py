@@ -15,7 +15,7 @@ from typing import Any
 from django.db.models import QuerySet
 
 from contacts import selectors
-from contacts.csv_safety import safe_cell
+from core.csv_safety import safe_cell
 
 # Records read from the database at a time: memory stays flat however long the export.
 EXPORT_CHUNK_ROWS = 2000

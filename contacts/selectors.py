@@ -9,8 +9,8 @@ from django.db.models.functions import Coalesce
 
 from accounts.models import User
 from accounts.visibility import visible_owned, visible_shared
-from config.search import TRIGRAM_LENGTH, InRows, search_words
 from contacts.models import Activity, Company, Contact, Relationship
+from core.search import TRIGRAM_LENGTH, InRows, search_words
 from referrals.models import Deal, ReadinessCheck, Referral, RosterEntry
 
 # A detail page shows the most recent rows of each section, however long the history.
@@ -67,7 +67,7 @@ def contacts_visible(*, user) -> QuerySet[Contact]:
 
 def contact_search_filter(q: str) -> Q:
     """Every word of q must appear in the first or last name, the email or the company
-    name: "ann acme" finds Ann Client of Acme Corp (config.search's rule).
+    name: "ann acme" finds Ann Client of Acme Corp (core.search's rule).
 
     The company part is asked as "the contact's company is one of the companies whose
     name matches" rather than through a join, so that on PostgreSQL every branch of the

@@ -11,8 +11,8 @@ from django.utils import timezone
 
 from accounts.models import Team
 from accounts.visibility import is_manager_of
-from config.errors import StateConflict
 from contacts.models import Activity, Company, Contact, ContactKind, Relationship
+from core.errors import StateConflict
 
 DUPLICATE_EMAIL = "A contact with this email already exists in your team: {name}."
 DUPLICATE_LINKEDIN = "A contact with this LinkedIn URL already exists in your team: {name}."

@@ -19,7 +19,6 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts.visibility import get_visible_or_404
-from config.http import parse_id
 from contacts import selectors
 from contacts.forms import (
     COMPANY_FORM_FIELDS,
@@ -44,6 +43,7 @@ from contacts.services import (
     relationship_delete,
     relationship_update,
 )
+from core.http import parse_id
 from exports.models import ExportJob
 from exports.views import export_answer
 
@@ -254,7 +254,7 @@ def contact_export(request):
 
 
 def _query_id(request, name: str) -> int | None:
-    """An id from the query string, or None (see config.http.parse_id)."""
+    """An id from the query string, or None (see core.http.parse_id)."""
     return parse_id(request.GET.get(name))
 
 

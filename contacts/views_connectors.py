@@ -16,9 +16,9 @@ from django.urls import path, reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.visibility import get_visible_or_404
-from config.http import parse_id
 from contacts import connectors, selectors
 from contacts.models import ContactKind
+from core.http import parse_id
 from referrals.models import Quality, RosterEntry
 from referrals.services import referral_create, referrer_warning
 

@@ -21,7 +21,7 @@ from django.utils.text import slugify
 
 from accounts.models import Membership, Team
 from accounts.visibility import managed_team_ids
-from contacts.csv_safety import Echo, safe_cell
+from core.csv_safety import Echo, safe_cell
 from dashboard import charts, kpis, services
 from dashboard.forms import GoalForm, PeriodForm
 from exports.models import ExportJob

@@ -17,8 +17,8 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from contacts.csv_safety import Echo
 from contacts.exports import EXPORT_CHUNK_ROWS
+from core.csv_safety import Echo
 from exports.models import STALE_AFTER, ExportJob
 from exports.selectors import export_for
 

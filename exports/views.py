@@ -19,8 +19,8 @@ from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import HttpResponseClientRefresh
 
 from accounts.visibility import get_visible_or_404
-from contacts.csv_safety import Echo
 from contacts.exports import CsvExport
+from core.csv_safety import Echo
 from exports import selectors, services
 from exports.models import ExportJob
 

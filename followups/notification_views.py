@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.visibility import get_visible_or_404
-from config.http import safe_next_url
+from core.http import safe_next_url
 from followups.context_processors import unread_notifications_forget
 from followups.notifications import (
     notification_mark_read,

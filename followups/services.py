@@ -56,9 +56,9 @@ from django.db import transaction
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
-from config.errors import StateConflict
 from contacts.models import Channel, UpdateCadence
 from contacts.services import activity_record
+from core.errors import StateConflict
 from followups.models import FollowUp, OutgoingEmail
 from referrals.models import FINAL_STATUSES, Referral
 

@@ -15,8 +15,8 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from accounts.visibility import get_visible_or_404
-from config.http import parse_id, safe_next_url
-from config.search import words_match
+from core.http import parse_id, safe_next_url
+from core.search import words_match
 from followups import forms, selectors, services
 from followups.drafts import draft_for
 from followups.models import FollowUp

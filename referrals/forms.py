@@ -9,8 +9,8 @@ from django.utils import timezone
 from django.utils.html import format_html
 
 from accounts.models import User
-from config.http import parse_id
 from contacts.models import Function, Industry, PersonType
+from core.http import parse_id
 from referrals.models import Deal, Priority, Quality, Referral, RosterEntry
 from referrals.selectors import contacts_for_picking, roster_for_user
 

@@ -12,9 +12,9 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.models import Team
-from config.errors import StateConflict
 from contacts.models import Contact
 from contacts.services import activity_record
+from core.errors import StateConflict
 from followups.services import followups_for_event
 from referrals.models import (
     FINAL_STATUSES,

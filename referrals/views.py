@@ -16,10 +16,10 @@ from django.views.decorators.http import require_GET, require_POST
 
 from accounts.models import User
 from accounts.visibility import get_visible_or_404
-from config.http import parse_id, safe_next_url
-from config.search import words_match
 from contacts import connectors
 from contacts.models import Function, Industry, PersonType
+from core.http import parse_id, safe_next_url
+from core.search import words_match
 from referrals import forms, selectors, services
 from referrals.models import IdealClientProfile, Referral, RosterEntry
 

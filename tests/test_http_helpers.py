@@ -1,9 +1,9 @@
-"""config/http.py: the two rules every view uses on what the browser sent."""
+"""core/http.py: the two rules every view uses on what the browser sent."""
 
 import pytest
 from django.test import RequestFactory
 
-from config.http import MAX_ID, parse_id, safe_next_url
+from core.http import MAX_ID, parse_id, safe_next_url
 
 
 @pytest.mark.parametrize(

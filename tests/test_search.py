@@ -1,4 +1,4 @@
-"""The search boxes' one rule (config/search.py): every word typed must match one of the
+"""The search boxes' one rule (core/search.py): every word typed must match one of the
 searched fields; case does not matter; a pasted paragraph is cut to a few words."""
 
 import pytest
