@@ -107,7 +107,7 @@ def asks_recorded_late(
 def emails_of_followups(followup_ids, purpose: str = "reminder") -> list[int]:
     """The outgoing emails about these follow-ups: their reminders, or ("followup") the
     messages reps sent from a follow-up's draft."""
-    from followups.models import OutgoingEmail
+    from outbox.models import OutgoingEmail
 
     close_old_connections()
     return list(
@@ -125,7 +125,8 @@ def reminder_ledger(followup_ids, smtp_log) -> dict:
     lost: due and pending without a reminder, plus reminder emails the server never
     accepted; duplicates: a second reminder of a follow-up (the unique constraint should
     make it impossible), plus every extra copy the server accepted."""
-    from followups.models import FollowUp, OutgoingEmail, Reminder
+    from followups.models import FollowUp, Reminder
+    from outbox.models import OutgoingEmail
 
     close_old_connections()
     now = timezone.now()
@@ -164,7 +165,7 @@ def reminder_ledger(followup_ids, smtp_log) -> dict:
 def all_emails_ledger(smtp_log) -> dict:
     """The whole run's outbox against the SMTP server: every email marked sent was
     accepted exactly once, and nothing was accepted twice."""
-    from followups.models import OutgoingEmail
+    from outbox.models import OutgoingEmail
 
     close_old_connections()
     statuses = dict(OutgoingEmail.objects.values_list("pk", "status"))
