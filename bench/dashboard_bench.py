@@ -95,8 +95,8 @@ def main() -> None:
     from django.test import Client
 
     from accounts.models import Membership
-    from dashboard import kpis
     from referrals.models import Referral
+    from reporting import kpis
 
     call_command("migrate", "referrals", "--noinput", verbosity=0)  # the KPI indexes
     manager = (
@@ -150,7 +150,7 @@ def main() -> None:
     section = "\n".join(
         [
             SECTION_START,
-            "## Manager dashboard, 12 weeks (dashboard/kpis.py)",
+            "## Manager dashboard, 12 weeks (reporting/kpis.py)",
             "",
             "`DATABASE_URL=postgres://postgres@127.0.0.1:5432/warmpath_bench .venv/bin/python "
             "bench/dashboard_bench.py`: one team of the large set (60,000 of the 300,000 "

@@ -193,7 +193,7 @@ def cases_build(cast: Cast) -> list[Case]:
     from django.urls import reverse
 
     from contacts.models import ContactKind
-    from dashboard import kpis
+    from reporting import kpis
 
     contacts = reverse("contacts:list")
     connectors = reverse("contacts:connectors", args=[cast.target.pk])

@@ -1,14 +1,9 @@
-from datetime import timedelta
-
 from django import forms
 
-from dashboard import kpis
 from referrals.models import WeeklyGoal
+from reporting import kpis
 
-START_AFTER_END = "The start of the period must not be after its end."
 CUSTOM_NEEDS_DATES = "A custom period needs a start and an end date."
-PERIOD_TOO_LONG = "A period can be at most three years long."
-MAX_PERIOD = timedelta(days=3 * 366)
 
 
 class PeriodForm(forms.Form):
@@ -26,9 +21,9 @@ class PeriodForm(forms.Form):
             if not start or not end:
                 raise forms.ValidationError(CUSTOM_NEEDS_DATES)
             if start > end:
-                raise forms.ValidationError(START_AFTER_END)
-            if end - start > MAX_PERIOD:
-                raise forms.ValidationError(PERIOD_TOO_LONG)
+                raise forms.ValidationError(kpis.START_AFTER_END)
+            if end - start > kpis.MAX_PERIOD:
+                raise forms.ValidationError(kpis.PERIOD_TOO_LONG)
         return data
 
     def period_for(self, user) -> kpis.Period:

@@ -1,5 +1,5 @@
 """Pages of the referral KPIs: the manager dashboard, a rep's detail, weekly goals, CSV
-exports. Thin: the numbers come from dashboard.kpis, goal writes from dashboard.services.
+exports. Thin: the numbers come from reporting.kpis, goal writes from reporting.services.
 
 Who sees what: a manager sees the teams they manage (one at a time, `team=` picks which);
 admins (staff) see every team together or one; a rep sees only their own numbers (their
@@ -22,11 +22,12 @@ from django.utils.text import slugify
 from accounts.models import Membership, Team
 from accounts.visibility import managed_team_ids
 from core.csv_safety import Echo, safe_cell
-from dashboard import charts, kpis, services
+from dashboard import charts
 from dashboard.forms import GoalForm, PeriodForm
-from exports.models import ExportJob
 from exports.views import export_answer
 from referrals.models import WeeklyGoal
+from reporting import kpis, services
+from reporting.exports import REFERRALS, reps_export_rows
 
 PAGE_SIZE = 25
 GOALS_SAVED = "The goals for the week of {week:%-d %B %Y} are saved."
@@ -283,8 +284,8 @@ def goals(request):
         own = existing.get(request.user.pk)
         team_goal = existing.get(None)
         share = None
-        if own is None and team_goal is not None and reps:
-            share = {key: round(getattr(team_goal, key) / len(reps), 1) for key in kpis.GOAL_KEYS}
+        if own is None and team_goal is not None:
+            share = kpis.goal_share(team_goal, reps=len(reps))
         return render(
             request,
             "dashboard/goals_rep.html",
@@ -359,39 +360,20 @@ def _csv_response(rows, filename: str) -> StreamingHttpResponse:
     return response
 
 
-def _rate(value):
-    return "" if value is None else f"{value:.4f}"
-
-
 def export_reps(request):
-    """The per-rep table of the period as CSV (formula-safe)."""
+    """The per-rep table of the period as CSV (formula-safe; the rows are
+    reporting.exports.reps_export_rows)."""
     team_ids = dashboard_team_ids(request)
     form = PeriodForm(request.GET or None)
     period = form.period_for(request.user)
-    _totals, reps = kpis.team_table(team_ids, period)
-
-    def rows():
-        yield ["rep", "username", "period_start", "period_end", "asks", "intros",
-               "intros_good", "intros_better", "intros_best", "meetings", "wins", "won_value",
-               "referrals_given", "followup_on_time_rate", "overdue_followups",
-               "goal_asks", "goal_intros", "goal_meetings", "goal_referrals_given",
-               "goal_wins"]  # fmt: skip
-        for row in reps:
-            n, goals_ = row.numbers, row.goals or {}
-            yield [
-                str(row.user), row.user.username, period.start, period.end, n["asks"],
-                n["intros"], *n["intros_by_quality"].values(), n["meetings"], n["wins"],
-                n["won_value"], n["referrals_given"], _rate(n["followup_on_time_rate"]),
-                n["overdue_followups"], *(goals_.get(key, "") for key in kpis.GOAL_KEYS),
-            ]  # fmt: skip
-
-    return _csv_response(rows(), f"referral-kpis-{period.start}-{period.end}.csv")
+    rows = reps_export_rows(team_ids=team_ids, period=period)
+    return _csv_response(rows, f"referral-kpis-{period.start}-{period.end}.csv")
 
 
 def export_referrals(request):
     """The raw referrals of the period (any step dated in it) as CSV, times in the
     viewer's zone: streamed at once when small, by a worker with a progress page when
-    large (exports.views.export_answer; the rows are dashboard.exports.referrals_export)."""
+    large (exports.views.export_answer; the rows are reporting.exports.referrals_export)."""
     team_ids = dashboard_team_ids(request)
     form = PeriodForm(request.GET or None)
     period = form.period_for(request.user)
@@ -402,7 +384,7 @@ def export_referrals(request):
     }
     return export_answer(
         request,
-        kind=ExportJob.Kind.REFERRALS,
+        kind=REFERRALS,
         params=params,
         team_id=team_ids[0] if team_ids and len(team_ids) == 1 else None,
         file_name=slugify(f"referrals {period.start} {period.end}") + ".csv",

@@ -22,8 +22,9 @@ import pytest
 from django.contrib.staticfiles import finders
 
 from accounts.models import Membership
-from dashboard.forms import CUSTOM_NEEDS_DATES, PERIOD_TOO_LONG, START_AFTER_END
+from dashboard.forms import CUSTOM_NEEDS_DATES
 from dashboard.views import SORT_COLUMNS
+from reporting.kpis import PERIOD_TOO_LONG, START_AFTER_END
 from tests.factories import (
     ClientFactory,
     FollowUpFactory,

@@ -11,8 +11,8 @@ import pytest
 from django.utils import timezone
 
 from accounts.models import Membership
-from dashboard import kpis
 from referrals.models import WeeklyGoal
+from reporting import kpis
 from tests.factories import (
     ClientFactory,
     FollowUpFactory,

@@ -17,9 +17,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from dashboard import kpis
-from dashboard.kpis import Period, Scope
 from referrals.models import Deal, Referral, ReferralGiven, WeeklyGoal
+from reporting import kpis
+from reporting.kpis import Period, Scope
+from reporting.weekly_summary import team_week_numbers
 from tests.factories import (
     ClientFactory,
     ContactFactory,
@@ -310,6 +311,29 @@ def test_goals_over_two_weeks_sum_per_week_own_goal_or_team_share(data):
     assert kpis.kpis(acme_scope(data, data["alice"]), two_weeks, now=NOW)["goals"] == alice.goals
 
 
+def test_a_reps_share_of_the_team_goal_is_divided_by_its_reps_to_two_places():
+    team_goal = WeeklyGoal(asks=10, intros=0, meetings=1, referrals_given=2, wins=5)
+
+    assert kpis.goal_share(team_goal, reps=3) == {
+        "asks": 3.33, "intros": 0, "meetings": 0.33, "referrals_given": 0.67, "wins": 1.67,
+    }  # fmt: skip
+    assert kpis.goal_share(team_goal, reps=2)["asks"] == 5
+    assert kpis.goal_share(team_goal, reps=0) is None  # a team without reps shares nothing
+
+
+def test_the_goals_page_and_the_kpis_share_the_team_goal_alike(data, alice_client):
+    # Acme's team goal for the week of 9 March, shared by alice and bob: alice has no goal
+    # of her own that week, so her KPIs and her goals page say the same.
+    week_of_the_9th = Period(date(2026, 3, 9), date(2026, 3, 15), UTC)
+    WeeklyGoal.objects.filter(team=data["acme"], week_start=date(2026, 3, 9)).update(asks=7)
+
+    numbers = kpis.kpis(acme_scope(data, data["alice"]), week_of_the_9th, now=NOW)
+    page = alice_client.get("/dashboard/goals/?week=2026-03-09")
+
+    assert numbers["goals"]["asks"] == 3.5
+    assert page.context["share"] == {key: numbers["goals"][key] for key in kpis.GOAL_KEYS}
+
+
 def test_a_goal_of_zero_has_no_attainment(data):
     week_of_the_9th = Period(date(2026, 3, 9), date(2026, 3, 15), UTC)
 
@@ -509,8 +533,6 @@ def test_the_team_tables_trend_is_the_weekly_trend(data, django_assert_num_queri
 
 
 def test_the_weekly_email_counts_with_the_kpi_module(data):
-    from followups.reminders import team_week_numbers
-
     reps, total = team_week_numbers(
         team_id=data["acme"].pk, start=PERIOD.start_at, end=PERIOD.end_before, now=NOW
     )

@@ -10,8 +10,8 @@ import pytest
 from django.utils import timezone
 
 from accounts.models import Membership
-from dashboard import kpis
 from referrals.models import WeeklyGoal
+from reporting import kpis
 from tests.factories import ClientFactory, MembershipFactory, ReferralFactory, UserFactory
 
 CONTRACT_KEYS = {

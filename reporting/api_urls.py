@@ -1,7 +1,7 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from dashboard import api
+from reporting import api
 
 router = SimpleRouter()
 router.register("goals", api.GoalViewSet, basename="goal")

@@ -15,8 +15,10 @@ Decisions (documented here because the definitions leave them open):
   loss, and the state machine only fills them in order.
 - Goals "covering the period" are the WeeklyGoals of every week whose Monday lies in
   [Monday of start, end]; they are summed. A rep's goal for a week is their own
-  WeeklyGoal, else the team's goal for that week divided by the team's current number of
-  reps. Goal and attainment values are null when no goal covers the period (or it is 0).
+  WeeklyGoal, else their share of the team's goal for that week: divided by the team's
+  current number of reps, rounded to GOAL_DECIMALS places (goal_share(), the goals page's
+  number too). Goal and attainment values are null when no goal covers the period (or it
+  is 0).
 - Ratios (conversion, on-time rate, win rate, attainment) are floats rounded to 4 places,
   null where the denominator is 0; average deal and won value are strings (Decimal).
   A won deal whose value nobody entered counts in the win rate but not in the average
@@ -71,11 +73,17 @@ CONTRACT_KEYS = (
     "attainment",
 )
 GOAL_KEYS = ("asks", "intros", "meetings", "referrals_given", "wins")
+# Goals that are not whole numbers (a rep's share of the team's) keep two decimals.
+GOAL_DECIMALS = 2
 TREND_WEEKS = 12
 TOP_REFERRERS = 10
 
 
 # --- Periods -----------------------------------------------------------------------------
+
+START_AFTER_END = "The start of the period must not be after its end."
+PERIOD_TOO_LONG = "A period can be at most three years long."
+MAX_PERIOD = timedelta(days=3 * 366)
 
 
 def monday(day: date) -> date:
@@ -353,7 +361,17 @@ def _rep_counts(team_ids) -> dict[int, int]:
 def _sum_goals(goals: list[dict]) -> dict | None:
     if not goals:
         return None
-    return {key: round(sum(goal[key] for goal in goals), 2) for key in GOAL_KEYS}
+    return {key: round(sum(goal[key] for goal in goals), GOAL_DECIMALS) for key in GOAL_KEYS}
+
+
+def goal_share(team_goal: WeeklyGoal, *, reps: int) -> dict | None:
+    """A rep's share of the team's goal for a week, when they have no goal of their own:
+    each measure divided by the team's number of reps, rounded to GOAL_DECIMALS places.
+    None for a team without reps. The one definition: the KPIs (and so the dashboard, the
+    API and the rep's week) and the goals page all use it."""
+    if not reps:
+        return None
+    return {key: round(getattr(team_goal, key) / reps, GOAL_DECIMALS) for key in GOAL_KEYS}
 
 
 def _rep_goal_rows(
@@ -384,9 +402,9 @@ def goals_from_rows(
     own, shared = _rep_goal_rows(rows, rep_id=rep_id, rep_team_ids=rep_team_ids)
     picked = [{key: getattr(row, key) for key in GOAL_KEYS} for row in own]
     for row in shared:
-        reps = rep_counts.get(row.team_id) or 0
-        if reps:
-            picked.append({key: getattr(row, key) / reps for key in GOAL_KEYS})
+        share = goal_share(row, reps=rep_counts.get(row.team_id) or 0)
+        if share is not None:
+            picked.append(share)
     return _sum_goals(picked)
 
 

@@ -1,4 +1,5 @@
-"""Writes of the dashboard app: weekly goals (WeeklyGoal lives in referrals.models)."""
+"""Writes of reporting: weekly goals (WeeklyGoal lives in referrals.models), set from the
+goals page and the goals API."""
 
 from datetime import date, timedelta
 
@@ -7,11 +8,11 @@ from django.db import transaction
 
 from accounts.models import Membership
 from referrals.models import WeeklyGoal
+from reporting.kpis import GOAL_KEYS
 
 NOT_A_MONDAY = "Weekly goals start on a Monday."
 NOT_A_REP_OF_THE_TEAM = "Goals can be set only for reps of this team."
 NEGATIVE_GOAL = "A goal cannot be negative."
-GOAL_FIELDS = ("asks", "intros", "meetings", "referrals_given", "wins")
 
 
 def _check_week(week_start: date) -> None:
@@ -28,7 +29,7 @@ def goal_set(*, team, week_start: date, rep=None, **values) -> WeeklyGoal:
         and not Membership.objects.filter(team=team, user=rep, role=Membership.Role.REP).exists()
     ):
         raise ValidationError({"rep": NOT_A_REP_OF_THE_TEAM})
-    values = {key: values[key] for key in GOAL_FIELDS if key in values}
+    values = {key: values[key] for key in GOAL_KEYS if key in values}
     if any(value is None or value < 0 for value in values.values()):
         raise ValidationError(NEGATIVE_GOAL)
     goal, _created = WeeklyGoal.objects.update_or_create(
@@ -57,7 +58,7 @@ def goals_copy_from_previous_week(*, team, week_start: date) -> int:
             team=team,
             rep_id=goal.rep_id,
             week_start=week_start,
-            defaults={key: getattr(goal, key) for key in GOAL_FIELDS},
+            defaults={key: getattr(goal, key) for key in GOAL_KEYS},
         )
         copied += 1
     return copied

@@ -1,7 +1,7 @@
 """GET /api/v1/kpis/ and /api/v1/goals/ (DESIGN.md, JSON API contract).
 
 /api/v1/kpis/?start=YYYY-MM-DD&end=YYYY-MM-DD[&rep=<user id>][&team=<id>] answers exactly
-the contract's keys, computed by dashboard.kpis (the same functions as the pages), the
+the contract's keys, computed by reporting.kpis (the same functions as the pages), the
 period in the requesting user's time zone; start and end default to this week.
 Scope, same rules as the pages:
 - a rep gets their own numbers; `rep=` another user is a 404 (never their numbers);
@@ -29,9 +29,8 @@ from rest_framework.views import APIView
 
 from accounts.models import Membership, Team
 from accounts.visibility import managed_team_ids, team_ids
-from dashboard import kpis, services
-from dashboard.forms import MAX_PERIOD, PERIOD_TOO_LONG, START_AFTER_END
 from referrals.models import WeeklyGoal
+from reporting import kpis, services
 
 BAD_DATE = "Use a date like 2026-03-02."
 NOT_A_MANAGED_TEAM = "You can set goals only for a team you manage."
@@ -147,9 +146,9 @@ class KpiView(APIView):
         start = _date(request, "start", kpis.monday(today))
         end = _date(request, "end", today)
         if start > end:
-            raise ValidationError({"end": [START_AFTER_END]})
-        if end - start > MAX_PERIOD:
-            raise ValidationError({"end": [PERIOD_TOO_LONG]})
+            raise ValidationError({"end": [kpis.START_AFTER_END]})
+        if end - start > kpis.MAX_PERIOD:
+            raise ValidationError({"end": [kpis.PERIOD_TOO_LONG]})
         scope = kpi_scope(request.user, rep_id=_id(request, "rep"), team_id=_id(request, "team"))
         numbers = kpis.kpis(scope, kpis.Period(start, end, kpis.zone_of(request.user)))
         return Response({key: numbers[key] for key in kpis.CONTRACT_KEYS})
