@@ -1,4 +1,5 @@
-"""The rows of the contacts and relationships CSV exports.
+"""The rows of the contacts and relationships CSV exports, and their registration as
+kinds of export (exports.registry; this module is loaded by ContactsConfig.ready).
 
 One function per export builds what is written, as the given user sees it. The export
 URL streams it at once when it is small; a worker writes it to a file when it is large
@@ -8,38 +9,13 @@ team rules cannot drift apart between the two.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
-from typing import Any
-
-from django.db.models import QuerySet
-
 from contacts import selectors
-from core.csv_safety import safe_cell
+from exports import registry
+from exports.registry import CsvExport
 
-# Records read from the database at a time: memory stays flat however long the export.
-EXPORT_CHUNK_ROWS = 2000
-
-
-@dataclass(frozen=True)
-class CsvExport:
-    """What one export writes: its header, the records (already scoped to what the user
-    may see, filtered and ordered) and how one record becomes a row."""
-
-    header: list[str]
-    records: QuerySet
-    cells: Callable[[Any], list]
-
-    def rows(self) -> Iterator[list[str]]:
-        """The header, then one row per record, every cell formula-safe."""
-        yield list(self.header)
-        for record in self.records.iterator(chunk_size=EXPORT_CHUNK_ROWS):
-            yield [safe_cell(value) for value in self.cells(record)]
-
-    def count_up_to(self, limit: int) -> int:
-        """How many rows, counting no further than limit + 1: enough to tell a small
-        export from a large one without counting a team's 200,000 relationships."""
-        return self.records.order_by().values("pk")[: limit + 1].count()
+# The kinds of export this module registers (ExportJob.kind).
+CONTACTS_KIND = "contacts"
+RELATIONSHIPS_KIND = "relationships"
 
 
 # --- Contacts -------------------------------------------------------------------------------
@@ -101,3 +77,20 @@ def relationships_export(*, user, team_id: int | None) -> CsvExport:
         records=relationships.select_related("contact_a", "contact_b").order_by("pk"),
         cells=lambda relationship: [value(relationship) for _, value in RELATIONSHIP_COLUMNS],
     )
+
+
+# --- Registered with the exports app ------------------------------------------------------------
+# `params` are what the export URLs store (contacts.views.contact_export,
+# contacts.views_imports.relationship_export).
+
+
+def _contacts_from_params(*, user, params: dict) -> CsvExport:
+    return contacts_export(user=user, team_id=params["team_id"], filters=params["filters"])
+
+
+def _relationships_from_params(*, user, params: dict) -> CsvExport:
+    return relationships_export(user=user, team_id=params["team_id"])
+
+
+registry.register(CONTACTS_KIND, label="Contacts", build=_contacts_from_params)
+registry.register(RELATIONSHIPS_KIND, label="Relationships", build=_relationships_from_params)

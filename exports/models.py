@@ -4,6 +4,8 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from exports import registry
+
 # A running job whose worker has reported nothing for this long is taken to have died
 # with it (a chunk of rows takes well under a second): the next delivery of its message
 # takes it over, and its owner may start it again.
@@ -23,11 +25,6 @@ class ExportJob(models.Model):
     settings.WARMPATH_EXPORT_KEEP_DAYS (exports.tasks.export_jobs_purge).
     """
 
-    class Kind(models.TextChoices):
-        CONTACTS = "contacts", "Contacts"
-        RELATIONSHIPS = "relationships", "Relationships"
-        REFERRALS = "referrals", "Referrals of a period"
-
     class Status(models.TextChoices):
         QUEUED = "queued", "Waiting for a worker"
         RUNNING = "running", "Exporting"
@@ -41,7 +38,9 @@ class ExportJob(models.Model):
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="export_jobs"
     )
-    kind = models.CharField(max_length=20, choices=Kind.choices)
+    # A kind registered in exports.registry by the app that writes its rows (no choices
+    # here: the exports app knows no app's kinds).
+    kind = models.CharField(max_length=registry.KIND_MAX_LENGTH)
     params = models.JSONField(default=dict, blank=True)
     file_name = models.CharField(max_length=255)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.QUEUED)
@@ -65,7 +64,11 @@ class ExportJob(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()}: {self.file_name} ({self.get_status_display()})"
+        return f"{self.kind_label}: {self.file_name} ({self.get_status_display()})"
+
+    @property
+    def kind_label(self) -> str:
+        return registry.label_of(self.kind)
 
     @property
     def is_finished(self) -> bool:

@@ -10,16 +10,16 @@ import gzip
 import io
 import logging
 from datetime import timedelta
-from functools import partial
 
 from django.conf import settings
-from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from contacts.exports import EXPORT_CHUNK_ROWS
 from core.csv_safety import Echo
+from core.tasks import publish_after_commit
+from exports import registry
 from exports.models import STALE_AFTER, ExportJob
+from exports.registry import EXPORT_CHUNK_ROWS
 from exports.selectors import export_for
 
 logger = logging.getLogger(__name__)
@@ -40,6 +40,10 @@ class RunOutcome(enum.Enum):
 # Unfinished jobs of the user compared with a new request for the same export.
 SAME_EXPORT_LOOKBACK = 20
 
+# The Celery task that writes a job (exports.tasks), published by its name after commit:
+# with the broker down the job stays queued, and its page offers to start it again.
+RUN_TASK = "exports.tasks.export_job_run"
+
 
 class ExportRefused(Exception):
     """A request on an export job that its state does not allow, with the reason."""
@@ -53,7 +57,9 @@ def export_job_create(
 ) -> ExportJob:
     """Queue a background export and publish it to a worker once committed. The same
     export asked again while it is still waiting or running (a reload, a double click)
-    gives the job already under way rather than a second one."""
+    gives the job already under way rather than a second one. A kind no app registers
+    raises UnknownExportKind."""
+    registry.kind_get(kind)
     unfinished = (
         ExportJob.objects.filter(
             owner=owner, kind=kind, status__in=[ExportJob.Status.QUEUED, ExportJob.Status.RUNNING]
@@ -67,14 +73,19 @@ def export_job_create(
     job = ExportJob.objects.create(
         owner=owner, team_id=team_id, kind=kind, params=params, file_name=file_name[:255]
     )
-    transaction.on_commit(partial(_publish, job.pk))
+    publish_after_commit(RUN_TASK, [job.pk])
     return job
 
 
 def export_job_restart(*, job: ExportJob, now=None) -> None:
     """Start a job again: one still waiting (its message was lost — the broker was down
     when it was created), one that failed, or one whose worker stopped reporting progress
-    (STALE_AFTER) without finishing. Anything else raises ExportRefused."""
+    (STALE_AFTER) without finishing. Anything else, or a kind no app registers any more,
+    raises ExportRefused."""
+    try:
+        registry.kind_get(job.kind)
+    except registry.UnknownExportKind:
+        raise ExportRefused(registry.UNKNOWN_KIND) from None
     now = now or timezone.now()
     restarted = ExportJob.objects.filter(
         Q(status__in=[ExportJob.Status.QUEUED, ExportJob.Status.FAILED])
@@ -83,19 +94,7 @@ def export_job_restart(*, job: ExportJob, now=None) -> None:
     ).update(status=ExportJob.Status.QUEUED, error="", rows_done=0, finished_at=None)
     if not restarted:
         raise ExportRefused(CANNOT_RESTART)
-    transaction.on_commit(partial(_publish, job.pk))
-
-
-def _publish(job_id: int) -> None:
-    """Hand the job to the broker: best effort, never holding the request for long (the
-    broker's short socket timeouts, no publish retries). With the broker down the job
-    stays queued, and its page offers to start it again."""
-    from exports.tasks import export_job_run
-
-    try:
-        export_job_run.apply_async((job_id,), retry=False)
-    except Exception:  # whatever the transport raises, the database keeps the job
-        logger.warning("Could not queue export %s; it stays queued", job_id, exc_info=True)
+    publish_after_commit(RUN_TASK, [job.pk])
 
 
 # --- The worker's part ---------------------------------------------------------------------
@@ -124,10 +123,13 @@ def export_job_run(*, job_id: int) -> RunOutcome:
         total = export.records.count()
         ExportJob.objects.filter(pk=job_id).update(rows_total=total)
         compressed, csv_size, rows = _write(job_id, export)
-    except Exception:
+    except Exception as failure:
         logger.exception("Export %s failed", job_id)
+        unknown = isinstance(failure, registry.UnknownExportKind)
         ExportJob.objects.filter(pk=job_id, status=ExportJob.Status.RUNNING).update(
-            status=ExportJob.Status.FAILED, error=EXPORT_FAILED, finished_at=timezone.now()
+            status=ExportJob.Status.FAILED,
+            error=registry.UNKNOWN_KIND if unknown else EXPORT_FAILED,
+            finished_at=timezone.now(),
         )
         return RunOutcome.DONE
     finished = timezone.now()

@@ -1,8 +1,9 @@
 """Pages of the background CSV exports, and the one answer every export URL gives.
 
-An export URL (the contacts, relationships and referrals CSVs) calls export_answer: a
-small export streams at once, as it always has; a large one becomes an ExportJob that a
-worker writes, and the user is sent to its page (a progress bar, then a download link).
+An export URL (each app's, for a kind of export it registers in exports.registry) calls
+export_answer: a small export streams at once, as it always has; a large one becomes an
+ExportJob that a worker writes, and the user is sent to its page (a progress bar, then a
+download link).
 An export job is its owner's alone: anyone else — a teammate, their manager, another
 team — gets a 404, as for a record they cannot see.
 """
@@ -12,17 +13,17 @@ import csv
 from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import StreamingHttpResponse
+from django.http import Http404, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import HttpResponseClientRefresh
 
 from accounts.visibility import get_visible_or_404
-from contacts.exports import CsvExport
 from core.csv_safety import Echo
-from exports import selectors, services
+from exports import registry, selectors, services
 from exports.models import ExportJob
+from exports.registry import CsvExport
 
 PAGE_SIZE = 25
 EXPORT_QUEUED = (
@@ -47,8 +48,12 @@ def export_answer(request, *, kind: str, params: dict, team_id: int | None, file
     """What an export URL answers: the CSV itself when it has at most
     settings.WARMPATH_EXPORT_INLINE_MAX_ROWS rows (one bounded COUNT tells), otherwise a
     background job and a redirect to its progress page. `params` define the rows (see
-    exports.selectors.export_for); the worker computes them again as this user."""
-    export = selectors.export_for(kind=kind, user=request.user, params=params)
+    exports.selectors.export_for); the worker computes them again as this user. A kind
+    no app registers is a 404, never a server error."""
+    try:
+        export = selectors.export_for(kind=kind, user=request.user, params=params)
+    except registry.UnknownExportKind:
+        raise Http404(registry.UNKNOWN_KIND) from None
     limit = settings.WARMPATH_EXPORT_INLINE_MAX_ROWS
     if export.count_up_to(limit) <= limit:
         return csv_response(export, file_name=file_name)

@@ -10,24 +10,30 @@ failures, a broker that is down, the nightly purge, the admin and the query coun
 
 from __future__ import annotations
 
+import ast
 import csv
 import io
 import itertools
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from celery.exceptions import Retry
+from django.core.exceptions import ImproperlyConfigured
 from django.db import connection
+from django.http import Http404
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Membership
 from config.schedule import PERIODIC_TASKS
+from contacts.exports import CONTACTS_KIND, RELATIONSHIPS_KIND
 from contacts.models import Contact
-from exports import services, tasks
+from exports import registry, services, tasks
 from exports.models import ExportJob
-from exports.views import EXPORT_QUEUED
+from exports.views import EXPORT_QUEUED, export_answer
+from reporting.exports import REFERRALS
 from tests.factories import ClientFactory, ContactFactory, ReferralFactory, RelationshipFactory
 
 LIMIT = 3
@@ -45,14 +51,16 @@ def published(monkeypatch):
     """Job ids handed to the broker (none is: the test runs the worker's part itself)."""
     sent: list[int] = []
     monkeypatch.setattr(
-        tasks.export_job_run, "apply_async", lambda args, **kwargs: sent.append(args[0])
+        tasks.export_job_run,
+        "apply_async",
+        lambda args, kwargs=None, **options: sent.append(args[0]),
     )
     return sent
 
 
 @pytest.fixture
 def broker_down(monkeypatch):
-    def refuse(args, **kwargs):
+    def refuse(args, kwargs=None, **options):
         raise ConnectionError("Redis is down")
 
     monkeypatch.setattr(tasks.export_job_run, "apply_async", refuse)
@@ -129,21 +137,21 @@ def test_a_small_export_streams_at_once(alice_client, acme, alice, published):
                 ClientFactory(team=team, owner=owner, first_name=name)
                 for name in (DANGEROUS, "+1 555", "Ann", "Ben", "\tcmd")
             ],
-            ExportJob.Kind.CONTACTS,
+            CONTACTS_KIND,
             id="contacts",
         ),
         pytest.param(
             "alice",
             lambda: reverse("contacts:relationships-export"),
             lambda team, owner: network_of(team, owner, LIMIT + 2),
-            ExportJob.Kind.RELATIONSHIPS,
+            RELATIONSHIPS_KIND,
             id="relationships",
         ),
         pytest.param(
             "maya",
             lambda: reverse("dashboard:export-referrals") + "?period=this_week",
             lambda team, owner: referrals_of(team, owner, LIMIT + 2),
-            ExportJob.Kind.REFERRALS,
+            REFERRALS,
             id="referrals",
         ),
     ],
@@ -224,7 +232,7 @@ def test_the_progress_partial_shows_the_numbers(alice_client, acme, alice, publi
     job = ExportJob.objects.create(
         owner=alice,
         team=acme,
-        kind=ExportJob.Kind.RELATIONSHIPS,
+        kind=RELATIONSHIPS_KIND,
         params={"team_id": acme.pk},
         file_name="relationships.csv",
         status=ExportJob.Status.RUNNING,
@@ -295,7 +303,7 @@ def queued_job(team, owner) -> ExportJob:
     return ExportJob.objects.create(
         owner=owner,
         team=team,
-        kind=ExportJob.Kind.CONTACTS,
+        kind=CONTACTS_KIND,
         params={"team_id": team.pk, "filters": {"q": "", "kind": "", "owner_id": None,
                                                 "industry": "", "company_id": None}},
         file_name="contacts.csv",
@@ -427,7 +435,9 @@ def test_with_the_broker_down_the_job_waits_and_can_be_started_again(
     assert "Try again" in page
     sent = []
     monkeypatch.setattr(
-        tasks.export_job_run, "apply_async", lambda args, **kwargs: sent.append(args[0])
+        tasks.export_job_run,
+        "apply_async",
+        lambda args, kwargs=None, **options: sent.append(args[0]),
     )
     with django_capture_on_commit_callbacks(execute=True):
         alice_client.post(reverse("exports:restart", args=[job.pk]))
@@ -515,7 +525,95 @@ def test_the_user_menu_links_to_the_exports(alice_client):
     assert reverse("exports:list") in page
 
 
-# --- Keeping, the schedule, the admin ------------------------------------------------------------
+# --- The registry: apps register their kinds; exports knows none of them -------------------------
+
+
+@pytest.fixture
+def own_registry(monkeypatch):
+    """The registry as the apps left it, restored after the test registers its own kinds."""
+    monkeypatch.setattr(registry, "_kinds", dict(registry._kinds))
+
+
+def test_each_app_registers_its_kinds():
+    labels = {kind.kind: kind.label for kind in registry.kinds()}
+
+    assert labels == {
+        CONTACTS_KIND: "Contacts",
+        RELATIONSHIPS_KIND: "Relationships",
+        REFERRALS: "Referrals of a period",
+    }
+
+
+def test_the_registry_refuses_a_kind_twice(own_registry):
+    build = registry.kind_get(CONTACTS_KIND).build
+
+    with pytest.raises(ImproperlyConfigured, match="already registered"):
+        registry.register(CONTACTS_KIND, label="Other contacts", build=build)
+    with pytest.raises(ImproperlyConfigured):
+        registry.register("x" * (registry.KIND_MAX_LENGTH + 1), label="Too long", build=build)
+    assert registry.kind_get(CONTACTS_KIND).label == "Contacts"  # the first one stays
+
+
+def test_an_unknown_kind_is_a_404_not_a_server_error(rf, alice):
+    request = rf.get("/")
+    request.user = alice
+
+    with pytest.raises(Http404):
+        export_answer(request, kind="gone", params={}, team_id=None, file_name="gone.csv")
+    with pytest.raises(registry.UnknownExportKind):
+        services.export_job_create(
+            owner=alice, team_id=None, kind="gone", params={}, file_name="gone.csv"
+        )
+    assert not ExportJob.objects.exists()
+
+
+def test_a_job_of_a_kind_no_longer_registered_fails_clearly(alice_client, acme, alice, published):
+    job = ExportJob.objects.create(
+        owner=alice, team=acme, kind="gone", params={}, file_name="gone.csv"
+    )
+
+    job = run(job)
+
+    assert (job.status, job.error) == (ExportJob.Status.FAILED, registry.UNKNOWN_KIND)
+    page = alice_client.get(reverse("exports:detail", args=[job.pk]))
+    assert page.status_code == 200 and "gone" in page.content.decode()  # shown as stored
+    response = alice_client.post(reverse("exports:restart", args=[job.pk]), follow=True)
+    assert registry.UNKNOWN_KIND in response.content.decode()
+    assert published == []
+
+
+def test_a_registered_kind_is_exported_like_the_apps_own(own_registry, alice_client, acme, alice):
+    contacts_of(acme, alice, 2)
+    contacts = registry.kind_get(CONTACTS_KIND).build
+    registry.register("test-kind", label="A test kind", build=contacts)
+    request_params = {"team_id": acme.pk, "filters": {}}
+
+    job = run(
+        ExportJob.objects.create(
+            owner=alice, team=acme, kind="test-kind", params=request_params, file_name="t.csv"
+        )
+    )
+
+    assert (job.status, job.rows_done) == (ExportJob.Status.DONE, 2)
+    listed = alice_client.get(reverse("exports:list")).content.decode()
+    assert "A test kind" in listed
+
+
+def test_the_exports_app_imports_no_app_above_it():
+    """Plumbing: exports may import accounts and core, never the apps that register kinds
+    (import-linter checks it too, in `make lint`)."""
+    package = Path(registry.__file__).resolve().parent
+    project = {init.parent.name for init in package.parent.glob("*/__init__.py")}
+    allowed = {"exports", "accounts", "core"}
+    imported = set()
+    for module in package.rglob("*.py"):
+        for node in ast.walk(ast.parse(module.read_text())):
+            if isinstance(node, ast.Import):
+                imported |= {alias.name.split(".")[0] for alias in node.names}
+            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                imported.add(node.module.split(".")[0])
+
+    assert imported & project <= allowed, imported & project - allowed
 
 
 def test_old_exports_are_purged_and_twice_is_harmless(acme, alice, bob):
