@@ -1,4 +1,9 @@
-"""Writes about users, teams and roles."""
+"""Writes about users, teams and roles.
+
+A member also has a contact record of their own (their ties are relationships): that is
+contacts' to keep, so provisioning a member goes through contacts.services.team_member_add,
+which calls membership_provision here and then ensures the contact.
+"""
 
 from dataclasses import dataclass
 
@@ -6,7 +11,6 @@ from django.contrib.auth.password_validation import validate_password
 from django.db import transaction
 
 from accounts.models import Membership, Team, User
-from contacts.services import contact_for_user_ensure
 
 
 @dataclass(frozen=True)
@@ -18,7 +22,7 @@ class MemberAddResult:
 
 
 @transaction.atomic
-def team_member_add(
+def membership_provision(
     *,
     team_name: str,
     username: str,
@@ -28,9 +32,10 @@ def team_member_add(
     first_name: str = "",
     last_name: str = "",
 ) -> MemberAddResult:
-    """Provision a member: create the team and the user when missing, then make sure the
-    user holds `role` in that team. Idempotent: running it twice changes nothing the
-    second time, except a password or email given again (set anew) or a new role."""
+    """Create the team and the user when missing, then make sure the user holds `role` in
+    that team. Idempotent: running it twice changes nothing the second time, except a
+    password or email given again (set anew) or a new role. The member's own contact is
+    not made here: call contacts.services.team_member_add, which does both."""
     if role not in Membership.Role.values:
         raise ValueError(f"Unknown role {role!r}; use one of {', '.join(Membership.Role.values)}.")
     team, team_created = Team.objects.get_or_create(name=team_name.strip())
@@ -60,6 +65,4 @@ def team_member_add(
         membership.role = role
         membership.save(update_fields=["role"])
         role_changed = True
-    # Every member has a contact record of their own, so their ties are relationships.
-    contact_for_user_ensure(user=user, team=team)
     return MemberAddResult(membership, team_created, user_created, role_changed)

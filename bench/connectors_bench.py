@@ -1,4 +1,4 @@
-"""Benchmark of the reverse search (contacts.connectors) on DESIGN.md's large data set.
+"""Benchmark of the reverse search (referrals.connectors) on DESIGN.md's large data set.
 
     createdb -h 127.0.0.1 -U postgres warmpath_bench      # once
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/warmpath_bench \\
@@ -47,8 +47,8 @@ django.setup()
 from django.db import connection  # noqa: E402
 
 from accounts.models import Membership  # noqa: E402
-from contacts import connectors  # noqa: E402
 from contacts.models import Contact  # noqa: E402
+from referrals import connectors  # noqa: E402
 from referrals.models import RosterEntry  # noqa: E402
 
 RESULTS = BENCH / "results.json"

@@ -9,11 +9,19 @@ from django.db.models import Count
 
 from accounts.audit import AuditHistoryAdmin
 from accounts.visibility import visible_owned, visible_shared
-from contacts.models import Activity, Company, Contact, ImportJob, Relationship
+from contacts.models import (
+    Activity,
+    Company,
+    Contact,
+    IdealClientProfile,
+    ImportJob,
+    Relationship,
+)
 from contacts.services import (
     RELATIONSHIP_ACROSS_TEAMS,
     RELATIONSHIP_EXISTS,
     RELATIONSHIP_WITH_ITSELF,
+    ideal_client_profile_update,
 )
 
 # Links typed without a scheme are web addresses: https, as Django 6 will assume.
@@ -126,6 +134,20 @@ class ActivityAdmin(VisibleToUserAdmin):
     list_select_related = ["contact", "actor", "team"]
     raw_id_fields = ["contact", "referral", "actor"]
     date_hierarchy = "occurred_at"
+
+
+@admin.register(IdealClientProfile)
+class IdealClientProfileAdmin(VisibleToUserAdmin):
+    list_display = ["team", "updated_at"]
+    search_fields = ["team__name"]
+    list_select_related = ["team"]
+    autocomplete_fields = ["team"]
+
+    def save_model(self, request, obj, form, change):
+        # Through the service: saving the profile rescores the team's contacts.
+        data = {name: form.cleaned_data[name] for name in form.cleaned_data if name != "team"}
+        saved = ideal_client_profile_update(team=obj.team, data=data)
+        obj.pk = saved.pk
 
 
 @admin.register(ImportJob)

@@ -9,12 +9,10 @@ team's record is a 404, another team's id in a payload a 400 "does not exist".
 from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import serializers, viewsets
-from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
 
 from accounts.visibility import is_manager_of
 from contacts import selectors
-from contacts.api_connectors import connectors_response, connectors_schema
 from contacts.filters import CompanyFilter, ContactFilter, RelationshipFilter
 from contacts.models import Company, Contact, Relationship
 from contacts.services import (
@@ -179,12 +177,6 @@ class ContactViewSet(viewsets.ModelViewSet):
 
     def perform_destroy(self, instance):
         contact_delete(contact=instance, actor=self.request.user)
-
-    @connectors_schema
-    @action(detail=True, methods=["get"])
-    def connectors(self, request, pk=None):
-        """Referrals in reverse: who can lead to this contact (contacts.api_connectors)."""
-        return connectors_response(self, request, self.get_object())
 
 
 # --- Relationships ------------------------------------------------------------------------

@@ -12,7 +12,9 @@ from contacts.models import (
     Company,
     Contact,
     ContactKind,
+    Function,
     Industry,
+    PersonType,
     Relationship,
 )
 from contacts.selectors import team_owners
@@ -48,6 +50,7 @@ RELATIONSHIP_FORM_FIELDS = ["kind", "strength", "since", "source", "notes"]
 MAX_ID = 2**63 - 1  # the largest id a database column holds
 COMPANY_PICKED_AND_TYPED = "Pick an existing company or type a new name, not both."
 PICK_SOMEONE = "Pick the person they know."
+MIN_ABOVE_MAX = "The smallest company size cannot be above the largest."
 STRENGTH_CHOICES = [
     (1, "1 — barely know each other"),
     (2, "2 — acquaintances"),
@@ -250,3 +253,74 @@ class RelationshipCreateForm(RelationshipForm):
                 (pk, f"You ({label})" if pk == you.pk else label)
                 for pk, label in other.widget.choices
             ]
+
+
+# --- Ideal client profile -------------------------------------------------------------------
+
+
+class CommaListField(forms.CharField):
+    """Free words, comma separated, kept as a list."""
+
+    def prepare_value(self, value):
+        if isinstance(value, list | tuple):
+            return ", ".join(value)
+        return value
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        return [part.strip() for part in value.split(",") if part.strip()]
+
+
+def _weight(label):
+    return forms.IntegerField(label=label, min_value=0, max_value=100)
+
+
+class IdealClientProfileForm(forms.Form):
+    industries = forms.MultipleChoiceField(
+        choices=Industry.choices, required=False, widget=forms.CheckboxSelectMultiple
+    )
+    regions = CommaListField(
+        required=False, help_text="Regions or countries, comma separated (e.g. Northeast, DACH)."
+    )
+    min_employees = forms.IntegerField(
+        label="Smallest company (employees)", min_value=0, required=False
+    )
+    max_employees = forms.IntegerField(
+        label="Largest company (employees)", min_value=0, required=False
+    )
+    functions = forms.MultipleChoiceField(
+        label="Business functions",
+        choices=Function.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    person_types = forms.MultipleChoiceField(
+        label="Types of person",
+        choices=PersonType.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    situation = forms.CharField(
+        label="Situation or need",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="The situation that makes us the answer, in a sentence.",
+    )
+    situation_keywords = CommaListField(
+        label="Situation keywords",
+        required=False,
+        help_text="Words in a contact's title or notes that signal the situation, comma separated.",
+    )
+    weight_industry = _weight("Weight of industry")
+    weight_region = _weight("Weight of region")
+    weight_size = _weight("Weight of company size")
+    weight_function = _weight("Weight of function")
+    weight_person_type = _weight("Weight of type of person")
+    weight_situation = _weight("Weight of situation")
+
+    def clean(self):
+        data = super().clean()
+        low, high = data.get("min_employees"), data.get("max_employees")
+        if low is not None and high is not None and low > high:
+            self.add_error("max_employees", MIN_ABOVE_MAX)
+        return data

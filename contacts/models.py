@@ -1,4 +1,5 @@
-"""The team's network: companies, the people in them, and who knows whom.
+"""The team's network: companies, the people in them, who knows whom, and the ideal client
+profile the people are scored against (their fit: contacts/fit.py).
 
 A team's contacts and relationships are visible to every member (the reverse search
 needs the whole graph); records that belong to one rep live in the referrals app.
@@ -153,7 +154,7 @@ class Contact(models.Model):
     notes = models.TextField(blank=True)
     last_contacted_on = models.DateField(null=True, blank=True)
     # Fit against the team's ideal client profile, 0–100; kept up to date by
-    # referrals.services (contact saved, profile changed).
+    # contacts.services.contact_fit_scores_refresh (contact saved, profile changed).
     fit_score = models.PositiveSmallIntegerField(
         default=0, validators=[MinValueValidator(0), MaxValueValidator(100)]
     )
@@ -198,6 +199,40 @@ class Contact(models.Model):
     @property
     def is_client(self) -> bool:
         return self.kind == ContactKind.CLIENT
+
+
+class IdealClientProfile(models.Model):
+    """Who the team wants to meet. Contacts are scored 0–100 against it: each criterion
+    that is set and matched adds its weight; the total is scaled to 100."""
+
+    team = models.OneToOneField(
+        "accounts.Team", on_delete=models.CASCADE, related_name="ideal_client_profile"
+    )
+    industries = models.JSONField(default=list, blank=True)  # Industry values
+    regions = models.JSONField(default=list, blank=True)  # free text, matched case-insensitively
+    min_employees = models.PositiveIntegerField(null=True, blank=True)
+    max_employees = models.PositiveIntegerField(null=True, blank=True)
+    functions = models.JSONField(default=list, blank=True)  # Function values
+    person_types = models.JSONField(default=list, blank=True)  # PersonType values
+    situation = models.TextField(
+        blank=True, help_text="The situation or need that makes us the answer, in a sentence."
+    )
+    situation_keywords = models.JSONField(default=list, blank=True)
+    weight_industry = models.PositiveSmallIntegerField(default=25)
+    weight_region = models.PositiveSmallIntegerField(default=15)
+    weight_size = models.PositiveSmallIntegerField(default=20)
+    weight_function = models.PositiveSmallIntegerField(default=15)
+    weight_person_type = models.PositiveSmallIntegerField(default=15)
+    weight_situation = models.PositiveSmallIntegerField(default=10)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        # Made by the referrals app, where the profile began; the table kept its name.
+        db_table = "referrals_idealclientprofile"
+        verbose_name = "ideal client profile"
+
+    def __str__(self) -> str:
+        return f"Ideal client profile of {self.team}"
 
 
 class RelationshipKind(models.TextChoices):
@@ -258,7 +293,7 @@ class Relationship(models.Model):
                 name="relationship_strength_1_to_5",
             ),
         ]
-        # Both directions are walked by the reverse search (contacts.connectors): a person's
+        # Both directions are walked by the reverse search (referrals.connectors): a person's
         # ties are read from either side, with their strength, from the index alone.
         indexes = [
             models.Index(fields=["contact_a", "contact_b", "strength"], name="relationship_ties_a"),

@@ -7,14 +7,13 @@ accounts.visibility, with the joins the callers need, so no caller can forget ei
 from django.db.models import Count, F, IntegerField, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
-from accounts.models import User
-from accounts.visibility import visible_owned, visible_shared
-from contacts.models import Activity, Company, Contact, Relationship
+from accounts.models import Team, User
+from accounts.visibility import visible_shared
+from contacts.fit import GOOD_FIT_SCORE
+from contacts.models import Company, Contact, IdealClientProfile, Relationship
 from core.search import TRIGRAM_LENGTH, InRows, search_words
-from referrals.models import Deal, ReadinessCheck, Referral, RosterEntry
 
-# A detail page shows the most recent rows of each section, however long the history.
-DETAIL_SECTION_LIMIT = 50
+# A contact's page shows at most so many of their ties (strongest first).
 RELATIONSHIP_LIMIT = 100
 SEARCH_RESULT_LIMIT = 20
 
@@ -143,6 +142,20 @@ def team_owners(*, team) -> QuerySet[User]:
     )
 
 
+# --- Ideal client profile -------------------------------------------------------------------
+
+
+def ideal_client_profile_for_team(team: Team) -> IdealClientProfile:
+    """The team's profile, or an unsaved empty one (with the default weights)."""
+    profile = IdealClientProfile.objects.filter(team=team).first() or IdealClientProfile()
+    profile.team = team  # the caller's object: no query to show its name
+    return profile
+
+
+def good_fit_count(team: Team) -> int:
+    return Contact.objects.filter(team=team, fit_score__gte=GOOD_FIT_SCORE).count()
+
+
 # --- Relationships ------------------------------------------------------------------------
 
 
@@ -161,50 +174,4 @@ def contact_relationships(*, contact: Contact) -> QuerySet[Relationship]:
         Relationship.objects.filter(Q(contact_a=contact) | Q(contact_b=contact))
         .select_related("contact_a__company", "contact_b__company")
         .order_by("-strength", "pk")
-    )
-
-
-# --- The contact's history ----------------------------------------------------------------
-
-
-def contact_referrals_as_referrer(*, user, contact: Contact) -> QuerySet[Referral]:
-    return visible_owned(Referral.objects.filter(referrer=contact), user).select_related(
-        "prospect", "owner"
-    )
-
-
-def contact_referrals_as_prospect(*, user, contact: Contact) -> QuerySet[Referral]:
-    return visible_owned(Referral.objects.filter(prospect=contact), user).select_related(
-        "referrer", "owner"
-    )
-
-
-def contact_own_roster_entry(*, user, contact: Contact) -> RosterEntry | None:
-    """The user's own roster entry for this person, if they have put them on it."""
-    return RosterEntry.objects.filter(owner=user, prospect=contact).only("pk", "status").first()
-
-
-def contact_latest_readiness(*, user, contact: Contact) -> ReadinessCheck | None:
-    return (
-        visible_owned(ReadinessCheck.objects.filter(client=contact), user)
-        .order_by("-checked_on", "-id")
-        .first()
-    )
-
-
-def contact_deals(*, user, contact: Contact) -> QuerySet[Deal]:
-    return visible_owned(Deal.objects.filter(contact=contact), user).select_related("owner")
-
-
-def contact_timeline(*, user, contact: Contact) -> QuerySet[Activity]:
-    """What happened with this person, newest first: lines about them, and lines about
-    the referrals where they are the referrer or the prospect."""
-    their_referrals = Referral.objects.filter(Q(referrer=contact) | Q(prospect=contact)).values(
-        "pk"
-    )
-    return (
-        visible_shared(Activity.objects.all(), user)
-        .filter(Q(contact=contact) | Q(referral__in=their_referrals))
-        .select_related("actor")
-        .order_by("-occurred_at", "-id")
     )

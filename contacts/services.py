@@ -1,5 +1,6 @@
 """Every write to the team's network goes through here."""
 
+from collections.abc import Iterable
 from datetime import datetime
 from urllib.parse import urlsplit
 
@@ -10,8 +11,17 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 
 from accounts.models import Team
+from accounts.services import MemberAddResult, membership_provision
 from accounts.visibility import is_manager_of
-from contacts.models import Activity, Company, Contact, ContactKind, Relationship
+from contacts.fit import fit_score
+from contacts.models import (
+    Activity,
+    Company,
+    Contact,
+    ContactKind,
+    IdealClientProfile,
+    Relationship,
+)
 from core.errors import StateConflict
 
 DUPLICATE_EMAIL = "A contact with this email already exists in your team: {name}."
@@ -67,6 +77,40 @@ def activity_record(
     )
 
 
+# --- Ideal client profile and fit -----------------------------------------------------
+
+
+def contact_fit_scores_refresh(*, contacts: Iterable[Contact]) -> int:
+    """Recompute and store the fit score of these contacts; returns how many changed."""
+    contacts = list(contacts)
+    if not contacts:
+        return 0
+    team_ids = {contact.team_id for contact in contacts}
+    profiles = {p.team_id: p for p in IdealClientProfile.objects.filter(team_id__in=team_ids)}
+    changed = []
+    for contact in contacts:
+        score = fit_score(profiles.get(contact.team_id), contact)
+        if score != contact.fit_score:
+            contact.fit_score = score
+            changed.append(contact)
+    Contact.objects.bulk_update(changed, ["fit_score"], batch_size=1000)
+    return len(changed)
+
+
+@transaction.atomic
+def ideal_client_profile_update(*, team: Team, data: dict) -> IdealClientProfile:
+    """Save the team's profile and rescore every contact of the team against it."""
+    profile, _ = IdealClientProfile.objects.select_for_update().get_or_create(team=team)
+    for field, value in data.items():
+        setattr(profile, field, value)
+    profile.full_clean()
+    profile.save()
+    contacts = Contact.objects.filter(team=team).select_related("company")
+    for start in range(0, contacts.count(), 2000):
+        contact_fit_scores_refresh(contacts=contacts.order_by("pk")[start : start + 2000])
+    return profile
+
+
 # --- Companies --------------------------------------------------------------------------
 
 
@@ -98,7 +142,7 @@ def company_update(*, company: Company, data: dict) -> Company:
         setattr(company, field, value)
     company.full_clean()
     company.save()
-    _refresh_fit_scores(company.contacts.all())
+    contact_fit_scores_refresh(contacts=company.contacts.all())
     return company
 
 
@@ -168,13 +212,6 @@ def _validate_contact(contact: Contact) -> None:
     contact.full_clean(validate_unique=False, validate_constraints=False)
 
 
-def _refresh_fit_scores(contacts) -> None:
-    # Imported here: scoring belongs to the referrals app, which depends on contacts.
-    from referrals.services import contact_fit_scores_refresh
-
-    contact_fit_scores_refresh(contacts=contacts)
-
-
 @transaction.atomic
 def contact_create(*, team: Team, owner, actor=None, **fields) -> Contact:
     """Create a contact. Refuses (ValidationError) a second contact with the same email or
@@ -193,7 +230,7 @@ def contact_create(*, team: Team, owner, actor=None, **fields) -> Contact:
         # Lost a race with a concurrent create of the same person.
         _validate_contact(contact)
         raise
-    _refresh_fit_scores([contact])
+    contact_fit_scores_refresh(contacts=[contact])
     activity_record(
         team=team,
         actor=actor or owner,
@@ -218,7 +255,7 @@ def contact_update(*, contact: Contact, data: dict, actor=None) -> Contact:
         setattr(contact, field, value)
     _validate_contact(contact)
     contact.save()
-    _refresh_fit_scores([contact])
+    contact_fit_scores_refresh(contacts=[contact])
     if changed:
         labels = ", ".join(
             str(Contact._meta.get_field(field).verbose_name) for field in sorted(changed)
@@ -262,6 +299,33 @@ def contact_for_user_ensure(*, user, team: Team) -> Contact:
         kind=ContactKind.COLLEAGUE,
     )
     return contact
+
+
+@transaction.atomic
+def team_member_add(
+    *,
+    team_name: str,
+    username: str,
+    role: str,
+    password: str | None = None,
+    email: str | None = None,
+    first_name: str = "",
+    last_name: str = "",
+) -> MemberAddResult:
+    """Provision a member (accounts.services.membership_provision: the team and the user
+    when missing, the role in that team), with the contact record every member has, so
+    their ties are relationships. Idempotent, like both of its steps."""
+    result = membership_provision(
+        team_name=team_name,
+        username=username,
+        role=role,
+        password=password,
+        email=email,
+        first_name=first_name,
+        last_name=last_name,
+    )
+    contact_for_user_ensure(user=result.membership.user, team=result.membership.team)
+    return result
 
 
 # --- Relationships ----------------------------------------------------------------------

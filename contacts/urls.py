@@ -1,4 +1,4 @@
-from django.urls import include, path
+from django.urls import path
 
 from contacts import views, views_history, views_imports
 
@@ -13,7 +13,6 @@ urlpatterns = [
     path("contacts/import/<int:pk>/commit/", views_imports.import_commit, name="import-commit"),
     path("contacts/import/<int:pk>/status/", views_imports.import_status, name="import-status"),
     path("contacts/new/", views.contact_create_view, name="create"),
-    path("contacts/<int:pk>/", views.contact_detail, name="detail"),
     path("contacts/<int:pk>/edit/", views.contact_edit, name="edit"),
     path("contacts/<int:pk>/history/", views_history.contact_history, name="contact-history"),
     path(
@@ -41,5 +40,7 @@ urlpatterns = [
     path("companies/new/", views.company_create_view, name="company-create"),
     path("companies/<int:pk>/", views.company_detail, name="company-detail"),
     path("companies/<int:pk>/edit/", views.company_edit, name="company-edit"),
-    path("", include("contacts.views_connectors")),  # who can introduce you; the ask
 ]
+# A contact's own page (contacts:detail) and its connectors (contacts:connectors,
+# contacts:connector-ask) read referral data: referrals/urls_contacts.py holds them, and
+# config/urls.py serves both lists in this namespace.

@@ -4,8 +4,9 @@ Each view fetches what it shows through contacts.selectors (already scoped to wh
 user may see: another team's record is a 404), validates with a form and calls a
 service. Permission choice: contacts, companies and relationships are the *team's*
 records (DESIGN.md, Visibility), so any member of the team may view and edit them — the
-reverse search is only as good as the graph everyone keeps up to date. Owned records
-shown on a contact's page (referrals, readiness, deals) still follow visible_owned.
+reverse search is only as good as the graph everyone keeps up to date. A contact's own
+page shows their referrals, readiness and deals too, so it lives in referrals
+(referrals/views_contact.py), under this app's URL name (contacts:detail).
 """
 
 from django.contrib import messages
@@ -20,6 +21,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts.visibility import get_visible_or_404
 from contacts import selectors
+from contacts.exports import CONTACTS_KIND
 from contacts.forms import (
     COMPANY_FORM_FIELDS,
     CONTACT_FORM_FIELDS,
@@ -44,7 +46,6 @@ from contacts.services import (
     relationship_update,
 )
 from core.http import parse_id
-from exports.models import ExportJob
 from exports.views import export_answer
 
 PAGE_SIZE = 25
@@ -83,10 +84,6 @@ def _add_service_errors(form, error: ValidationError, rename: dict | None = None
     for field, field_errors in error.error_dict.items():
         field = rename.get(field, field)
         form.add_error(field if field in form.fields else None, field_errors)
-
-
-def _strength_dots(strength: int) -> str:
-    return "●" * strength + "○" * (5 - strength)
 
 
 # --- Contacts -----------------------------------------------------------------------------
@@ -198,43 +195,6 @@ def contact_edit(request, pk: int):
 
 
 @require_GET
-def contact_detail(request, pk: int):
-    user = request.user
-    contact = get_visible_or_404(selectors.contact_for_page(user=user), pk=pk)
-    limit = selectors.DETAIL_SECTION_LIMIT
-    shown = selectors.RELATIONSHIP_LIMIT
-    # One row more than shown tells whether there are more, without a count query.
-    ties = list(selectors.contact_relationships(contact=contact)[: shown + 1])
-    relationships = [
-        {
-            "relationship": tie,
-            "other": tie.other(contact),
-            "is_you": tie.other(contact).user_id == user.pk,
-            "dots": _strength_dots(tie.strength),
-        }
-        for tie in ties[:shown]
-    ]
-    context = {
-        "contact": contact,
-        "is_you": contact.user_id == user.pk,
-        "relationships": relationships,
-        "more_relationships": len(ties) > shown,
-        "as_referrer": list(
-            selectors.contact_referrals_as_referrer(user=user, contact=contact)[:limit]
-        ),
-        "as_prospect": list(
-            selectors.contact_referrals_as_prospect(user=user, contact=contact)[:limit]
-        ),
-        "readiness": selectors.contact_latest_readiness(user=user, contact=contact),
-        "roster_entry": selectors.contact_own_roster_entry(user=user, contact=contact),
-        "deals": list(selectors.contact_deals(user=user, contact=contact)[:limit]),
-        "timeline": list(selectors.contact_timeline(user=user, contact=contact)[:limit]),
-        "timeline_limit": limit,
-    }
-    return render(request, "contacts/contact_detail.html", context)
-
-
-@require_GET
 def contact_export(request):
     """The contact list, with the same filters, as CSV: streamed at once when small, by a
     worker with a progress page when large (exports.views.export_answer)."""
@@ -246,7 +206,7 @@ def contact_export(request):
     stamp = timezone.localdate().isoformat()
     return export_answer(
         request,
-        kind=ExportJob.Kind.CONTACTS,
+        kind=CONTACTS_KIND,
         params=params,
         team_id=params["team_id"],
         file_name=f"contacts-{stamp}.csv",

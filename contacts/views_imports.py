@@ -20,8 +20,8 @@ from django_htmx.http import HttpResponseClientRefresh
 
 from accounts.visibility import get_visible_or_404
 from contacts import imports
+from contacts.exports import RELATIONSHIPS_KIND
 from contacts.models import ImportJob
-from exports.models import ExportJob
 from exports.views import export_answer
 
 NO_TEAM = "You need to belong to a team to import contacts."
@@ -271,7 +271,7 @@ def relationship_export(request) -> HttpResponse:
     stamp = timezone.localdate().isoformat()
     return export_answer(
         request,
-        kind=ExportJob.Kind.RELATIONSHIPS,
+        kind=RELATIONSHIPS_KIND,
         params={"team_id": team_id},
         team_id=team_id,
         file_name=f"relationships-{stamp}.csv",

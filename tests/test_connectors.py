@@ -1,4 +1,4 @@
-"""Referrals in reverse (contacts.connectors): who can lead the rep to a target, how well,
+"""Referrals in reverse (referrals.connectors): who can lead the rep to a target, how well,
 and the one-click ask.
 
 The search is checked against answers known by construction: a breadth-first search in
@@ -20,12 +20,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from rest_framework.test import APIClient
 
-from contacts import connectors
-from contacts.connectors import Person, ask_plan, best_connectors_for, connectors_for
 from contacts.models import Channel, ContactKind, Relationship
 from contacts.services import contact_for_user_ensure
-from contacts.views_connectors import BAD_ASK, YOU_KNOW_THEM
+from referrals import connectors
+from referrals.connectors import Person, ask_plan, best_connectors_for, connectors_for
 from referrals.models import Quality, Referral
+from referrals.views_connectors import BAD_ASK, YOU_KNOW_THEM
 from tests.factories import (
     ContactFactory,
     ReadinessCheckFactory,
@@ -276,11 +276,9 @@ def test_max_hops_is_one_to_three(acme, alice):
     for bad in (0, 4, "2"):
         with pytest.raises(ValueError, match="max_hops"):
             connectors_for(target=target, user=alice, max_hops=bad)
-    assert connectors.clean_max_hops(None) == 3
-    assert connectors.clean_max_hops("2") == 2
-    for bad in ("0", "4", "x", "1.5", "-1"):
-        with pytest.raises(ValueError, match="max_hops"):
-            connectors.clean_max_hops(bad)
+    # A request's max_hops is checked by the page's form and the API's serializer:
+    # test_a_bad_distance_on_the_page_is_an_error_and_the_default_is_used and
+    # test_the_api_refuses_a_bad_max_hops.
 
 
 # --- Ranking: each criterion on its own ---------------------------------------------------------

@@ -1,6 +1,7 @@
 """The network in Django admin: every changelist opens for staff with a query count that
 does not grow with the rows, search works, and a raw edit cannot break the symmetric
-graph (self, reversed or duplicate pairs, ties across teams)."""
+graph (self, reversed or duplicate pairs, ties across teams); the ideal client profile
+saved there rescores the team, as on its page."""
 
 import pytest
 from django.contrib.admin.sites import site
@@ -9,7 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from contacts.admin import RelationshipAdminForm
-from contacts.models import Activity, Company, Contact, Relationship
+from contacts.models import Activity, Company, Contact, IdealClientProfile, Relationship
 from contacts.services import (
     RELATIONSHIP_ACROSS_TEAMS,
     RELATIONSHIP_EXISTS,
@@ -22,10 +23,12 @@ CHANGELISTS = [
     "admin:contacts_contact_changelist",
     "admin:contacts_relationship_changelist",
     "admin:contacts_activity_changelist",
+    "admin:contacts_idealclientprofile_changelist",
 ]
 
 
 def grow(acme, alice, size):
+    IdealClientProfile.objects.get_or_create(team=acme)
     people = [
         ContactFactory(team=acme, owner=alice, company=CompanyFactory(team=acme))
         for _ in range(size)
@@ -172,3 +175,34 @@ def test_the_admin_add_page_saves_a_reversed_pair(admin_client_, acme, alice):
     assert response.status_code == 302, response.context["adminform"].form.errors
     tie = Relationship.objects.get()
     assert (tie.contact_a, tie.contact_b) == (low, high)
+
+
+def test_the_profile_admin_is_for_staff_only(alice_client):
+    response = alice_client.get(reverse("admin:contacts_idealclientprofile_changelist"))
+    assert response.status_code == 302
+    assert "/admin/login/" in response.url
+
+
+def test_saving_the_profile_in_the_admin_rescores_the_team(admin_client_, acme, alice):
+    contact = ContactFactory(team=acme, owner=alice)  # a software company (factory)
+    response = admin_client_.post(
+        reverse("admin:contacts_idealclientprofile_add"),
+        {
+            "team": acme.pk,
+            "industries": '["software"]',
+            "regions": "[]",
+            "functions": "[]",
+            "person_types": "[]",
+            "situation_keywords": "[]",
+            "situation": "",
+            "weight_industry": 25,
+            "weight_region": 15,
+            "weight_size": 20,
+            "weight_function": 15,
+            "weight_person_type": 15,
+            "weight_situation": 10,
+        },
+    )
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    contact.refresh_from_db()
+    assert contact.fit_score == 100

@@ -1,4 +1,4 @@
-"""Fit against the ideal client profile (referrals/scoring.py), with the scores worked out
+"""Fit against the ideal client profile (contacts/fit.py), with the scores worked out
 by hand: each criterion the profile sets weighs its weight, matched or not; the score is
 the matched weight over the weight set, scaled to 100 and rounded. The default weights
 are industry 25, region 15, size 20, function 15, type of person 15, situation 10.
@@ -8,11 +8,15 @@ its team), a changed contact or company rescores the contacts concerned."""
 
 import pytest
 
-from contacts.models import Company, Contact, Function, Industry, PersonType
-from contacts.services import company_update, contact_create, contact_update
-from referrals.models import IdealClientProfile
-from referrals.scoring import fit_criteria, fit_score
-from referrals.services import contact_fit_scores_refresh, ideal_client_profile_update
+from contacts.fit import fit_criteria, fit_score
+from contacts.models import Company, Contact, Function, IdealClientProfile, Industry, PersonType
+from contacts.services import (
+    company_update,
+    contact_create,
+    contact_fit_scores_refresh,
+    contact_update,
+    ideal_client_profile_update,
+)
 from tests.factories import CompanyFactory, ContactFactory
 
 

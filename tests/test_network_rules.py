@@ -9,7 +9,6 @@ from django.db import IntegrityError, transaction
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from accounts.services import team_member_add
 from contacts.models import Activity, Company, Contact, ContactKind, Relationship
 from contacts.services import (
     DUPLICATE_COMPANY,
@@ -26,6 +25,7 @@ from contacts.services import (
     normalize_linkedin_url,
     relationship_create,
     relationship_update,
+    team_member_add,
 )
 from tests.factories import (
     TEST_PASSWORD,

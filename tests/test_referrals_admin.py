@@ -8,7 +8,6 @@ from django.urls import reverse
 from referrals import services
 from referrals.models import (
     Deal,
-    IdealClientProfile,
     ReadinessCheck,
     Referral,
     ReferralGiven,
@@ -26,7 +25,6 @@ from tests.factories import (
 )
 
 MODELS = [
-    IdealClientProfile,
     RosterEntry,
     ReadinessCheck,
     Referral,
@@ -41,7 +39,6 @@ def changelist(model) -> str:
 
 
 def make_rows(alice, acme, rows):
-    IdealClientProfile.objects.get_or_create(team=acme)
     for week in range(rows):
         client = ClientFactory(team=acme, owner=alice)
         prospect = ContactFactory(team=acme, owner=alice)
@@ -67,8 +64,7 @@ def test_every_changelist_opens_for_staff_at_a_bounded_cost(
     with django_assert_max_num_queries(9):
         response = admin_client_.get(changelist(model))
     assert response.status_code == 200
-    expected = 1 if model is IdealClientProfile else rows
-    assert response.context["cl"].result_count == expected
+    assert response.context["cl"].result_count == rows
 
 
 @pytest.mark.parametrize("model", MODELS, ids=lambda model: model.__name__)
@@ -159,28 +155,3 @@ def test_a_referral_deal_is_read_only_where_it_follows_the_referral(admin_client
     deal = Deal.objects.get()
     page = admin_client_.get(reverse("admin:referrals_deal_change", args=[deal.pk]))
     assert set(page.context["adminform"].form.fields) == {"team", "owner", "name"}
-
-
-def test_saving_the_profile_in_the_admin_rescores_the_team(admin_client_, acme, alice):
-    contact = ContactFactory(team=acme, owner=alice)  # a software company (factory)
-    response = admin_client_.post(
-        reverse("admin:referrals_idealclientprofile_add"),
-        {
-            "team": acme.pk,
-            "industries": '["software"]',
-            "regions": "[]",
-            "functions": "[]",
-            "person_types": "[]",
-            "situation_keywords": "[]",
-            "situation": "",
-            "weight_industry": 25,
-            "weight_region": 15,
-            "weight_size": 20,
-            "weight_function": 15,
-            "weight_person_type": 15,
-            "weight_situation": 10,
-        },
-    )
-    assert response.status_code == 302, response.context["adminform"].form.errors
-    contact.refresh_from_db()
-    assert contact.fit_score == 100

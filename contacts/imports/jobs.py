@@ -12,6 +12,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from accounts.visibility import visible_owned
+from contacts.fit import fit_score
 from contacts.imports.files import (
     FileRefused,
     check_required_columns,
@@ -24,12 +25,17 @@ from contacts.models import (
     Activity,
     Company,
     Contact,
+    IdealClientProfile,
     ImportJob,
     Relationship,
 )
 from contacts.services import contact_for_user_ensure
+from core.tasks import publish_after_commit
 
 logger = logging.getLogger(__name__)
+
+# The Celery task that runs a large import (contacts.tasks).
+RUN_TASK = "contacts.tasks.import_job_run"
 
 # Files up to this many rows are imported while the user waits; bigger ones by a worker.
 INLINE_COMMIT_MAX_ROWS = 1000
@@ -49,10 +55,6 @@ ALREADY_STARTED = "This import has already been started."
 
 def _apply(plan: ImportPlan, *, team, user, file_name: str, progress: Progress) -> None:
     """Write the plan with bulk operations, in the caller's transaction."""
-    # Imported here: scoring belongs to the referrals app, which depends on contacts.
-    from referrals.models import IdealClientProfile
-    from referrals.scoring import fit_score
-
     now = timezone.now()
     sizes = (
         len(plan.companies),
@@ -75,7 +77,7 @@ def _apply(plan: ImportPlan, *, team, user, file_name: str, progress: Progress) 
         plan.me.pk = contact_for_user_ensure(user=user, team=team).pk
 
     # Fit scores are computed before the rows are written (the same rule as
-    # referrals.services.contact_fit_scores_refresh), which needs each contact's company.
+    # contacts.services.contact_fit_scores_refresh), which needs each contact's company.
     profile = IdealClientProfile.objects.filter(team=team).first()
     changed_contacts = _load_changed_contacts(plan, now=now)
     if profile is not None:
@@ -325,18 +327,11 @@ def import_job_start(*, job: ImportJob) -> bool:
     if job.row_count <= INLINE_COMMIT_MAX_ROWS:
         import_commit(job=job)
         return True
-    from contacts.tasks import import_job_run
-
-    transaction.on_commit(lambda: _enqueue(import_job_run, job.pk))
+    # Published by its name after commit (contacts.tasks imports this module): with the
+    # broker down the job stays QUEUED, and its page offers to start it again.
+    publish_after_commit(RUN_TASK, [job.pk])
     job.refresh_from_db()
     return False
-
-
-def _enqueue(task, job_id: int) -> None:
-    try:
-        task.delay(job_id)
-    except Exception:  # the broker is down: the job stays QUEUED and can be started again
-        logger.exception("Could not queue import %s", job_id)
 
 
 def import_job_run(*, job_id: int) -> None:

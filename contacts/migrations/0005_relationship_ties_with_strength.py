@@ -1,4 +1,4 @@
-"""Covering indexes for the reverse search (contacts.connectors): each level of the search
+"""Covering indexes for the reverse search (referrals.connectors): each level of the search
 reads every tie of a set of people, from either side of the pair, with its strength. With
 the strength in the index, PostgreSQL answers from the index alone (no visit to the table
 per tie). On the large data set (EXPLAIN ANALYZE, median) the search three hops away

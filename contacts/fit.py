@@ -5,12 +5,17 @@ criteria the profile leaves empty do not count (they neither help nor hurt). The
 is the matched weight over the weight of the criteria that are set, scaled to 100. A
 profile with nothing set scores everyone 0: "fit" means nothing until the team says what
 it wants.
+
+Stored on the contact (Contact.fit_score) by contacts.services.contact_fit_scores_refresh
+whenever a contact or the profile changes; the CSV import computes it as it writes.
 """
 
 from dataclasses import dataclass
 
-from contacts.models import Contact
-from referrals.models import IdealClientProfile
+from contacts.models import Contact, IdealClientProfile
+
+# A contact "fits well" from this score on (the ICP page counts them; the roster marks them).
+GOOD_FIT_SCORE = 70
 
 
 @dataclass(frozen=True)

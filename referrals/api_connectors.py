@@ -1,14 +1,18 @@
 """GET /api/v1/contacts/{id}/connectors/?max_hops=1..3 — the people who can lead to a
-contact (contacts.connectors), best score first, paginated like every list.
+contact (referrals.connectors), best score first, paginated like every list.
 
 `connector` and `path` hold contact ids, as every contact reference of the API does;
-`connector_name` and `path_names` spell them out.
+`connector_name` and `path_names` spell them out. The path sits under the contacts' API
+and keeps its URL name (contact-connectors); referrals/api_urls.py routes it here, since
+the ranking reads referral data (readiness, quality).
 """
 
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
-from rest_framework import serializers
+from rest_framework import serializers, viewsets
 
-from contacts import connectors
+from contacts import selectors
+from contacts.models import Contact
+from referrals import connectors
 
 
 class ConnectorQuerySerializer(serializers.Serializer):
@@ -66,13 +70,24 @@ connectors_schema = extend_schema(
 )
 
 
-def connectors_response(view, request, target):
-    """The paginated connectors of `target` (already fetched through the view's scoped
-    queryset: another team's contact is a 404); a bad max_hops is a 400."""
-    query = ConnectorQuerySerializer(data=request.query_params)
-    query.is_valid(raise_exception=True)
-    found = connectors.connectors_for(
-        target=target, user=request.user, max_hops=query.validated_data["max_hops"]
-    )
-    page = view.paginate_queryset(found)
-    return view.get_paginated_response(ConnectorSerializer(page, many=True).data)
+class ContactConnectorViewSet(viewsets.GenericViewSet):
+    """The target is fetched by id among the contacts the user sees (another team's
+    contact is a 404); the contact list's filters do not apply to it."""
+
+    filter_backends = []
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return Contact.objects.none()
+        return selectors.contacts_visible(user=self.request.user)
+
+    @connectors_schema
+    def connectors(self, request, pk=None):
+        """The paginated connectors of the target; a bad max_hops is a 400."""
+        query = ConnectorQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        found = connectors.connectors_for(
+            target=self.get_object(), user=request.user, max_hops=query.validated_data["max_hops"]
+        )
+        page = self.paginate_queryset(found)
+        return self.get_paginated_response(ConnectorSerializer(page, many=True).data)

@@ -12,13 +12,14 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
-from django.urls import path, reverse
+from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.visibility import get_visible_or_404
-from contacts import connectors, selectors
+from contacts import selectors
 from contacts.models import ContactKind
 from core.http import parse_id
+from referrals import connectors
 from referrals.models import Quality, RosterEntry
 from referrals.services import referral_create, referrer_warning
 
@@ -209,10 +210,3 @@ def connector_ask(request, pk: int):
     if warning := referrer_warning(referrer=referral.referrer):
         messages.warning(request, warning)
     return redirect("referrals:referral-detail", pk=referral.pk)
-
-
-# Included by contacts/urls.py, inside the "contacts" namespace.
-urlpatterns = [
-    path("contacts/<int:pk>/connectors/", connector_list, name="connectors"),
-    path("contacts/<int:pk>/connectors/ask/", connector_ask, name="connector-ask"),
-]

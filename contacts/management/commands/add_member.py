@@ -2,13 +2,13 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
 from accounts.models import Membership
-from accounts.services import team_member_add
+from contacts.services import team_member_add
 
 
 class Command(BaseCommand):
     help = (
         "Provision a team member from a shell: creates the team and the user when missing, "
-        "and gives the user the role in that team. Safe to run again."
+        "gives the user the role in that team and their own contact record. Safe to run again."
     )
 
     def add_arguments(self, parser):

@@ -412,17 +412,6 @@ def _can_see_team(user, team_id: int) -> bool:
     return user.is_authenticated and (user.is_staff or team_id in team_ids(user))
 
 
-def clean_max_hops(value, default: int = MAX_HOPS) -> int:
-    """The max_hops of a request: 1, 2 or 3 (absent → default); anything else is a
-    ValueError with MAX_HOPS_ERROR."""
-    if value in (None, ""):
-        return default
-    text = str(value).strip()
-    if not text.isdigit() or not 1 <= int(text) <= MAX_HOPS:
-        raise ValueError(MAX_HOPS_ERROR)
-    return int(text)
-
-
 # --- The search ------------------------------------------------------------------------------
 
 

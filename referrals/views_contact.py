@@ -1,0 +1,57 @@
+"""A contact's own page: who they are and whom they know (contacts), with the referral
+work around them — the referrals where they are the referrer or the prospect, the
+user's roster entry for them, their latest readiness conversation, their deals and their
+history. It composes both apps, so it lives here, above contacts; its URL keeps the
+contacts' name (contacts:detail, referrals/urls_contacts.py).
+
+The contact is the team's (any member sees it, another team's is a 404); the owned
+records on the page (referrals, readiness, deals) still follow visible_owned.
+"""
+
+from django.shortcuts import render
+from django.views.decorators.http import require_GET
+
+from accounts.visibility import get_visible_or_404
+from contacts import selectors as contact_selectors
+from referrals import selectors
+
+
+def _strength_dots(strength: int) -> str:
+    return "●" * strength + "○" * (5 - strength)
+
+
+@require_GET
+def contact_detail(request, pk: int):
+    user = request.user
+    contact = get_visible_or_404(contact_selectors.contact_for_page(user=user), pk=pk)
+    limit = selectors.DETAIL_SECTION_LIMIT
+    shown = contact_selectors.RELATIONSHIP_LIMIT
+    # One row more than shown tells whether there are more, without a count query.
+    ties = list(contact_selectors.contact_relationships(contact=contact)[: shown + 1])
+    relationships = [
+        {
+            "relationship": tie,
+            "other": tie.other(contact),
+            "is_you": tie.other(contact).user_id == user.pk,
+            "dots": _strength_dots(tie.strength),
+        }
+        for tie in ties[:shown]
+    ]
+    context = {
+        "contact": contact,
+        "is_you": contact.user_id == user.pk,
+        "relationships": relationships,
+        "more_relationships": len(ties) > shown,
+        "as_referrer": list(
+            selectors.contact_referrals_as_referrer(user=user, contact=contact)[:limit]
+        ),
+        "as_prospect": list(
+            selectors.contact_referrals_as_prospect(user=user, contact=contact)[:limit]
+        ),
+        "readiness": selectors.contact_latest_readiness(user=user, contact=contact),
+        "roster_entry": selectors.contact_own_roster_entry(user=user, contact=contact),
+        "deals": list(selectors.contact_deals(user=user, contact=contact)[:limit]),
+        "timeline": list(selectors.contact_timeline(user=user, contact=contact)[:limit]),
+        "timeline_limit": limit,
+    }
+    return render(request, "contacts/contact_detail.html", context)
