@@ -1,9 +1,7 @@
 """Shared pieces of the JSON API: pagination, error shape, and the token endpoint."""
 
-import datetime
 import logging
 
-import django_filters
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
@@ -17,22 +15,6 @@ from rest_framework.views import exception_handler as drf_exception_handler
 from core.errors import StateConflict
 
 logger = logging.getLogger(__name__)
-
-OUT_OF_RANGE_TIME = "Give a time between years 1 and 9999, with an offset within ±15:59."
-
-
-class UtcIsoDateTimeFilter(django_filters.IsoDateTimeFilter):
-    """An ISO 8601 time filter that queries in UTC. A valid offset PostgreSQL cannot
-    store (e.g. -18:01), or a time at year 1 or 9999 that leaves the calendar once moved
-    to UTC, reached the database as it was: a 500. Now UTC, or a 400."""
-
-    def filter(self, qs, value):
-        if value is not None and value.tzinfo is not None:
-            try:
-                value = value.astimezone(datetime.UTC)
-            except OverflowError:
-                raise exceptions.ValidationError({self.field_name: [OUT_OF_RANGE_TIME]}) from None
-        return super().filter(qs, value)
 
 
 class Pagination(PageNumberPagination):

@@ -1,20 +1,15 @@
-"""Admin of follow-ups and what they send.
+"""Admin of follow-ups and their reminders.
 
-Reminders, notifications and outgoing emails are records of what happened: read-only
-lists with filters, so an admin can see what was sent, to whom, and what failed. The
-one action is "retry failed emails" (through followups.reminders)."""
+Reminders and notifications are records of what happened: read-only lists with filters,
+so an admin can see who was reminded of what. The emails they caused are in the outbox's
+admin (outbox/admin.py)."""
 
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.utils import timezone
-from django.utils.text import Truncator
 
 from accounts.audit import AuditHistoryAdmin
 from accounts.visibility import visible_owned, visible_shared
-from followups import reminders
-from followups.models import FollowUp, Notification, OutgoingEmail, Reminder
-
-RETRIED = "{count} failed email(s) queued again."
-NOTHING_TO_RETRY = "None of the selected emails had failed; nothing to retry."
+from followups.models import FollowUp, Notification, Reminder
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -53,44 +48,6 @@ class NotificationAdmin(ReadOnlyAdmin):
     search_fields = ["message", "user__username"]
     list_select_related = ["user"]
     date_hierarchy = "created_at"
-
-
-@admin.register(OutgoingEmail)
-class OutgoingEmailAdmin(ReadOnlyAdmin):
-    list_display = [
-        "subject",
-        "to",
-        "purpose",
-        "status",
-        "attempts",
-        "error",
-        "created_at",
-        "sent_at",
-    ]
-    list_filter = ["status", "purpose", "created_at"]
-    search_fields = ["to", "subject", "dedupe_key"]
-    date_hierarchy = "created_at"
-    actions = ["retry_failed"]
-
-    def get_queryset(self, request):
-        return visible_shared(super().get_queryset(request), request.user)
-
-    @admin.display(description="last error", ordering="last_error")
-    def error(self, email: OutgoingEmail) -> str:
-        return Truncator(email.last_error).chars(120)
-
-    def has_retry_permission(self, request) -> bool:
-        return request.user.has_perm("followups.change_outgoingemail")
-
-    @admin.action(description="Retry failed emails", permissions=["retry"])
-    def retry_failed(self, request, queryset):
-        count = reminders.outgoing_emails_retry(
-            email_ids=list(queryset.values_list("pk", flat=True))
-        )
-        if count:
-            self.message_user(request, RETRIED.format(count=count), messages.SUCCESS)
-        else:
-            self.message_user(request, NOTHING_TO_RETRY, messages.WARNING)
 
 
 # --- Follow-ups ---------------------------------------------------------------------------

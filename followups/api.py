@@ -12,8 +12,8 @@ from rest_framework import serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from config.api import UtcIsoDateTimeFilter
 from contacts.models import Channel
+from core.filters import UtcIsoDateTimeFilter
 from followups import selectors, services
 from followups.models import FollowUp
 

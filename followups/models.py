@@ -3,8 +3,9 @@ to forget.
 
 Due work is data (STYLE.md): each follow-up has its due time and its state; each
 reminder is a row, unique per follow-up and kind, claimed in a transaction, so the
-database — not the broker — decides what has been sent. Emails go through the
-OutgoingEmail log, so every message is visible, retried and sent at most once per row.
+database — not the broker — decides what has been sent. Emails go through the outbox
+(outbox.models.OutgoingEmail), so every message is visible, retried and sent at most once
+per row.
 """
 
 from django.conf import settings
@@ -167,51 +168,3 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return self.message
-
-
-class OutgoingEmail(models.Model):
-    """Every email Warmpath sends, written in the same transaction as the reason for it
-    and sent after commit. The row, not the broker, is the truth: a send is claimed by a
-    conditional update, retried with backoff on failure, and visible to admins."""
-
-    class Status(models.TextChoices):
-        QUEUED = "queued", "Queued"
-        SENDING = "sending", "Sending"
-        SENT = "sent", "Sent"
-        FAILED = "failed", "Failed"
-
-    team = models.ForeignKey(
-        "accounts.Team", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
-    to = models.EmailField()
-    subject = models.CharField(max_length=300)
-    body = models.TextField()
-    # Why it was sent: a reminder, a digest, a follow-up message written by a rep…
-    purpose = models.CharField(max_length=40)
-    reminder = models.OneToOneField(
-        Reminder, on_delete=models.SET_NULL, null=True, blank=True, related_name="email"
-    )
-    followup = models.ForeignKey(
-        FollowUp, on_delete=models.SET_NULL, null=True, blank=True, related_name="emails"
-    )
-    # A digest or weekly summary is unique per user and day/week: replays do not resend.
-    dedupe_key = models.CharField(max_length=120, null=True, blank=True, unique=True)
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
-    attempts = models.PositiveSmallIntegerField(default=0)
-    last_error = models.TextField(blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    claimed_at = models.DateTimeField(null=True, blank=True)
-    sent_at = models.DateTimeField(null=True, blank=True)
-
-    class Meta:
-        ordering = ["-created_at", "-pk"]
-        indexes = [
-            models.Index(
-                fields=["created_at"],
-                condition=models.Q(status__in=["queued", "sending"]),
-                name="email_unsent_idx",
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.subject} → {self.to}"

@@ -1,4 +1,4 @@
-"""Reminders, digests, the weekly summary, escalations, and the outgoing email log.
+"""Reminders, digests and escalations.
 
 Exactly once, for real. The database is the source of truth, the broker only a doorbell:
 
@@ -9,44 +9,34 @@ Exactly once, for real. The database is the source of truth, the broker only a d
   rolls back and the next one claims the same rows again; a scan that ran already finds
   nothing (``reminded_at`` is set, and the partial index ``followup_to_remind_idx`` only
   holds pending rows where it is empty).
-- The email is published to the broker after commit, best effort and bounded in time:
-  with the broker down the row stays ``queued``, and the periodic drain publishes it
-  once the broker is back.
-- Sending claims the row with a conditional UPDATE (``queued`` → ``sending``), so a task
-  delivered twice, or published by both the scan and the drain, sends once. A worker
-  killed *while talking to the SMTP server* leaves the row in ``sending``; after
-  ``OUTGOING_EMAIL_RECLAIM_AFTER_SECONDS`` the drain hands it out again. That is the one
-  at-least-once window left (we cannot know whether the server accepted the message
-  before the crash); a resend carries the same Message-ID, which mail clients use to
-  show it once.
-- Digests and weekly summaries are unique per person and day/week by
-  ``OutgoingEmail.dedupe_key``; escalations by the unique Reminder(kind=escalation).
+- The email is the outbox's (outbox/services.py): published to the broker after commit,
+  best effort and bounded in time; with the broker down the row stays ``queued``, and
+  the outbox's periodic drain publishes it once the broker is back. Sending claims the
+  row, so a task delivered twice, or published by both the scan and the drain, sends
+  once.
+- Digests are unique per person and day by ``OutgoingEmail.dedupe_key`` (as is the weekly
+  summary, reporting/weekly_summary.py); escalations by the unique
+  Reminder(kind=escalation).
 
 Every job here may run twice, concurrently, or late: running it again does nothing new.
 """
 
-import logging
-import smtplib
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from email.utils import parseaddr
-from enum import StrEnum
-from functools import partial
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.conf import settings
-from django.core.mail import EmailMessage
-from django.db import IntegrityError, connection, transaction
-from django.db.models import Count, F, Q, QuerySet
+from django.db import connection, transaction
+from django.db.models import Count, Q, QuerySet
 from django.template.loader import get_template, render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.dates import MONTHS, WEEKDAYS
 
 from accounts.models import Membership, User
-from followups.models import FollowUp, Notification, OutgoingEmail, Reminder
-
-logger = logging.getLogger(__name__)
+from followups.models import FollowUp, Notification, Reminder
+from outbox.models import OutgoingEmail
+from outbox.services import outgoing_email_create_once, outgoing_emails_send_after_commit
 
 # --- Tunables (settings may override them; tests of real processes shorten the waits) ---
 
@@ -58,16 +48,7 @@ ESCALATE_AFTER = timedelta(days=2)
 DIGEST_FROM_HOUR = 7
 DIGEST_UNTIL_HOUR = 12
 DIGEST_LIST_LIMIT = 25
-# The weekly summary: Monday, same local-time window, about the week before.
-WEEKLY_SUMMARY_WEEKDAY = 0
-EMAIL_MAX_ATTEMPTS = 6
-EMAIL_RECLAIM_AFTER = timedelta(minutes=10)  # a 'sending' row this old: its worker died
-EMAIL_DRAIN_AFTER = timedelta(minutes=1)  # queued this long: its after-commit publish was lost
-EMAIL_RETRY_SWEEP_AFTER = timedelta(minutes=15)  # a failed try not retried by then: lost retry
-DRAIN_LIMIT = 1000
 
-GAVE_UP_STALE = "The worker stopped while sending, {attempts} times; gave up."
-GAVE_UP_ATTEMPTS = "Gave up after {attempts} attempts."
 NOTIFICATION_DUE = "Due: {kind} — {recipient} ({referrer} → {prospect})"
 NOTIFICATION_ESCALATED = "Overdue 2+ days ({owner}): {kind} — {recipient} ({referrer} → {prospect})"
 SUBJECT_DUE = "Due: {kind} — {recipient}"
@@ -78,29 +59,8 @@ def _setting(name: str, default):
     return getattr(settings, name, default)
 
 
-def _seconds_setting(name: str, default: timedelta) -> timedelta:
-    value = getattr(settings, name, None)
-    return default if value is None else timedelta(seconds=value)
-
-
 def _scan_batch() -> int:
     return _setting("REMINDER_SCAN_BATCH", SCAN_BATCH)
-
-
-def _max_attempts() -> int:
-    return _setting("OUTGOING_EMAIL_MAX_ATTEMPTS", EMAIL_MAX_ATTEMPTS)
-
-
-def _reclaim_after() -> timedelta:
-    return _seconds_setting("OUTGOING_EMAIL_RECLAIM_AFTER_SECONDS", EMAIL_RECLAIM_AFTER)
-
-
-def _drain_after() -> timedelta:
-    return _seconds_setting("OUTGOING_EMAIL_DRAIN_AFTER_SECONDS", EMAIL_DRAIN_AFTER)
-
-
-def _retry_sweep_after() -> timedelta:
-    return _seconds_setting("OUTGOING_EMAIL_RETRY_SWEEP_AFTER_SECONDS", EMAIL_RETRY_SWEEP_AFTER)
 
 
 # --- Small helpers -----------------------------------------------------------------------
@@ -143,13 +103,6 @@ def _render_email(template: str, context: dict, zone: ZoneInfo) -> str:
     # Dates in the email read in the recipient's time zone, whatever the worker's.
     with timezone.override(zone):
         return render_to_string(template, context).strip() + "\n"
-
-
-def _enqueue_after_commit(email_ids: list[int]) -> None:
-    if email_ids:
-        from followups.tasks import outgoing_emails_publish
-
-        transaction.on_commit(partial(outgoing_emails_publish, email_ids))
 
 
 def _followup_context(followup: FollowUp, zone: ZoneInfo, path: str | None = None) -> dict:
@@ -342,7 +295,7 @@ def _remind_batch(*, now: datetime, batch: int) -> tuple[int, int]:
         Notification.objects.bulk_create(notifications)
         OutgoingEmail.objects.bulk_create(emails)
         FollowUp.objects.filter(pk__in=ids).update(reminded_at=now)
-        _enqueue_after_commit([email.pk for email in emails])
+        outgoing_emails_send_after_commit([email.pk for email in emails])
     return len(ids), len(emails)
 
 
@@ -466,23 +419,11 @@ def _escalate_batch(*, now: datetime, batch: int) -> tuple[int, int]:
         Notification.objects.bulk_create(notifications)
         OutgoingEmail.objects.bulk_create(emails)
         FollowUp.objects.filter(pk__in=ids).update(escalated_at=now)
-        _enqueue_after_commit([email.pk for email in emails])
+        outgoing_emails_send_after_commit([email.pk for email in emails])
     return len(ids), len(emails)
 
 
-# --- Emails keyed by person and day or week ----------------------------------------------
-
-
-def _outgoing_email_create_once(**fields) -> OutgoingEmail | None:
-    """Create the email unless its dedupe_key exists (a concurrent run may win the race:
-    the unique index decides, and the loser creates nothing)."""
-    try:
-        with transaction.atomic():
-            email = OutgoingEmail.objects.create(**fields)
-    except IntegrityError:
-        return None
-    _enqueue_after_commit([email.pk])
-    return email
+# --- The morning digest ------------------------------------------------------------------
 
 
 def _in_window(local: datetime) -> bool:
@@ -558,7 +499,7 @@ def _digest_create(*, user: User, zone: ZoneInfo, day: date, key: str) -> Outgoi
         "limit": DIGEST_LIST_LIMIT,
         "url": _absolute(reverse("rep-week")),
     }
-    return _outgoing_email_create_once(
+    return outgoing_email_create_once(
         team_id=None,
         to=user.email,
         subject=render_to_string("emails/digest_subject.txt", context).strip()[:300],
@@ -566,215 +507,3 @@ def _digest_create(*, user: User, zone: ZoneInfo, day: date, key: str) -> Outgoi
         purpose="digest",
         dedupe_key=key,
     )
-
-
-@dataclass
-class WeeklyNumbers:
-    name: str
-    asks: int = 0
-    intros: int = 0
-    wins: int = 0
-    overdue: int = 0
-    goals: dict | None = None  # the team's goals for the week (the total's only)
-
-
-def team_week_numbers(*, team_id: int, start: datetime, end: datetime, now: datetime):
-    """Asks, intros and wins of the week [start, end) (local midnights) per rep of the
-    team, and follow-ups overdue now, with the team's total and its goals for the week —
-    from the KPI module (dashboard/kpis.py), the same numbers as the dashboard."""
-    from dashboard import kpis
-
-    zone = start.tzinfo
-    period = kpis.Period(start.date(), (end - timedelta(days=1)).date(), zone)
-    totals, rows = kpis.team_table((team_id,), period, now=now)
-
-    def numbers(name: str, kpi: dict) -> WeeklyNumbers:
-        return WeeklyNumbers(
-            name=name,
-            asks=kpi["asks"],
-            intros=kpi["intros"],
-            wins=kpi["wins"],
-            overdue=kpi["overdue_followups"],
-        )
-
-    reps = [numbers(str(row.user), row.numbers) for row in rows]
-    total = numbers("Team", totals)
-    total.goals = totals["goals"] if totals["goals"]["asks"] is not None else None
-    return reps, total
-
-
-def weekly_summaries_send(*, now: datetime | None = None) -> int:
-    """To each manager, on Monday morning in their time zone, the team's asks, intros and
-    wins of the week before (Monday to Sunday, their local days) against the team's
-    WeeklyGoal, and the follow-ups overdue now. Once per manager, team and week (dedupe
-    key weekly:<user>:<team>:<week start>). Run hourly, like the digest."""
-    now = now or timezone.now()
-    memberships = (
-        Membership.objects.filter(role=Membership.Role.MANAGER, user__is_active=True)
-        .exclude(user__email="")
-        .select_related("user", "team")
-        .order_by("pk")
-    )
-    due = []
-    for membership in memberships:
-        zone = _zone(membership.user.time_zone)
-        local = now.astimezone(zone)
-        if local.weekday() == WEEKLY_SUMMARY_WEEKDAY and _in_window(local):
-            week_start = local.date() - timedelta(days=7)
-            key = f"weekly:{membership.user_id}:{membership.team_id}:{week_start.isoformat()}"
-            due.append((membership, zone, week_start, key))
-    done = set(
-        OutgoingEmail.objects.filter(dedupe_key__in=[key for *_rest, key in due]).values_list(
-            "dedupe_key", flat=True
-        )
-    )
-    sent = 0
-    for membership, zone, week_start, key in due:
-        if key in done:
-            continue
-        start = _local_midnight(week_start, zone)
-        end = _local_midnight(week_start + timedelta(days=7), zone)
-        reps, total = team_week_numbers(team_id=membership.team_id, start=start, end=end, now=now)
-        goal = total.goals
-        context = {
-            "user": membership.user,
-            "team": membership.team,
-            "week_start": week_start,
-            "week_end": week_start + timedelta(days=6),
-            "reps": reps,
-            "total": total,
-            "goal": goal,
-            "url": _absolute(reverse("manager-dashboard")),
-        }
-        if _outgoing_email_create_once(
-            team_id=membership.team_id,
-            to=membership.user.email,
-            subject=render_to_string("emails/weekly_summary_subject.txt", context).strip()[:300],
-            body=_render_email("emails/weekly_summary.txt", context, zone),
-            purpose="weekly_summary",
-            dedupe_key=key,
-        ):
-            sent += 1
-    return sent
-
-
-# --- Sending ------------------------------------------------------------------------------
-
-
-class SendOutcome(StrEnum):
-    SENT = "sent"
-    NOT_CLAIMED = "not_claimed"  # sent already, being sent, or given up: nothing to do
-    RETRY = "retry"  # failed, back in the queue: try again later
-    FAILED = "failed"  # failed for good (permanent error or attempts used up)
-
-
-def message_id(email: OutgoingEmail) -> str:
-    """The same for every attempt at one row: a resend after a crash is recognisably the
-    same message."""
-    domain = parseaddr(settings.DEFAULT_FROM_EMAIL)[1].rpartition("@")[2] or "warmpath"
-    return f"<warmpath.{email.pk}.{email.created_at:%Y%m%d%H%M%S}@{domain}>"
-
-
-def _claimable(now: datetime) -> Q:
-    return Q(status=OutgoingEmail.Status.QUEUED) | Q(
-        status=OutgoingEmail.Status.SENDING, claimed_at__lt=now - _reclaim_after()
-    )
-
-
-def outgoing_email_send(*, email_id: int) -> SendOutcome:
-    """Send one logged email, at most once per claim. The claim is a conditional UPDATE
-    (queued, or 'sending' by a worker that died long ago → sending, now); whoever does
-    not win it does nothing. A failure puts the row back in the queue with the error,
-    or marks it failed after OUTGOING_EMAIL_MAX_ATTEMPTS claims or a permanent refusal."""
-    claimed_at = timezone.now()
-    claimed = OutgoingEmail.objects.filter(
-        _claimable(claimed_at), pk=email_id, attempts__lt=_max_attempts()
-    ).update(
-        status=OutgoingEmail.Status.SENDING,
-        claimed_at=claimed_at,
-        attempts=F("attempts") + 1,
-    )
-    if not claimed:
-        return SendOutcome.NOT_CLAIMED
-    email = OutgoingEmail.objects.get(pk=email_id)
-    message = EmailMessage(
-        subject=email.subject,
-        body=email.body,
-        from_email=settings.DEFAULT_FROM_EMAIL,
-        to=[email.to],
-        headers={"Message-ID": message_id(email), "X-Warmpath-Purpose": email.purpose},
-    )
-    try:
-        message.send()
-    except (smtplib.SMTPException, OSError) as error:
-        permanent = isinstance(error, smtplib.SMTPRecipientsRefused)
-        gave_up = permanent or email.attempts >= _max_attempts()
-        # Only if the claim is still ours: a slow send reclaimed by another worker is theirs.
-        OutgoingEmail.objects.filter(pk=email_id, claimed_at=claimed_at).update(
-            status=OutgoingEmail.Status.FAILED if gave_up else OutgoingEmail.Status.QUEUED,
-            last_error=f"{type(error).__name__}: {error}"[:2000],
-        )
-        logger.warning("Email %s not sent (attempt %s): %s", email_id, email.attempts, error)
-        return SendOutcome.FAILED if gave_up else SendOutcome.RETRY
-    OutgoingEmail.objects.filter(pk=email_id).update(
-        status=OutgoingEmail.Status.SENT, sent_at=timezone.now(), last_error=""
-    )
-    return SendOutcome.SENT
-
-
-@dataclass
-class DrainResult:
-    published: int = 0
-    gave_up: int = 0
-
-    def as_dict(self) -> dict:
-        return {"published": self.published, "gave_up": self.gave_up}
-
-
-def outgoing_emails_to_drain(*, now: datetime) -> QuerySet:
-    """Emails that should have gone and have not: queued for a while with no recent try
-    (their publish was lost — broker down — or their retry was), and 'sending' rows whose
-    worker died."""
-    return OutgoingEmail.objects.filter(
-        (
-            Q(status=OutgoingEmail.Status.QUEUED, created_at__lt=now - _drain_after())
-            & (Q(claimed_at__isnull=True) | Q(claimed_at__lt=now - _retry_sweep_after()))
-        )
-        | Q(status=OutgoingEmail.Status.SENDING, claimed_at__lt=now - _reclaim_after())
-    ).order_by("created_at")
-
-
-def outgoing_emails_drain(*, now: datetime | None = None, limit: int = DRAIN_LIMIT) -> DrainResult:
-    """Publish again what the broker lost, and give up on rows that used their attempts.
-    Publishing twice is harmless: the send claims the row."""
-    from followups.tasks import outgoing_emails_publish
-
-    now = now or timezone.now()
-    result = DrainResult()
-    exhausted = outgoing_emails_to_drain(now=now).filter(attempts__gte=_max_attempts())
-    result.gave_up += exhausted.filter(status=OutgoingEmail.Status.SENDING).update(
-        status=OutgoingEmail.Status.FAILED,
-        last_error=GAVE_UP_STALE.format(attempts=_max_attempts()),
-    )
-    result.gave_up += exhausted.filter(status=OutgoingEmail.Status.QUEUED).update(
-        status=OutgoingEmail.Status.FAILED,
-        last_error=GAVE_UP_ATTEMPTS.format(attempts=_max_attempts()),
-    )
-    ids = list(outgoing_emails_to_drain(now=now).values_list("pk", flat=True)[:limit])
-    result.published = outgoing_emails_publish(ids)
-    return result
-
-
-def outgoing_emails_retry(*, email_ids: list[int]) -> int:
-    """An admin's "retry": failed emails go back to the queue with fresh attempts."""
-    with transaction.atomic():
-        ids = list(
-            OutgoingEmail.objects.select_for_update()
-            .filter(pk__in=email_ids, status=OutgoingEmail.Status.FAILED)
-            .values_list("pk", flat=True)
-        )
-        OutgoingEmail.objects.filter(pk__in=ids).update(
-            status=OutgoingEmail.Status.QUEUED, attempts=0, claimed_at=None
-        )
-        _enqueue_after_commit(ids)
-    return len(ids)

@@ -49,7 +49,6 @@ import calendar
 import zoneinfo
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
-from functools import partial
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -59,7 +58,9 @@ from django.utils import timezone
 from contacts.models import Channel, UpdateCadence
 from contacts.services import activity_record
 from core.errors import StateConflict
-from followups.models import FollowUp, OutgoingEmail
+from followups.models import FollowUp
+from outbox.models import OutgoingEmail
+from outbox.services import outgoing_emails_send_after_commit
 from referrals.models import FINAL_STATUSES, Referral
 
 Kind = FollowUp.Kind
@@ -426,14 +427,6 @@ def followup_skip(*, followup: FollowUp, actor, reason: str) -> FollowUp:
     return followup
 
 
-def _publish_after_commit(email_id: int) -> None:
-    """Hand the email to the worker once the row is committed — best effort: with the
-    broker down it stays queued and the periodic drain sends it (followups.tasks)."""
-    from followups.tasks import outgoing_emails_publish
-
-    transaction.on_commit(partial(outgoing_emails_publish, [email_id]))
-
-
 @transaction.atomic
 def followup_email_send(*, followup: FollowUp, actor, subject: str, body: str) -> OutgoingEmail:
     """Send the (edited) drafted message to the recipient by email: one OutgoingEmail row
@@ -464,5 +457,6 @@ def followup_email_send(*, followup: FollowUp, actor, subject: str, body: str) -
         gift_note="",
         gift_cost=None,
     )
-    _publish_after_commit(email.pk)
+    # Sent by a worker once committed; with the broker down the outbox's drain sends it.
+    outgoing_emails_send_after_commit([email.pk])
     return email

@@ -11,7 +11,6 @@ from accounts.visibility import visible_owned, visible_shared
 from referrals import services
 from referrals.models import (
     Deal,
-    IdealClientProfile,
     ReadinessCheck,
     Referral,
     ReferralGiven,
@@ -30,23 +29,6 @@ class OwnedAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request):
         return visible_owned(super().get_queryset(request), request.user)
-
-
-@admin.register(IdealClientProfile)
-class IdealClientProfileAdmin(admin.ModelAdmin):
-    list_display = ["team", "updated_at"]
-    search_fields = ["team__name"]
-    list_select_related = ["team"]
-    autocomplete_fields = ["team"]
-
-    def get_queryset(self, request):
-        return visible_shared(super().get_queryset(request), request.user)
-
-    def save_model(self, request, obj, form, change):
-        # Through the service: saving the profile rescores the team's contacts.
-        data = {name: form.cleaned_data[name] for name in form.cleaned_data if name != "team"}
-        saved = services.ideal_client_profile_update(team=obj.team, data=data)
-        obj.pk = saved.pk
 
 
 @admin.register(RosterEntry)

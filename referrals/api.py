@@ -21,8 +21,8 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from accounts.visibility import visible_owned
-from config.api import UtcIsoDateTimeFilter
 from contacts.models import Contact
+from core.filters import UtcIsoDateTimeFilter
 from referrals import selectors, services
 from referrals.models import Deal, ReadinessCheck, Referral, ReferralGiven, RosterEntry
 
@@ -310,7 +310,7 @@ class ReadinessCheckViewSet(
 
 
 class ReferralFilter(django_filters.FilterSet):
-    # In UTC: an offset PostgreSQL cannot store (-18:01) was a 500 (config.api).
+    # In UTC: an offset PostgreSQL cannot store (-18:01) was a 500 (core.filters).
     asked_at__gte = UtcIsoDateTimeFilter(field_name="asked_at", lookup_expr="gte")
     asked_at__lte = UtcIsoDateTimeFilter(field_name="asked_at", lookup_expr="lte")
 

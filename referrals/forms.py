@@ -9,7 +9,6 @@ from django.utils import timezone
 from django.utils.html import format_html
 
 from accounts.models import User
-from contacts.models import Function, Industry, PersonType
 from core.http import parse_id
 from referrals.models import Deal, Priority, Quality, Referral, RosterEntry
 from referrals.selectors import contacts_for_picking, roster_for_user
@@ -18,7 +17,6 @@ PICK_OR_CREATE_PROSPECT = "Pick someone from your team's contacts, or type a new
 PICK_OR_CREATE_NOT_BOTH = "Pick an existing contact or type a new person — not both."
 NEW_PROSPECT_NEEDS_NAME = "A new prospect needs at least a first name."
 WON_NEEDS_VALUE = "Won asks for the value: how much is the deal worth?"
-MIN_ABOVE_MAX = "The smallest company size cannot be above the largest."
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 DATETIME_WIDGET = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
@@ -396,74 +394,3 @@ class GivenFilterForm(forms.Form):
         else:
             self.fields["owner"].queryset = owners
             self.fields["owner"].empty_label = "Every rep"
-
-
-# --- Ideal client profile -------------------------------------------------------------------
-
-
-class CommaListField(forms.CharField):
-    """Free words, comma separated, kept as a list."""
-
-    def prepare_value(self, value):
-        if isinstance(value, list | tuple):
-            return ", ".join(value)
-        return value
-
-    def to_python(self, value):
-        value = super().to_python(value)
-        return [part.strip() for part in value.split(",") if part.strip()]
-
-
-def _weight(label):
-    return forms.IntegerField(label=label, min_value=0, max_value=100)
-
-
-class IdealClientProfileForm(forms.Form):
-    industries = forms.MultipleChoiceField(
-        choices=Industry.choices, required=False, widget=forms.CheckboxSelectMultiple
-    )
-    regions = CommaListField(
-        required=False, help_text="Regions or countries, comma separated (e.g. Northeast, DACH)."
-    )
-    min_employees = forms.IntegerField(
-        label="Smallest company (employees)", min_value=0, required=False
-    )
-    max_employees = forms.IntegerField(
-        label="Largest company (employees)", min_value=0, required=False
-    )
-    functions = forms.MultipleChoiceField(
-        label="Business functions",
-        choices=Function.choices,
-        required=False,
-        widget=forms.CheckboxSelectMultiple,
-    )
-    person_types = forms.MultipleChoiceField(
-        label="Types of person",
-        choices=PersonType.choices,
-        required=False,
-        widget=forms.CheckboxSelectMultiple,
-    )
-    situation = forms.CharField(
-        label="Situation or need",
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 2}),
-        help_text="The situation that makes us the answer, in a sentence.",
-    )
-    situation_keywords = CommaListField(
-        label="Situation keywords",
-        required=False,
-        help_text="Words in a contact's title or notes that signal the situation, comma separated.",
-    )
-    weight_industry = _weight("Weight of industry")
-    weight_region = _weight("Weight of region")
-    weight_size = _weight("Weight of company size")
-    weight_function = _weight("Weight of function")
-    weight_person_type = _weight("Weight of type of person")
-    weight_situation = _weight("Weight of situation")
-
-    def clean(self):
-        data = super().clean()
-        low, high = data.get("min_employees"), data.get("max_employees")
-        if low is not None and high is not None and low > high:
-            self.add_error("max_employees", MIN_ABOVE_MAX)
-        return data

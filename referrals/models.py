@@ -10,38 +10,6 @@ from simple_history.models import HistoricalRecords
 from contacts.models import Channel
 
 
-class IdealClientProfile(models.Model):
-    """Who the team wants to meet. Contacts are scored 0–100 against it: each criterion
-    that is set and matched adds its weight; the total is scaled to 100."""
-
-    team = models.OneToOneField(
-        "accounts.Team", on_delete=models.CASCADE, related_name="ideal_client_profile"
-    )
-    industries = models.JSONField(default=list, blank=True)  # Industry values
-    regions = models.JSONField(default=list, blank=True)  # free text, matched case-insensitively
-    min_employees = models.PositiveIntegerField(null=True, blank=True)
-    max_employees = models.PositiveIntegerField(null=True, blank=True)
-    functions = models.JSONField(default=list, blank=True)  # Function values
-    person_types = models.JSONField(default=list, blank=True)  # PersonType values
-    situation = models.TextField(
-        blank=True, help_text="The situation or need that makes us the answer, in a sentence."
-    )
-    situation_keywords = models.JSONField(default=list, blank=True)
-    weight_industry = models.PositiveSmallIntegerField(default=25)
-    weight_region = models.PositiveSmallIntegerField(default=15)
-    weight_size = models.PositiveSmallIntegerField(default=20)
-    weight_function = models.PositiveSmallIntegerField(default=15)
-    weight_person_type = models.PositiveSmallIntegerField(default=15)
-    weight_situation = models.PositiveSmallIntegerField(default=10)
-    updated_at = models.DateTimeField(auto_now=True)
-
-    class Meta:
-        verbose_name = "ideal client profile"
-
-    def __str__(self) -> str:
-        return f"Ideal client profile of {self.team}"
-
-
 class Priority(models.IntegerChoices):
     HIGH = 1, "High"
     MEDIUM = 2, "Medium"
@@ -188,7 +156,7 @@ class Referral(models.Model):
         ]
         indexes = [
             models.Index(fields=["team", "owner", "status"]),
-            # The KPIs (dashboard/kpis.py) count each step dated in a period, one range of
+            # The KPIs (reporting/kpis.py) count each step dated in a period, one range of
             # one of these per step; each holds what its counts read, so PostgreSQL answers
             # from the index alone (an index-only scan) instead of visiting every row.
             # The asks of a period, how far they got, and the cohort's ids:

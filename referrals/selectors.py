@@ -8,24 +8,20 @@ slice them (`[:10]`) or paginate them.
 
 from collections.abc import Iterable
 
-from django.db.models import Case, Count, OuterRef, QuerySet, Subquery, Value, When
+from django.db.models import Case, Count, Q, QuerySet, Value, When
 
 from accounts.models import Team
-from accounts.selectors import team_members
 from accounts.visibility import visible_owned, visible_shared
 from contacts.models import Activity, Contact, ContactKind
 from contacts.selectors import contact_search_filter
 from referrals.models import (
     Deal,
-    IdealClientProfile,
     ReadinessCheck,
     Referral,
     ReferralGiven,
     RosterEntry,
 )
 
-# A contact "fits well" from this score on (the ICP page counts them; the roster marks them).
-GOOD_FIT_SCORE = 70
 # Statuses of a referral still in progress, in pipeline order.
 OPEN_STATUSES = (
     Referral.Status.ASKED,
@@ -63,6 +59,55 @@ def contact_search(
         )
         order.insert(0, "preferred")
     return list(contacts.order_by(*order)[:limit])
+
+
+# --- A contact's page: their referrals, roster entry, readiness, deals, history -----------
+
+# The page shows the most recent rows of each section, however long the history.
+DETAIL_SECTION_LIMIT = 50
+
+
+def contact_referrals_as_referrer(*, user, contact: Contact) -> QuerySet[Referral]:
+    return visible_owned(Referral.objects.filter(referrer=contact), user).select_related(
+        "prospect", "owner"
+    )
+
+
+def contact_referrals_as_prospect(*, user, contact: Contact) -> QuerySet[Referral]:
+    return visible_owned(Referral.objects.filter(prospect=contact), user).select_related(
+        "referrer", "owner"
+    )
+
+
+def contact_own_roster_entry(*, user, contact: Contact) -> RosterEntry | None:
+    """The user's own roster entry for this person, if they have put them on it."""
+    return RosterEntry.objects.filter(owner=user, prospect=contact).only("pk", "status").first()
+
+
+def contact_latest_readiness(*, user, contact: Contact) -> ReadinessCheck | None:
+    return (
+        visible_owned(ReadinessCheck.objects.filter(client=contact), user)
+        .order_by("-checked_on", "-id")
+        .first()
+    )
+
+
+def contact_deals(*, user, contact: Contact) -> QuerySet[Deal]:
+    return visible_owned(Deal.objects.filter(contact=contact), user).select_related("owner")
+
+
+def contact_timeline(*, user, contact: Contact) -> QuerySet[Activity]:
+    """What happened with this person, newest first: lines about them, and lines about
+    the referrals where they are the referrer or the prospect."""
+    their_referrals = Referral.objects.filter(Q(referrer=contact) | Q(prospect=contact)).values(
+        "pk"
+    )
+    return (
+        visible_shared(Activity.objects.all(), user)
+        .filter(Q(contact=contact) | Q(referral__in=their_referrals))
+        .select_related("actor")
+        .order_by("-occurred_at", "-id")
+    )
 
 
 # --- Roster -------------------------------------------------------------------------------
@@ -122,26 +167,6 @@ def referral_timeline(referral: Referral, *, limit: int = 100) -> list[Activity]
 # --- Readiness ------------------------------------------------------------------------------
 
 
-def latest_readiness_by_client(
-    client_ids: Iterable[int], *, user=None
-) -> dict[int, ReadinessCheck]:
-    """The most recent readiness check of each of these clients, in one query. With
-    `user`, only checks that user may see count (a rep's own; a manager's team's)."""
-    client_ids = list(client_ids)
-    if not client_ids:
-        return {}
-    checks = ReadinessCheck.objects.all()
-    if user is not None:
-        checks = visible_owned(checks, user)
-    latest_per_client = checks.filter(client_id=OuterRef("client_id")).order_by(
-        "-checked_on", "-pk"
-    )
-    latest = checks.filter(
-        client_id__in=client_ids, pk=Subquery(latest_per_client.values("pk")[:1])
-    )
-    return {check.client_id: check for check in latest}
-
-
 def readiness_checks_for_user(user, *, team: Team | None = None) -> QuerySet[ReadinessCheck]:
     checks = _in_team(visible_owned(ReadinessCheck.objects.all(), user), team)
     return checks.select_related("owner", "client", "client__company").order_by(
@@ -164,67 +189,3 @@ def referrals_given_for_user(user, *, team: Team | None = None) -> QuerySet[Refe
     return given.select_related("owner", "client", "client__company", "introduced").order_by(
         "-given_on", "-pk"
     )
-
-
-# --- Ideal client profile -------------------------------------------------------------------
-
-
-def ideal_client_profile_for_team(team: Team) -> IdealClientProfile:
-    """The team's profile, or an unsaved empty one (with the default weights)."""
-    profile = IdealClientProfile.objects.filter(team=team).first() or IdealClientProfile()
-    profile.team = team  # the caller's object: no query to show its name
-    return profile
-
-
-def good_fit_count(team: Team) -> int:
-    return Contact.objects.filter(team=team, fit_score__gte=GOOD_FIT_SCORE).count()
-
-
-# --- The team at a glance (manager's page) ---------------------------------------------------
-
-
-def team_activity_by_member(*, team: Team) -> list[dict]:
-    """One row per member of the team: their roster size and how many of their referrals
-    stand in each status. Three queries whatever the team's size (members, roster counts,
-    referral counts by owner and status)."""
-    members = list(team_members(team=team))
-    roster_sizes = dict(
-        RosterEntry.objects.filter(team=team)
-        .order_by()
-        .values_list("owner")
-        .annotate(total=Count("pk"))
-    )
-    by_owner: dict[int, dict[str, int]] = {}
-    for owner_id, status, total in (
-        Referral.objects.filter(team=team)
-        .order_by()
-        .values_list("owner", "status")
-        .annotate(total=Count("pk"))
-    ):
-        by_owner.setdefault(owner_id, {})[status] = total
-    rows = []
-    for membership in members:
-        counts = dict.fromkeys(Referral.Status.values, 0)
-        counts.update(by_owner.get(membership.user_id, {}))
-        rows.append(
-            {
-                "membership": membership,
-                "user": membership.user,
-                "roster": roster_sizes.get(membership.user_id, 0),
-                "counts": counts,
-                "by_status": [counts[status] for status in Referral.Status.values],
-                "asked_total": sum(counts.values()),
-            }
-        )
-    return rows
-
-
-def team_activity_totals(rows: list[dict]) -> dict:
-    return {
-        "roster": sum(row["roster"] for row in rows),
-        "by_status": [
-            sum(row["by_status"][index] for row in rows)
-            for index in range(len(Referral.Status.values))
-        ],
-        "asked_total": sum(row["asked_total"] for row in rows),
-    }

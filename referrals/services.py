@@ -3,7 +3,6 @@ lives in this module and nowhere else: pages, API and admin all call referral_tr
 """
 
 import zoneinfo
-from collections.abc import Iterable
 from datetime import date, datetime
 from decimal import Decimal
 
@@ -13,19 +12,17 @@ from django.utils import timezone
 
 from accounts.models import Team
 from contacts.models import Contact
-from contacts.services import activity_record
+from contacts.services import activity_record, company_get_or_create_by_name, contact_create
 from core.errors import StateConflict
-from followups.services import followups_for_event
+from referrals.events import ASKED, referral_event_send
 from referrals.models import (
     FINAL_STATUSES,
     Deal,
-    IdealClientProfile,
     ReadinessCheck,
     Referral,
     ReferralGiven,
     RosterEntry,
 )
-from referrals.scoring import fit_score
 
 Status = Referral.Status
 
@@ -90,40 +87,6 @@ GIVEN_NEEDS_SOMEONE = "Say whom you introduced: pick a contact or type a name."
 
 class TransitionError(StateConflict):
     """An impossible or badly dated status change. The API answers it with 409."""
-
-
-# --- Ideal client profile and fit -----------------------------------------------------
-
-
-def contact_fit_scores_refresh(*, contacts: Iterable[Contact]) -> int:
-    """Recompute and store the fit score of these contacts; returns how many changed."""
-    contacts = list(contacts)
-    if not contacts:
-        return 0
-    team_ids = {contact.team_id for contact in contacts}
-    profiles = {p.team_id: p for p in IdealClientProfile.objects.filter(team_id__in=team_ids)}
-    changed = []
-    for contact in contacts:
-        score = fit_score(profiles.get(contact.team_id), contact)
-        if score != contact.fit_score:
-            contact.fit_score = score
-            changed.append(contact)
-    Contact.objects.bulk_update(changed, ["fit_score"], batch_size=1000)
-    return len(changed)
-
-
-@transaction.atomic
-def ideal_client_profile_update(*, team: Team, data: dict) -> IdealClientProfile:
-    """Save the team's profile and rescore every contact of the team against it."""
-    profile, _ = IdealClientProfile.objects.select_for_update().get_or_create(team=team)
-    for field, value in data.items():
-        setattr(profile, field, value)
-    profile.full_clean()
-    profile.save()
-    contacts = Contact.objects.filter(team=team).select_related("company")
-    for start in range(0, contacts.count(), 2000):
-        contact_fit_scores_refresh(contacts=contacts.order_by("pk")[start : start + 2000])
-    return profile
 
 
 # --- Roster -------------------------------------------------------------------------------
@@ -257,8 +220,8 @@ def referral_create(
         description=f"Asked {referrer} for an introduction to {prospect}",
         at=asked_at,
     )
-    # Follow-ups of the ask (thank the referrer; periodic updates), in this transaction.
-    followups_for_event(referral=referral, event="asked")
+    # Announced in this transaction: the follow-ups it starts commit or roll back with it.
+    referral_event_send(referral=referral, event=ASKED, at=asked_at)
     return referral
 
 
@@ -361,8 +324,8 @@ def referral_transition(
         ),
         at=at,
     )
-    # Follow-ups this step calls for (status report, thanks, closing…), in this transaction.
-    followups_for_event(referral=referral, event=to)
+    # Announced in this transaction: the follow-ups it starts commit or roll back with it.
+    referral_event_send(referral=referral, event=to, at=at)
     return referral
 
 
@@ -589,8 +552,6 @@ def roster_entry_create_for_new_prospect(
 ) -> RosterEntry:
     """Add someone who is not in Warmpath yet: create the contact (and their company, found
     by name or created) and the roster entry together — all or nothing."""
-    from contacts.services import company_get_or_create_by_name, contact_create
-
     company = None
     if company_name.strip():
         company, _ = company_get_or_create_by_name(team=team, name=company_name)

@@ -1,5 +1,6 @@
 from django.urls import path
 
+from contacts import views_profile
 from referrals import views, views_history
 
 app_name = "referrals"
@@ -29,6 +30,7 @@ urlpatterns = [
     # Small htmx answers for the forms: contact search, the referrer's green light.
     path("referrals/contact-options/", views.contact_options, name="contact-options"),
     path("referrals/referrer-warning/", views.referrer_warning, name="referrer-warning"),
-    # The team's ideal client profile.
-    path("profile/ideal-client/", views.ideal_client_profile, name="icp"),
+    # The team's ideal client profile: contacts' page (the profile is about contacts), under
+    # the name it has always had here.
+    path("profile/ideal-client/", views_profile.ideal_client_profile, name="icp"),
 ]

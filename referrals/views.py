@@ -1,12 +1,12 @@
-"""Pages of the rep's referral work: roster, readiness, asks and their steps, deals, the
-referrals we give, and the team's ideal client profile.
+"""Pages of the rep's referral work: roster, readiness, asks and their steps, deals and the
+referrals we give. (The team's ideal client profile is contacts': contacts/views_profile.py.)
 
 Each view fetches what it shows through referrals.selectors (scoped by
 accounts.visibility: another rep's or team's record is a 404), validates with a form, and
 writes through referrals.services."""
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.forms import model_to_dict
 from django.http import Http404
@@ -16,16 +16,14 @@ from django.views.decorators.http import require_GET, require_POST
 
 from accounts.models import User
 from accounts.visibility import get_visible_or_404
-from contacts import connectors
-from contacts.models import Function, Industry, PersonType
+from contacts.fit import GOOD_FIT_SCORE
 from core.http import parse_id, safe_next_url
 from core.search import words_match
-from referrals import forms, selectors, services
-from referrals.models import IdealClientProfile, Referral, RosterEntry
+from referrals import connectors, forms, selectors, services
+from referrals.models import Referral, RosterEntry
 
 PAGE_SIZE = 25
 NO_TEAM = "Join a team to keep a roster and record referrals."
-ICP_MANAGERS_ONLY = "Only a manager of the team can change its ideal client profile."
 
 ROSTER_ADDED = "{prospect} is on your roster."
 ROSTER_SAVED = "Roster entry for {prospect} saved."
@@ -37,7 +35,6 @@ REFERRAL_SAVED = "Referral saved."
 STEP_RECORDED = "{referral}: {status}."
 DEAL_SAVED = "Deal saved."
 GIVEN_RECORDED = "Introduction for {client} recorded. Reciprocity counts."
-ICP_SAVED = "Ideal client profile saved; {count} contacts now fit well (score ≥ {threshold})."
 
 
 # --- Helpers ------------------------------------------------------------------------------
@@ -164,7 +161,7 @@ def roster(request):
             "page": page,
             "filter_form": form,
             "show_owner": owners is not None,
-            "good_fit": selectors.GOOD_FIT_SCORE,
+            "good_fit": GOOD_FIT_SCORE,
             "filtered": any(request.GET.get(key) for key in form.fields),
         },
     )
@@ -639,74 +636,3 @@ def given_create(request):
             messages.success(request, GIVEN_RECORDED.format(client=given.client))
             return redirect("referrals:given-list")
     return render(request, "referrals/given_form.html", {"form": form})
-
-
-# --- Ideal client profile -------------------------------------------------------------------
-
-
-def ideal_client_profile(request):
-    """Managers edit the team's profile (saving rescores every contact); reps read it,
-    with how the fit score is computed."""
-    team = _team_or_404(request)
-    can_edit = _is_manager(request)
-    profile = selectors.ideal_client_profile_for_team(team)
-    form = None
-    if can_edit:
-        form = forms.IdealClientProfileForm(
-            request.POST or None,
-            initial=model_to_dict(profile, fields=list(forms.IdealClientProfileForm.base_fields)),
-        )
-    if request.method == "POST":
-        if not can_edit:
-            raise PermissionDenied(ICP_MANAGERS_ONLY)
-        if form.is_valid():
-            try:
-                services.ideal_client_profile_update(team=team, data=form.cleaned_data)
-            except ValidationError as error:
-                _add_service_errors(form, error)
-            else:
-                messages.success(
-                    request,
-                    ICP_SAVED.format(
-                        count=selectors.good_fit_count(team), threshold=selectors.GOOD_FIT_SCORE
-                    ),
-                )
-                return redirect("referrals:icp")
-    return render(
-        request,
-        "referrals/ideal_client_profile.html",
-        {
-            "profile": profile,
-            "form": form,
-            "can_edit": can_edit,
-            "criteria": _profile_criteria(profile),
-            "good_fit_count": selectors.good_fit_count(team),
-            "good_fit": selectors.GOOD_FIT_SCORE,
-        },
-    )
-
-
-def _profile_criteria(profile: IdealClientProfile) -> list[dict]:
-    """What each criterion asks for and what it weighs, for the read-only explanation."""
-
-    def labels(values, choices):
-        names = dict(choices)
-        return ", ".join(str(names.get(value, value)) for value in values)
-
-    if profile.min_employees is not None or profile.max_employees is not None:
-        size = f"{profile.min_employees or 0} – {profile.max_employees or '∞'} employees"
-    else:
-        size = ""
-    rows = [
-        ("Industry", labels(profile.industries, Industry.choices), profile.weight_industry),
-        ("Region", ", ".join(profile.regions), profile.weight_region),
-        ("Company size", size, profile.weight_size),
-        ("Function", labels(profile.functions, Function.choices), profile.weight_function),
-        (
-            "Type of person",
-            labels(profile.person_types, PersonType.choices),
-            profile.weight_person_type,
-        ),
-        ("Situation", ", ".join(profile.situation_keywords), profile.weight_situation),
-    ]
-    return [{"label": label, "wanted": wanted, "weight": weight} for label, wanted, weight in rows]

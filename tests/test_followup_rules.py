@@ -10,15 +10,24 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
+from django.db import DatabaseError, transaction
 from django.db.models import F
 from django.utils import timezone
 
 from contacts.models import Activity, Channel, UpdateCadence
 from followups import services
-from followups.models import FollowUp, OutgoingEmail
+from followups.models import FollowUp
+from outbox import tasks as outbox_tasks
+from outbox.models import OutgoingEmail
 from referrals import services as referral_services
-from referrals.models import FINAL_STATUSES, Referral
-from tests.factories import ClientFactory, ContactFactory, FollowUpFactory, ReferralFactory
+from referrals.models import FINAL_STATUSES, Referral, RosterEntry
+from tests.factories import (
+    ClientFactory,
+    ContactFactory,
+    FollowUpFactory,
+    ReferralFactory,
+    RosterEntryFactory,
+)
 
 Kind = FollowUp.Kind
 Status = Referral.Status
@@ -231,6 +240,67 @@ def test_a_refused_transition_creates_no_follow_up(alice, acme, referrer, prospe
     with pytest.raises(referral_services.TransitionError):
         step(referral, Status.WON, days_ago=1)
     assert kinds(referral) == {(Kind.THANK_REFERRER, "asked")}
+
+
+# --- One transaction with the referral (referrals.events → followups.receivers) ------------
+
+
+def fail_at_follow_up(monkeypatch, number: int) -> None:
+    """Make the `number`th follow-up write of the test fail, the ones before it succeed."""
+    real = services._followup_get_or_create
+    calls = []
+
+    def write_then_fail(referral, kind, occasion, **defaults):
+        calls.append(kind)
+        if len(calls) == number:
+            raise DatabaseError("disk full")
+        return real(referral, kind, occasion, **defaults)
+
+    monkeypatch.setattr(services, "_followup_get_or_create", write_then_fail)
+
+
+def test_an_ask_whose_follow_up_fails_is_not_recorded(monkeypatch, alice, acme, referrer, prospect):
+    entry = RosterEntryFactory(prospect=prospect)
+    fail_at_follow_up(monkeypatch, 1)
+
+    with pytest.raises(DatabaseError):
+        ask(alice, acme, referrer, prospect)
+
+    assert not Referral.objects.exists()
+    assert not FollowUp.objects.exists()
+    assert not Activity.objects.filter(verb="asked").exists()
+    entry.refresh_from_db()
+    assert entry.status == RosterEntry.Status.WANTED
+
+
+def test_a_step_whose_follow_up_fails_rolls_back_with_the_follow_ups_already_written(
+    monkeypatch, alice, acme, referrer, prospect
+):
+    referral = step(ask(alice, acme, referrer, prospect), Status.CONFIRMED, days_ago=8)
+    # Contacted writes the status report, then thanking the prospect: the second fails.
+    fail_at_follow_up(monkeypatch, 2)
+
+    with pytest.raises(DatabaseError):
+        step(referral, Status.CONTACTED, days_ago=6)
+
+    referral.refresh_from_db()
+    assert (referral.status, referral.contacted_at) == (Status.CONFIRMED, None)
+    assert kinds(referral) == {(Kind.THANK_REFERRER, "asked")}
+    assert not Activity.objects.filter(referral=referral, verb=Status.CONTACTED).exists()
+
+
+def test_the_follow_ups_roll_back_with_the_transaction_of_the_referral(
+    alice, acme, referrer, prospect
+):
+    # Sent synchronously inside the write, not after commit: whoever rolls the referral
+    # back (here the caller's transaction) rolls its follow-ups back too.
+    with pytest.raises(RuntimeError), transaction.atomic():
+        ask(alice, acme, referrer, prospect)
+        assert FollowUp.objects.count() == 1
+        raise RuntimeError("the caller gives up")
+
+    assert not Referral.objects.exists()
+    assert not FollowUp.objects.exists()
 
 
 # --- Periodic updates --------------------------------------------------------------------
@@ -527,10 +597,12 @@ def test_the_closing_thanks_may_carry_a_gift(alice, acme, referrer):
 
 @pytest.fixture
 def published(monkeypatch):
-    """Email ids handed to the worker (the broker is not under test here)."""
+    """Email ids handed to the broker (the broker is not under test here)."""
     ids = []
     monkeypatch.setattr(
-        "followups.tasks.outgoing_emails_publish", lambda email_ids: ids.extend(email_ids)
+        outbox_tasks.outgoing_email_send,
+        "apply_async",
+        lambda args, kwargs=None, **options: ids.append(args[0]),
     )
     return ids
 

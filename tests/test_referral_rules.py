@@ -21,6 +21,7 @@ from hypothesis import strategies as st
 
 from contacts.models import Activity
 from referrals import services
+from referrals.events import ASKED, referral_event
 from referrals.models import Deal, Referral, ReferralGiven, RosterEntry
 from referrals.services import (
     ASKED_IN_FUTURE,
@@ -458,6 +459,45 @@ def test_every_transition_writes_one_activity_on_the_referral(referral, alice):
         .values_list("verb", flat=True)
     )
     assert verbs == path  # the factory's ask wrote none: it bypassed the service
+
+
+# --- Every event is announced to the layers above (referrals.events) ------------------------
+
+
+@pytest.fixture
+def announced():
+    """The (event, at, status in the database) of each referral_event sent during the test,
+    read inside the write's transaction, as a receiver sees it."""
+    events = []
+
+    def record(*, referral, event, at, **kwargs):
+        stored = Referral.objects.filter(pk=referral.pk).values_list("status", flat=True).get()
+        events.append((event, at, stored))
+
+    referral_event.connect(record, dispatch_uid="test_announced")
+    yield events
+    referral_event.disconnect(dispatch_uid="test_announced")
+
+
+def test_each_event_is_announced_once_after_the_write_with_its_time(
+    announced, acme, alice, cora, pete
+):
+    asked_at = timezone.now() - timedelta(days=1)
+    referral = referral_create(
+        owner=alice, team=acme, referrer=cora, prospect=pete, asked_at=asked_at
+    )
+    walk(referral, PATH_TO[Status.WON])
+
+    expected = [(ASKED, asked_at, Status.ASKED)]
+    for number, status in enumerate(PATH_TO[Status.WON], start=1):
+        expected.append((status, asked_at + timedelta(hours=number), status))
+    assert announced == expected
+
+
+def test_a_refused_step_announces_nothing(announced, referral):
+    with pytest.raises(TransitionError):
+        referral_transition(referral=referral, to=Status.WON)
+    assert announced == []
 
 
 # --- Two transitions racing on PostgreSQL -------------------------------------------------

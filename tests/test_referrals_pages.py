@@ -10,10 +10,12 @@ from django.contrib.messages import get_messages
 from django.urls import reverse
 from django.utils import timezone
 
-from contacts.models import Contact
+from contacts import forms as contact_forms
+from contacts import views_profile
+from contacts.models import Contact, IdealClientProfile
 from referrals import forms as referral_forms
 from referrals import selectors, services, views
-from referrals.models import Deal, IdealClientProfile, ReadinessCheck, Referral, RosterEntry
+from referrals.models import Deal, ReadinessCheck, Referral, RosterEntry
 from tests.factories import (
     ClientFactory,
     CompanyFactory,
@@ -743,7 +745,7 @@ def test_a_manager_saves_the_profile_and_the_team_is_rescored(maya_client, acme,
     assert profile.regions == ["Northeast", "DACH"]
     fits.refresh_from_db()
     assert fits.fit_score == 100
-    assert views.ICP_SAVED.format(count=1, threshold=70) in messages_of(response)
+    assert views_profile.ICP_SAVED.format(count=1, threshold=70) in messages_of(response)
     page = maya_client.get(reverse("referrals:icp")).content.decode()
     assert "<strong>1</strong> contact of your team fit well" in page
 
@@ -753,7 +755,7 @@ def test_the_profile_refuses_a_size_range_upside_down(maya_client):
         reverse("referrals:icp"),
         {"min_employees": 500, "max_employees": 10, **dict.fromkeys(WEIGHTS, 10)},
     )
-    assert response.context["form"].errors["max_employees"] == [referral_forms.MIN_ABOVE_MAX]
+    assert response.context["form"].errors["max_employees"] == [contact_forms.MIN_ABOVE_MAX]
     assert not IdealClientProfile.objects.exists()
 
 
@@ -933,7 +935,7 @@ def make_rows(alice, acme, rows):
     ("name", "queries"),
     [
         # session, user, membership, visibility memberships, count, the page's rows, the
-        # best connector of every prospect on the page (one statement, contacts.connectors),
+        # best connector of every prospect on the page (one statement, referrals.connectors),
         # the bell's unread notifications
         ("roster", 8),
         # … + the counts per status (one aggregate)
@@ -1024,18 +1026,3 @@ def test_referrals_for_user_filters_by_one_status_or_several(alice, people):
         asked,
         declined,
     }
-
-
-def test_latest_readiness_by_client_takes_the_latest_check_in_one_query(
-    alice, bob, acme, people, django_assert_num_queries
-):
-    client = people["client"]
-    other = ClientFactory(team=acme, owner=alice)
-    today = timezone.localdate()
-    ReadinessCheckFactory(client=client, owner=alice, checked_on=today - timedelta(days=9))
-    latest = ReadinessCheckFactory(client=client, owner=alice, checked_on=today, green_light=False)
-    bobs = ReadinessCheckFactory(client=other, owner=bob, checked_on=today)
-    with django_assert_num_queries(1):
-        found = selectors.latest_readiness_by_client([client.pk, other.pk, people["prospect"].pk])
-    assert found == {client.pk: latest, other.pk: bobs}
-    assert selectors.latest_readiness_by_client([other.pk], user=alice) == {}

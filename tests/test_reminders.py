@@ -1,12 +1,13 @@
-"""Reminders, exactly once: the due scan, the email log and its sends, the drain, the
-escalation to managers, the morning digest, the weekly summary; and the notifications
-(page, bell, API, admin). Every periodic job is run twice (STYLE.md).
+"""Reminders, exactly once: the due scan and the emails it logs, the escalation to
+managers, the morning digest; and the notifications (page, bell, API, admin). Every
+periodic job is run twice (STYLE.md). The weekly summary to managers:
+tests/test_weekly_summary.py; sending the emails, the drain and the outbox's admin:
+tests/test_outbox.py.
 
 Nothing here reaches a broker: the `published` fixture records what would have been
 handed to Celery. Real workers, Redis and PostgreSQL: tests/test_reminders_integration.py.
 """
 
-import smtplib
 import threading
 from datetime import UTC, datetime, timedelta
 from itertools import count
@@ -21,12 +22,13 @@ from django.utils import timezone
 from kombu.exceptions import OperationalError
 
 from accounts.models import Membership
-from followups import reminders, tasks
+from followups import reminders
 from followups.context_processors import notifications as notifications_context
-from followups.models import FollowUp, Notification, OutgoingEmail, Reminder
+from followups.models import FollowUp, Notification, Reminder
 from followups.notifications import UNREAD_COUNT_CAP, unread_notification_count
-from followups.reminders import SendOutcome
-from referrals.models import Referral, WeeklyGoal
+from outbox import services as outbox
+from outbox import tasks as outbox_tasks
+from outbox.models import OutgoingEmail
 from tests.factories import (
     ClientFactory,
     MembershipFactory,
@@ -65,20 +67,15 @@ def make_notification(user, **fields) -> Notification:
     return Notification.objects.create(user=user, message=fields.pop("message", "Hello"), **fields)
 
 
-def make_email(**fields) -> OutgoingEmail:
-    defaults = {"to": "alice@example.com", "subject": "Hi", "body": "Body", "purpose": "test"}
-    return OutgoingEmail.objects.create(**{**defaults, **fields})
-
-
 @pytest.fixture(autouse=True)
 def published(monkeypatch):
     """Email ids handed to the broker (nothing is really sent to one)."""
     sent: list[int] = []
 
-    def apply_async(args, **options):
+    def apply_async(args, kwargs=None, **options):
         sent.append(args[0])
 
-    monkeypatch.setattr(tasks.send_outgoing_email, "apply_async", apply_async)
+    monkeypatch.setattr(outbox_tasks.outgoing_email_send, "apply_async", apply_async)
     return sent
 
 
@@ -101,11 +98,11 @@ def tasks_keep_the_test_connection():
 def broker_down(monkeypatch):
     calls: list[int] = []
 
-    def apply_async(args, **options):
+    def apply_async(args, kwargs=None, **options):
         calls.append(args[0])
         raise OperationalError("Error 111 connecting to 127.0.0.1:1. Connection refused.")
 
-    monkeypatch.setattr(tasks.send_outgoing_email, "apply_async", apply_async)
+    monkeypatch.setattr(outbox_tasks.outgoing_email_send, "apply_async", apply_async)
     return calls
 
 
@@ -299,169 +296,7 @@ def test_two_scans_at_once_share_the_work_and_remind_each_followup_once():
     assert OutgoingEmail.objects.count() == 40
 
 
-# --- Sending -----------------------------------------------------------------------------
-
-
-def test_sending_claims_the_row_sends_once_and_marks_it_sent(alice):
-    email = make_email(subject="Due: thank Ann", body="Thank Ann today.")
-
-    assert reminders.outgoing_email_send(email_id=email.pk) == SendOutcome.SENT
-    assert reminders.outgoing_email_send(email_id=email.pk) == SendOutcome.NOT_CLAIMED
-
-    assert len(mail.outbox) == 1
-    message = mail.outbox[0]
-    assert (message.to, message.subject, message.body) == (
-        ["alice@example.com"],
-        "Due: thank Ann",
-        "Thank Ann today.",
-    )
-    assert message.extra_headers["Message-ID"] == reminders.message_id(email)
-    email.refresh_from_db()
-    assert (email.status, email.attempts, email.last_error) == ("sent", 1, "")
-    assert email.sent_at is not None
-
-
-def test_a_failed_send_goes_back_to_the_queue_with_its_error(monkeypatch):
-    email = make_email()
-
-    def refuse(self, *args, **kwargs):
-        raise smtplib.SMTPServerDisconnected("Connection unexpectedly closed")
-
-    monkeypatch.setattr("django.core.mail.EmailMessage.send", refuse)
-
-    assert reminders.outgoing_email_send(email_id=email.pk) == SendOutcome.RETRY
-    email.refresh_from_db()
-    assert (email.status, email.attempts) == ("queued", 1)
-    assert email.last_error == "SMTPServerDisconnected: Connection unexpectedly closed"
-
-
-def test_a_send_gives_up_after_its_last_attempt(monkeypatch, settings):
-    settings.OUTGOING_EMAIL_MAX_ATTEMPTS = 3
-    email = make_email()
-    monkeypatch.setattr(
-        "django.core.mail.EmailMessage.send",
-        lambda self, *a, **k: (_ for _ in ()).throw(TimeoutError("timed out")),
-    )
-
-    outcomes = [reminders.outgoing_email_send(email_id=email.pk) for _ in range(4)]
-
-    assert outcomes == ["retry", "retry", "failed", "not_claimed"]
-    email.refresh_from_db()
-    assert (email.status, email.attempts) == ("failed", 3)
-
-
-def test_a_refused_recipient_fails_at_once(monkeypatch):
-    email = make_email()
-
-    def refuse(self, *args, **kwargs):
-        raise smtplib.SMTPRecipientsRefused({"alice@example.com": (550, b"No such user")})
-
-    monkeypatch.setattr("django.core.mail.EmailMessage.send", refuse)
-
-    assert reminders.outgoing_email_send(email_id=email.pk) == SendOutcome.FAILED
-    assert OutgoingEmail.objects.get(pk=email.pk).status == "failed"
-
-
-def test_a_send_left_half_way_by_a_dead_worker_is_taken_over_once_stale():
-    now = timezone.now()
-    fresh = make_email(status="sending", claimed_at=now - timedelta(minutes=1), attempts=1)
-    stale = make_email(status="sending", claimed_at=now - timedelta(minutes=11), attempts=1)
-
-    assert reminders.outgoing_email_send(email_id=fresh.pk) == SendOutcome.NOT_CLAIMED
-    assert reminders.outgoing_email_send(email_id=stale.pk) == SendOutcome.SENT
-
-    assert len(mail.outbox) == 1
-    stale.refresh_from_db()
-    assert (stale.status, stale.attempts) == ("sent", 2)
-
-
-def test_the_send_task_retries_with_backoff_then_gives_up(monkeypatch, settings):
-    email = make_email()
-    monkeypatch.setattr(
-        "django.core.mail.EmailMessage.send",
-        lambda self, *a, **k: (_ for _ in ()).throw(smtplib.SMTPServerDisconnected("gone")),
-    )
-    countdowns = []
-    original_retry = tasks.send_outgoing_email.retry
-
-    def retry(*args, countdown=None, **kwargs):
-        countdowns.append(countdown)
-        return original_retry(*args, countdown=countdown, **kwargs)
-
-    monkeypatch.setattr(tasks.send_outgoing_email, "retry", retry)
-
-    tasks.send_outgoing_email.apply(args=[email.pk])
-
-    email.refresh_from_db()
-    assert (email.status, email.attempts) == ("failed", reminders.EMAIL_MAX_ATTEMPTS)
-    assert countdowns == [30, 60, 120, 240, 480]
-    # Far below the broker's visibility timeout: a waiting retry is never redelivered.
-    assert max(countdowns) < settings.CELERY_BROKER_TRANSPORT_OPTIONS.get(
-        "visibility_timeout", 3600
-    )
-
-
-def test_the_send_task_sends_and_reports(alice):
-    email = make_email()
-
-    result = tasks.send_outgoing_email.apply(args=[email.pk])
-
-    assert result.get() == "sent"
-    assert len(mail.outbox) == 1
-
-
-def test_the_send_tasks_are_late_acked_and_redelivered_if_their_worker_dies():
-    task = tasks.send_outgoing_email
-    assert task.acks_late is True
-    assert task.reject_on_worker_lost is True
-
-
-# --- The drain ---------------------------------------------------------------------------
-
-
-def test_the_drain_publishes_what_the_broker_lost_and_nothing_else(published):
-    now = timezone.now()
-    lost = make_email()
-    fresh = make_email()
-    retried_long_ago = make_email(attempts=1, claimed_at=now - timedelta(minutes=20))
-    retried_lately = make_email(attempts=1, claimed_at=now - timedelta(minutes=5))
-    dead_worker = make_email(status="sending", attempts=1, claimed_at=now - timedelta(minutes=11))
-    busy_worker = make_email(status="sending", attempts=1, claimed_at=now - timedelta(minutes=1))
-    make_email(status="sent", sent_at=now)
-    make_email(status="failed", attempts=6)
-    old = now - timedelta(minutes=30)
-    OutgoingEmail.objects.exclude(pk=fresh.pk).update(created_at=old)
-
-    result = reminders.outgoing_emails_drain(now=now)
-
-    assert sorted(published) == sorted([lost.pk, retried_long_ago.pk, dead_worker.pk])
-    assert result.published == 3
-    assert {retried_lately.pk, busy_worker.pk, fresh.pk}.isdisjoint(published)
-
-
-def test_the_drain_gives_up_on_a_send_that_kept_dying(published, settings):
-    settings.OUTGOING_EMAIL_MAX_ATTEMPTS = 2
-    now = timezone.now()
-    email = make_email(status="sending", attempts=2, claimed_at=now - timedelta(minutes=11))
-
-    result = reminders.outgoing_emails_drain(now=now)
-
-    email.refresh_from_db()
-    assert (result.gave_up, result.published, email.status) == (1, 0, "failed")
-    assert email.last_error == reminders.GAVE_UP_STALE.format(attempts=2)
-
-
-def test_draining_twice_publishes_twice_and_still_sends_once(published):
-    email = make_email()
-    later = timezone.now() + timedelta(minutes=2)
-
-    reminders.outgoing_emails_drain(now=later)
-    reminders.outgoing_emails_drain(now=later)
-    for email_id in published:
-        tasks.send_outgoing_email.apply(args=[email_id])
-
-    assert published == [email.pk, email.pk]
-    assert len(mail.outbox) == 1
+# --- The outbox catches up ---------------------------------------------------------------
 
 
 def test_after_the_broker_came_back_the_drain_sends_what_the_scan_claimed(
@@ -469,42 +304,24 @@ def test_after_the_broker_came_back_the_drain_sends_what_the_scan_claimed(
 ):
     make_followup(alice, due_at=NOW)
 
-    def down(args, **options):
+    def down(args, kwargs=None, **options):
         raise OperationalError("Connection refused.")
 
-    monkeypatch.setattr(tasks.send_outgoing_email, "apply_async", down)
+    monkeypatch.setattr(outbox_tasks.outgoing_email_send, "apply_async", down)
     with django_capture_on_commit_callbacks(execute=True):
         scan()
     assert OutgoingEmail.objects.get().status == "queued"
 
     # Back up: a worker runs what is published.
     monkeypatch.setattr(
-        tasks.send_outgoing_email,
+        outbox_tasks.outgoing_email_send,
         "apply_async",
-        lambda args, **options: tasks.send_outgoing_email.apply(args=args),
+        lambda args, kwargs=None, **options: outbox_tasks.outgoing_email_send.apply(args=args),
     )
-    reminders.outgoing_emails_drain(now=timezone.now() + timedelta(minutes=2))
+    outbox.outgoing_emails_drain(now=timezone.now() + timedelta(minutes=2))
 
     assert OutgoingEmail.objects.get().status == "sent"
     assert len(mail.outbox) == 1
-
-
-def test_publishing_stops_at_the_first_broker_error(broker_down):
-    assert tasks.outgoing_emails_publish([1, 2, 3]) == 0
-    assert broker_down == [1]
-
-
-def test_retrying_failed_emails_queues_them_again(published, django_capture_on_commit_callbacks):
-    failed = make_email(status="failed", attempts=6, last_error="Boom")
-    sent = make_email(status="sent")
-
-    with django_capture_on_commit_callbacks(execute=True):
-        assert reminders.outgoing_emails_retry(email_ids=[failed.pk, sent.pk]) == 1
-
-    failed.refresh_from_db()
-    assert (failed.status, failed.attempts) == ("queued", 0)
-    assert OutgoingEmail.objects.get(pk=sent.pk).status == "sent"
-    assert published == [failed.pk]
 
 
 # --- Escalation --------------------------------------------------------------------------
@@ -670,59 +487,6 @@ def test_the_digest_skips_people_without_email_or_team(paris_alice):
     UserFactory(username="loner")
 
     assert reminders.digests_send(now=paris(2026, 11, 26, 7, 0)) == 0
-
-
-# --- The weekly summary to managers -------------------------------------------------------
-
-MONDAY_7 = datetime(2026, 11, 30, 7, 5, tzinfo=UTC)  # last week: 23–29 November
-
-
-def test_managers_get_last_weeks_numbers_against_the_goal_once(acme, alice, bob, maya):
-    in_week = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)
-    before = datetime(2026, 11, 20, 10, 0, tzinfo=UTC)
-    alice_client = ClientFactory(team=acme, owner=alice)
-    ReferralFactory(referrer=alice_client, asked_at=in_week)
-    ReferralFactory(referrer=alice_client, asked_at=in_week, confirmed_at=in_week)
-    ReferralFactory(
-        referrer=alice_client,
-        asked_at=before,
-        confirmed_at=before,
-        won_at=in_week,
-        status=Referral.Status.WON,
-    )
-    ReferralFactory(referrer=ClientFactory(team=acme, owner=bob), asked_at=before)
-    make_followup(bob, due_at=MONDAY_7 - timedelta(days=1))  # overdue now
-    WeeklyGoal.objects.create(team=acme, week_start=in_week.date() - timedelta(days=2), asks=5)
-    charlie_team_referral = ReferralFactory(asked_at=in_week)  # another team
-
-    assert reminders.weekly_summaries_send(now=MONDAY_7) == 1
-    assert reminders.weekly_summaries_send(now=MONDAY_7 + timedelta(hours=1)) == 0
-
-    email = OutgoingEmail.objects.get()
-    assert email.to == maya.email
-    assert email.dedupe_key == f"weekly:{maya.pk}:{acme.pk}:2026-11-23"
-    assert email.subject == "Acme: referral week of 23 November — 2 asks, 1 intro, 1 win"
-    lines = email.body.splitlines()
-    team_line = next(line for line in lines if line.strip().startswith("Team"))
-    assert team_line.split()[1:] == ["2", "1", "1", "1"]
-    goal_line = next(line for line in lines if line.strip().startswith("Goal"))
-    assert goal_line.split()[1:] == ["5", "0", "0"]
-    alice_line = next(line for line in lines if line.strip().startswith("Alice"))
-    assert alice_line.split()[-4:] == ["2", "1", "1", "0"]
-    assert charlie_team_referral.team_id != acme.pk
-
-
-def test_no_weekly_summary_on_other_days_or_for_reps(acme, alice, maya):
-    assert reminders.weekly_summaries_send(now=MONDAY_7 + timedelta(days=1)) == 0
-    assert reminders.weekly_summaries_send(now=MONDAY_7 - timedelta(hours=2)) == 0
-    assert reminders.weekly_summaries_send(now=MONDAY_7) == 1
-    assert OutgoingEmail.objects.get().to == maya.email
-
-
-def test_without_a_goal_the_summary_says_so(acme, maya):
-    reminders.weekly_summaries_send(now=MONDAY_7)
-
-    assert "No weekly goal was set" in OutgoingEmail.objects.get().body
 
 
 # --- Notifications: page, bell, API ------------------------------------------------------
@@ -919,26 +683,8 @@ def test_the_admin_lists_reminders_notifications_and_emails(admin_client_, alice
     make_followup(alice, due_at=NOW)
     scan()
 
-    for model in ("reminder", "notification", "outgoingemail"):
-        response = admin_client_.get(f"/admin/followups/{model}/")
-        assert response.status_code == 200, model
-    response = admin_client_.get("/admin/followups/outgoingemail/", {"status__exact": "queued"})
+    for path in ("followups/reminder", "followups/notification", "outbox/outgoingemail"):
+        response = admin_client_.get(f"/admin/{path}/")
+        assert response.status_code == 200, path
+    response = admin_client_.get("/admin/outbox/outgoingemail/", {"status__exact": "queued"})
     assert b"Due: Thank the referrer" in response.content
-
-
-def test_the_admin_retries_failed_emails(admin_client_, published):
-    failed = make_email(status="failed", attempts=6, last_error="SMTPServerDisconnected")
-
-    response = admin_client_.post(
-        "/admin/followups/outgoingemail/",
-        {"action": "retry_failed", "_selected_action": [failed.pk]},
-        follow=True,
-    )
-
-    assert response.status_code == 200
-    assert OutgoingEmail.objects.get(pk=failed.pk).status == "queued"
-    assert "1 failed email(s) queued again." in response.content.decode()
-
-
-def test_the_admin_shows_no_add_button_for_the_logs(admin_client_):
-    assert admin_client_.get("/admin/followups/outgoingemail/add/").status_code == 403

@@ -34,7 +34,9 @@ from django.utils import timezone
 
 from config.celery_app import app as celery_app
 from followups import tasks
-from followups.models import FollowUp, Notification, OutgoingEmail, Reminder
+from followups.models import FollowUp, Notification, Reminder
+from outbox import tasks as outbox_tasks
+from outbox.models import OutgoingEmail
 from referrals.models import Referral
 from tests.test_reminders import make_followup
 from trust.processes import (
@@ -237,10 +239,10 @@ def test_a_worker_killed_while_sending_loses_nothing_and_sends_nothing_twice(wor
     )
     workers.wait_for("the five others sent", _all_sent(5), 60)
     time.sleep(3)
-    drained = workers.send(tasks.outgoing_emails_drain).get(timeout=30)
+    drained = workers.send(outbox_tasks.outgoing_emails_drain).get(timeout=30)
     workers.wait_for("all six sent", _all_sent(6), 60)
     # Let the redelivery of the killed worker's task happen: it must find nothing to do.
-    task_lines = re.compile(r"send_outgoing_email\[[0-9a-f-]+\] received")
+    task_lines = re.compile(r"outgoing_email_send\[[0-9a-f-]+\] received")
     workers.wait_for(
         "the killed worker's task delivered again",
         lambda: len(task_lines.findall(workers.log("worker-new"))) >= 7,
@@ -279,8 +281,9 @@ from datetime import timedelta
 from django.utils import timezone
 from accounts.models import User
 from contacts.models import Contact
-from followups.models import FollowUp, OutgoingEmail
+from followups.models import FollowUp
 from followups.reminders import reminders_scan
+from outbox.models import OutgoingEmail
 from referrals.services import referral_create
 
 alice = User.objects.get(username="alice")
@@ -341,7 +344,7 @@ def test_with_the_broker_down_referrals_are_recorded_and_reminders_go_out_later(
 
     # The broker is back: a worker, and the drain's next tick.
     workers.start("worker")
-    drained = workers.send(tasks.outgoing_emails_drain).get(timeout=30)
+    drained = workers.send(outbox_tasks.outgoing_emails_drain).get(timeout=30)
     workers.wait_for("the reminder sent", _all_sent(1), 60)
     time.sleep(1)
 
