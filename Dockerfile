@@ -13,6 +13,8 @@ WORKDIR /app
 
 # Dependencies first, so a code change does not reinstall them.
 # psycopg2-binary ships its own libpq: no compiler or system packages needed.
+# Runtime requirements only: the demo data commands (`seed`, `seed_demo`) need Faker from
+# requirements-dev.txt and are not run in this image (`make run` loads the demo).
 COPY requirements.txt .
 RUN pip install -r requirements.txt
 

@@ -17,21 +17,30 @@ from django.db.models import F, Min
 from django.test import Client
 from django.utils import timezone
 
-from accounts.management.commands.seed_demo import DEMO_PASSWORD, DEMO_PEOPLE, DEMO_TEAM
 from accounts.models import Membership, Team, User
-from contacts.models import Activity, Company, Contact, ContactKind, Industry, Relationship
+from contacts.fit import fit_score
+from contacts.models import (
+    Activity,
+    Company,
+    Contact,
+    ContactKind,
+    IdealClientProfile,
+    Industry,
+    Relationship,
+)
+from demo import DEMO_PASSWORD, DEMO_PEOPLE, DEMO_TEAM
+from demo.plan import SIZES
+from demo.teams import demo_team_ensure
+from demo.write_bulk import BulkWriter
 from followups.models import FollowUp
-from referrals.demo_data import SIZES, BulkWriter, demo_team_ensure
 from referrals.models import (
     Deal,
-    IdealClientProfile,
     ReadinessCheck,
     Referral,
     ReferralGiven,
     RosterEntry,
     WeeklyGoal,
 )
-from referrals.scoring import fit_score
 from referrals.services import STEP_TIME_FIELD, _roster_follow
 from tests.factories import ContactFactory
 

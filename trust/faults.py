@@ -22,6 +22,7 @@ from datetime import timedelta
 
 from django.db import connections
 
+from demo import DEMO_PASSWORD
 from trust import ledger
 from trust.processes import wait_for
 from trust.report import Result
@@ -293,7 +294,6 @@ def redis_stopped(stack: Stack, *, rng: random.Random, quick: bool) -> Result:
     reminded exactly once and every email — the reminders and the message sent during
     the outage — is accepted exactly once."""
     from accounts.models import User
-    from referrals.demo_data import DEMO_PASSWORD
 
     result = Result("3. Redis stopped")
     outage_seconds = 5.0 if quick else 10.0
@@ -455,7 +455,7 @@ def worker_killed(stack: Stack, *, rng: random.Random, quick: bool) -> Result:
     over rows left 'sending', the broker hands the unacknowledged tasks out again) and
     none accepted twice (a message cut off before the server's answer does not count,
     as a real server drops it; every resend claims its row first)."""
-    from followups.models import OutgoingEmail
+    from outbox.models import OutgoingEmail
 
     result = Result("4. Worker killed mid-send")
     stack.schedule_every(2)
@@ -522,7 +522,7 @@ def smtp_refuses(stack: Stack, *, rng: random.Random, quick: bool) -> Result:
     attempts shown in the admin's list while it lasts, every email sent exactly once
     after the server accepts again."""
     from accounts.models import User
-    from followups.models import OutgoingEmail
+    from outbox.models import OutgoingEmail
 
     result = Result("5. SMTP server refusing")
     stack.schedule_every(2)
@@ -553,7 +553,7 @@ def smtp_refuses(stack: Stack, *, rng: random.Random, quick: bool) -> Result:
     )
     recorder = Recorder()
     page = Browser(stack.web_port, session_key=session_key_for(admin), recorder=recorder).get(
-        "admin_outbox", "/admin/followups/outgoingemail/?status__exact=queued"
+        "admin_outbox", "/admin/outbox/outgoingemail/?status__exact=queued"
     )
     shown = page.body.decode(errors="replace")
     admin_sees = page.status == 200 and "451" in shown and "try again later" in shown

@@ -1,11 +1,8 @@
 from django.core.management.base import BaseCommand
 
-from referrals import demo_data
-
-# Kept here too: the tests and the README name them from this command.
-DEMO_TEAM = demo_data.DEMO_TEAM
-DEMO_PASSWORD = demo_data.DEMO_PASSWORD
-DEMO_PEOPLE = demo_data.DEMO_PEOPLE
+from demo import DEMO_PASSWORD, DEMO_PEOPLE, DEMO_SEED, DEMO_TEAM
+from demo.generate import generate
+from demo.teams import demo_team_ensure, team_has_data
 
 
 class Command(BaseCommand):
@@ -17,11 +14,11 @@ class Command(BaseCommand):
     )
 
     def handle(self, *args, **options):
-        team = demo_data.demo_team_ensure(reset_passwords=True)
-        if demo_data.team_has_data(team):
+        team = demo_team_ensure(reset_passwords=True)
+        if team_has_data(team):
             self.stdout.write(f"Demo data of '{DEMO_TEAM}' already there; kept as it is.")
         else:
-            result = demo_data.generate("small", seed=demo_data.DEMO_SEED)
+            result = generate("small", seed=DEMO_SEED)
             counts = result.counts
             self.stdout.write(
                 f"Demo data loaded in {result.seconds:.1f} s: {counts['contacts']} contacts, "
