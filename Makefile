@@ -11,12 +11,13 @@ export WARMPATH_PORT := $(PORT)
 help:
 	@echo "make run    start Warmpath (web + Celery worker + beat) on SQLite, demo data included"
 	@echo "make test   run the whole test suite (PostgreSQL/Redis when DATABASE_URL/CELERY_BROKER_URL are set)"
-	@echo "make lint   ruff"
+	@echo "make lint   ruff and the import contracts (docs/architecture.md)"
 	@echo "make bench  Warmpath at scale: pages, API, scan, load on the large data set, against their budgets"
 	@echo "make trust  faults and load on throwaway servers: PostgreSQL restarted, Redis stopped, two beats,"
 	@echo "            a worker killed, SMTP refusing, 50 reps for 60 s (TRUST_ARGS=--quick: shorter)"
 
-# The virtualenv is rebuilt only when the requirements change.
+# The virtualenv is rebuilt only when the requirements change. The development requirements
+# include Faker, which the demo data of `make run` (demo/, seed_demo) needs.
 $(BIN)/.installed: requirements.txt requirements-dev.txt
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Warmpath needs Python 3.11 or newer")'
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -47,9 +48,11 @@ $(AXE): tests/browser/package.json tests/browser/package-lock.json
 test: $(BIN)/.installed $(AXE)
 	$(BIN)/pytest $(PYTEST_ARGS)
 
+# ruff, then the direction of dependencies (.importlinter, docs/architecture.md).
 lint: $(BIN)/.installed
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 
 fmt: $(BIN)/.installed
 	$(BIN)/ruff check --fix .

@@ -2,12 +2,8 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from accounts import views, views_security
-from dashboard.views import manager_dashboard
 
 urlpatterns = [
-    path("", views.home, name="home"),
-    path("week/", views.rep_week, name="rep-week"),
-    path("dashboard/", manager_dashboard, name="manager-dashboard"),
     path("profile/", views.profile, name="profile"),
     path("profile/api-token/", views_security.api_token, name="profile-api-token"),
     path("team/switch/", views.switch_team, name="switch-team"),

@@ -1,98 +1,15 @@
-from datetime import timedelta
-
 from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from accounts.forms import ProfileForm
 from accounts.middleware import ACTIVE_TEAM_SESSION_KEY
-from accounts.selectors import memberships_for_user, team_members
-from contacts import connectors
+from accounts.selectors import memberships_for_user
 from core.http import parse_id
-from dashboard import kpis
-from dashboard.views import goal_rows
-from followups import selectors as followup_selectors
-from referrals import selectors as referral_selectors
-from referrals.models import Referral, RosterEntry
 
 PROFILE_SAVED = "Your profile is saved."
-# How much of each list the rep's week shows; the full lists are a click away.
-WEEK_LIST_LENGTH = 6
-# How many waiting roster entries the week looks for a warm path to (one query, bounded).
-WARM_PATH_CANDIDATES = 20
-RECENT_WIN_DAYS = 30
-
-
-def home(request):
-    """Send each person to the page they work from: reps to their week, managers to the
-    team dashboard, admins without a team to the admin."""
-    membership = request.membership
-    if membership:
-        return redirect("manager-dashboard" if membership.is_manager else "rep-week")
-    if request.user.is_staff:
-        return redirect("admin:index")
-    return render(request, "accounts/no_team.html", status=200)
-
-
-def _membership_or_404(request, *, manager: bool):
-    membership = request.membership
-    if not membership or membership.is_manager != manager:
-        raise Http404("This page belongs to another role.")
-    return membership
-
-
-def rep_week(request):
-    """The rep's home: this week's goals vs actual, whom to ask about next (warm paths
-    first), where each ask stands, follow-ups due, recent wins."""
-    membership = _membership_or_404(request, manager=False)
-    team, user = membership.team, request.user
-    counts = referral_selectors.pipeline_counts(user, team=team)
-    # This week, Monday to today in the rep's time zone (dashboard/kpis.py).
-    week = kpis.named_period("this_week", today=kpis.today_for(user), zone=kpis.zone_of(user))
-    numbers = kpis.goal_progress(kpis.Scope(team_ids=(team.pk,), rep_id=user.pk), week)
-    waiting = list(
-        referral_selectors.roster_for_user(user, team=team).filter(
-            status=RosterEntry.Status.WANTED
-        )[:WARM_PATH_CANDIDATES]
-    )
-    best = connectors.best_connectors_for(targets=[e.prospect for e in waiting], user=user)
-    for entry in waiting:
-        entry.best_connector = best.get(entry.prospect_id)
-    # Whom to ask about next: prospects with a warm path first (an ask needs one), each
-    # group in roster order (priority, then fit).
-    next_asks = sorted(waiting, key=lambda entry: entry.best_connector is None)
-    return render(
-        request,
-        "accounts/rep_week.html",
-        {
-            "team": team,
-            "teammates": team_members(team=team),
-            "steps": [
-                (status, Referral.Status(status).label, counts[status])
-                for status in referral_selectors.OPEN_STATUSES
-            ],
-            "counts": counts,
-            "week": week,
-            "week_numbers": numbers,
-            "goal_rows": goal_rows(numbers),
-            "next_asks": next_asks[:WEEK_LIST_LENGTH],
-            "open_referrals": referral_selectors.referrals_for_user(
-                user, referral_selectors.OPEN_STATUSES, team=team
-            )[:WEEK_LIST_LENGTH],
-            "recent_wins": referral_selectors.referrals_for_user(user, "won", team=team)
-            .filter(won_at__gte=timezone.now() - timedelta(days=RECENT_WIN_DAYS))
-            .order_by("-won_at")[:WEEK_LIST_LENGTH],
-            "recent_win_days": RECENT_WIN_DAYS,
-            # Follow-ups overdue or due today: counts in one query, the first few in one.
-            "followup_counts": followup_selectors.due_counts_for_user(user, team=team),
-            "followups_due": followup_selectors.due_soon_for_user(user, team=team)[
-                :WEEK_LIST_LENGTH
-            ],
-        },
-    )
 
 
 def profile(request):

@@ -2,6 +2,7 @@
 
 from celery import Celery
 from celery.signals import task_postrun, task_prerun
+from django.db import close_old_connections
 
 from config.startup import set_default_settings_module
 
@@ -18,6 +19,4 @@ app.conf.imports = ("config.health",)
 def close_stale_connections(**kwargs) -> None:
     # A worker lives for days; a connection broken by a database restart must not poison
     # every later task. Same rule as Django applies around each request.
-    from django.db import close_old_connections
-
     close_old_connections()

@@ -7,6 +7,8 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 
 from config.api import TokenView
 from config.health import health
+from contacts import urls as contacts_urls
+from referrals import urls_contacts as referrals_contact_urls
 
 admin.site.site_header = "Warmpath administration"
 admin.site.site_title = "Warmpath admin"
@@ -18,12 +20,18 @@ api_v1 = [
     path("", include("contacts.api_urls")),
     path("", include("referrals.api_urls")),
     path("", include("followups.api_urls")),
-    path("", include("dashboard.api_urls")),
+    path("", include("reporting.api_urls")),
 ]
 
 urlpatterns = [
+    path("", include("dashboard.home_urls")),
     path("", include("accounts.urls")),
-    path("", include("contacts.urls")),
+    # One namespace, two apps: the graph's pages (contacts/urls.py) and the pages of a
+    # contact that read referral data (its own page, its connectors), which live above it.
+    path(
+        "",
+        include(([*contacts_urls.urlpatterns, *referrals_contact_urls.urlpatterns], "contacts")),
+    ),
     path("", include("referrals.urls")),
     path("", include("followups.urls")),
     path("", include("dashboard.urls")),

@@ -312,7 +312,7 @@ def test_deal_form_invalid_dates_ids_and_numbers(world, alice_client, field, val
     ],
 )
 def test_ideal_client_profile_refuses_bad_values(world, maya_client, payload):
-    from referrals.selectors import ideal_client_profile_for_team
+    from contacts.selectors import ideal_client_profile_for_team
 
     before = ideal_client_profile_for_team(world["acme"])
     weights = {
@@ -388,8 +388,9 @@ def test_markup_in_text_fields_is_escaped_on_pages(world, alice_client, maya_cli
 
 @pytest.mark.django_db
 def test_markup_in_reminder_emails_is_plain_text(world):
-    from followups.models import OutgoingEmail
-    from followups.reminders import outgoing_email_send, reminders_scan
+    from followups.reminders import reminders_scan
+    from outbox.models import OutgoingEmail
+    from outbox.services import outgoing_email_send
 
     markup = XSS[0]
     prospect = ContactFactory(team=world["acme"], owner=world["alice"], first_name=markup)

@@ -67,15 +67,14 @@ from contacts.models import (
     Company,
     Contact,
     ContactKind,
+    IdealClientProfile,
     ImportJob,
     Relationship,
     RelationshipKind,
     RelationshipSource,
 )
-from contacts.services import contact_for_user_ensure
+from contacts.services import contact_fit_scores_refresh, contact_for_user_ensure
 from contacts.views_imports import CHOOSE_A_FILE
-from referrals.models import IdealClientProfile
-from referrals.services import contact_fit_scores_refresh
 from tests.factories import CompanyFactory, ContactFactory, RelationshipFactory
 
 # The real Celery workers of the reminder tests (a fixture, used by the last test here).
@@ -1012,7 +1011,12 @@ def test_a_job_queued_while_the_broker_was_down_can_be_started_again(
     from contacts.tasks import import_job_run as task
 
     monkeypatch.setattr(jobs, "INLINE_COMMIT_MAX_ROWS", 2)
-    monkeypatch.setattr(task, "delay", lambda job_id: (_ for _ in ()).throw(ConnectionError()))
+    broker_up = task.apply_async
+
+    def broker_down(args, kwargs=None, **options):
+        raise ConnectionError("Redis is down")
+
+    monkeypatch.setattr(task, "apply_async", broker_down)
     job = ImportJob.objects.get(
         pk=upload(alice_client, "Connections.csv")["Location"].split("/")[-2]
     )
@@ -1023,7 +1027,7 @@ def test_a_job_queued_while_the_broker_was_down_can_be_started_again(
     page = alice_client.get(reverse("contacts:import-preview", args=[job.pk])).content.decode()
     assert "Start it again" in page
 
-    monkeypatch.setattr(task, "delay", lambda job_id: task.apply(args=[job_id]))
+    monkeypatch.setattr(task, "apply_async", broker_up)  # eager: the task runs in place
     with django_capture_on_commit_callbacks(execute=True):
         alice_client.post(reverse("contacts:import-commit", args=[job.pk]))
     job.refresh_from_db()

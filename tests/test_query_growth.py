@@ -25,10 +25,10 @@ from django.utils import timezone
 
 from contacts import services as contact_services
 from contacts.models import Activity, ImportJob
-from dashboard.kpis import monday
 from followups.models import FollowUp, Notification
 from referrals import services as referral_services
 from referrals.models import Referral, WeeklyGoal
+from reporting.kpis import monday
 from tests.factories import (
     ClientFactory,
     CompanyFactory,

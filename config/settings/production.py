@@ -1,6 +1,8 @@
 """Production: everything that matters comes from the environment, and a missing secret
 stops start-up with a clear message instead of falling back to a default."""
 
+from django.core.exceptions import ImproperlyConfigured
+
 from config.env import env_bool, env_int, env_list, env_required
 
 from .base import *  # noqa: F403
@@ -33,6 +35,4 @@ STORAGES = {
 }
 
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    from django.core.exceptions import ImproperlyConfigured
-
     raise ImproperlyConfigured("Production needs DATABASE_URL pointing at PostgreSQL.")

@@ -15,9 +15,9 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from dashboard import kpis
 from referrals import services as referral_services
 from referrals.models import WeeklyGoal
+from reporting import kpis
 from tests.factories import (
     ClientFactory,
     ContactFactory,

@@ -90,7 +90,7 @@ def test_an_admin_changes_the_reminder_schedule(
     # Beat's database scheduler reloads its schedule when this stamp moves.
     assert PeriodicTasks.last_change() >= before
     # The other jobs kept their schedule.
-    drain = PeriodicTask.objects.get(task="followups.tasks.outgoing_emails_drain")
+    drain = PeriodicTask.objects.get(task="outbox.tasks.outgoing_emails_drain")
     assert (drain.interval.every, drain.interval.period) == (120, "seconds")
 
     # Opened again, the task shows the new schedule.

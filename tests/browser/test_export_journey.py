@@ -16,6 +16,7 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from exports import services as export_services
+from exports import tasks as export_tasks
 from exports.models import ExportJob
 from tests.factories import ContactFactory
 
@@ -25,7 +26,10 @@ from .test_accessibility import _violations
 @pytest.fixture
 def many_contacts(acme, alice, settings, monkeypatch):
     settings.WARMPATH_EXPORT_INLINE_MAX_ROWS = 5
-    monkeypatch.setattr(export_services, "_publish", lambda job_id: None)
+    # No worker in this test: the job stays waiting until the test runs it below.
+    monkeypatch.setattr(
+        export_tasks.export_job_run, "apply_async", lambda args, kwargs=None, **options: None
+    )
     ContactFactory(team=acme, owner=alice, first_name="Eve", last_name="=HYPERLINK(1)")
     for n in range(11):
         ContactFactory(team=acme, owner=alice, first_name=f"Person{n:02}", last_name="Lee")

@@ -15,10 +15,10 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from dashboard import kpis
 from dashboard.views import GOALS_COPIED, GOALS_SAVED
 from referrals import services as referral_services
 from referrals.models import WeeklyGoal
+from reporting import kpis
 from tests.factories import ClientFactory, ContactFactory
 
 REP_TABLE = "Each rep's numbers in the period; a column heading sorts by it"

@@ -34,7 +34,7 @@ REASON = "Finch is opening three warehouses in the Northeast and needs route pla
 def network(acme, alice):
     """Alice's book: two clients who know Priya (Carol well, with the green light; Dev a
     little), and Priya herself, a prospect nobody has asked about yet."""
-    from dashboard import kpis
+    from reporting import kpis
 
     def person(factory, first, last, company, **fields):
         return factory(
