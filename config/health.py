@@ -1,8 +1,10 @@
-"""Liveness of the whole installation: database, cache, and the worker/beat pair.
+"""Liveness of the whole installation: database, cache, the schedule, and the worker/beat
+pair.
 
-Beat sends `heartbeat` on a schedule (see setup_periodic_tasks); the worker records the
-time in the cache. /health/ reports it, so an operator (or the compose smoke test) can
-see that periodic work really runs, not only that the web answers.
+Beat sends `heartbeat` on a schedule (config/schedule.py); the worker records the time in
+the cache. /health/ reports it, so an operator (or the compose smoke test) can see that
+periodic work really runs, not only that the web answers. A periodic task missing or
+disabled (no reminders would go out) makes the installation unhealthy, by name.
 """
 
 from celery import shared_task
@@ -13,6 +15,8 @@ from django.http import JsonResponse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
+
+from config.beat import periodic_tasks_missing
 
 HEARTBEAT_CACHE_KEY = "warmpath:worker-heartbeat"
 # Longer than any sane heartbeat interval, so one missed tick does not look like an outage.
@@ -35,8 +39,12 @@ def health(request):
     try:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
+        missing = periodic_tasks_missing()
+        status["schedule"] = {"missing": missing} if missing else "ok"
+        healthy = not missing
     except Exception:  # any database failure means "not healthy", whatever its kind
         status["database"] = "unavailable"
+        status["schedule"] = "unknown"
         healthy = False
     try:
         status["worker_heartbeat"] = cache.get(HEARTBEAT_CACHE_KEY)

@@ -1,6 +1,10 @@
-"""The periodic work of Warmpath, in one place. `manage.py setup_periodic_tasks` writes
-it into django-celery-beat's tables, where admins can change times or disable entries
-(their edits are kept: the command only creates what is missing, unless --reset)."""
+"""The periodic work of Warmpath, in one place.
+
+Beat writes it into django-celery-beat's tables each time it starts (config/beat.py), and
+`manage.py setup_periodic_tasks` does the same on demand, so a deploy cannot forget it.
+Admins may change times or disable entries there: their edits are kept (only what is
+missing is written, unless `setup_periodic_tasks --reset`). /health/ names any entry that
+is missing or disabled."""
 
 from dataclasses import dataclass
 
@@ -36,9 +40,10 @@ PERIODIC_TASKS = [
         description="Reminds the owner of each follow-up that has come due, once: in the "
         "app and by email.",
     ),
+    # The outbox (outbox/services.py): emails whose publish or retry the broker lost.
     Periodic(
         name="Send unsent emails",
-        task="followups.tasks.outgoing_emails_drain",
+        task="outbox.tasks.outgoing_emails_drain",
         every_seconds=120,
         description="Publishes emails the broker lost (e.g. while Redis was down) and "
         "retries interrupted sends; gives up after the last attempt (see the outgoing "
@@ -66,9 +71,10 @@ PERIODIC_TASKS = [
         description="Hourly: each member whose local time is past 7:00 and who has not "
         "had today's digest gets the follow-ups due today and overdue (none: no email).",
     ),
+    # The weekly KPI summary (reporting/weekly_summary.py), run twice or late alike.
     Periodic(
         name="Weekly summary to managers",
-        task="followups.tasks.weekly_summaries_send",
+        task="reporting.tasks.weekly_summaries_send",
         crontab={"minute": "5"},
         description="Hourly: on Monday from 7:00 in each manager's time zone, last week's "
         "asks, intros, wins and overdue follow-ups of the team against its weekly goal, once.",

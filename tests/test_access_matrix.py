@@ -34,6 +34,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
 from accounts.models import Membership
+from config.beat import periodic_tasks_sync
 from contacts.models import ImportJob
 from followups.models import Notification
 from referrals import services as referral_services
@@ -335,6 +336,7 @@ def world_make() -> dict:
     )
     # A few records of the other team, so charlie's lists are not empty.
     ClientFactory(team=globex, owner=charlie)
+    periodic_tasks_sync()  # a real installation has its schedule (/health/ checks it)
     return {
         "users": {"alice": alice, "bob": bob, "maya": maya, "charlie": charlie, "admin": admin},
         "alice": alice,

@@ -17,14 +17,14 @@ from django.template import Context, Template
 from django.test import Client, RequestFactory, override_settings
 from django.test.signals import template_rendered
 from django.utils import timezone
-from django_celery_beat.models import IntervalSchedule, PeriodicTask
+from django_celery_beat.models import PeriodicTask
 
-from accounts.management.commands.seed_demo import DEMO_PASSWORD, DEMO_PEOPLE, DEMO_TEAM
 from accounts.middleware import ACTIVE_TEAM_SESSION_KEY, UserTimezoneMiddleware
 from accounts.models import Membership, Team, User
 from accounts.views import PROFILE_SAVED
 from config.health import heartbeat
 from config.schedule import PERIODIC_TASKS
+from demo import DEMO_PASSWORD, DEMO_PEOPLE, DEMO_TEAM
 from referrals.models import Referral
 from tests.factories import (
     TEST_PASSWORD,
@@ -195,6 +195,8 @@ def test_anonymous_team_switch_is_sent_to_login(client, acme):
 
 
 def test_health_is_public(client, db):
+    setup_periodic_tasks()
+
     assert client.get("/health/").status_code == 200
 
 
@@ -545,85 +547,11 @@ def test_seed_demo_twice_creates_no_duplicates(db):
     assert counts == (1, 3, 3)
 
 
-# --- setup_periodic_tasks ------------------------------------------------------------------
+# --- setup_periodic_tasks: tests/test_schedule.py ---------------------------------------------
 
 
-def setup_periodic_tasks(*args: str) -> str:
-    out = StringIO()
-    call_command("setup_periodic_tasks", *args, stdout=out, no_color=True)
-    return out.getvalue()
-
-
-def _scheduled() -> dict[str, PeriodicTask]:
-    return {
-        task.name: task
-        for task in PeriodicTask.objects.select_related("interval", "crontab").filter(
-            name__in=[entry.name for entry in PERIODIC_TASKS]
-        )
-    }
-
-
-def _an_interval_entry():
-    return next(entry for entry in PERIODIC_TASKS if entry.every_seconds is not None)
-
-
-def test_setup_periodic_tasks_writes_the_schedule(db):
-    setup_periodic_tasks()
-
-    scheduled = _scheduled()
-    assert set(scheduled) == {entry.name for entry in PERIODIC_TASKS}
-    for entry in PERIODIC_TASKS:
-        task = scheduled[entry.name]
-        assert task.task == entry.task
-        assert task.enabled
-        if entry.every_seconds is not None:
-            assert task.interval.every == entry.every_seconds
-            assert task.interval.period == IntervalSchedule.SECONDS
-            assert task.crontab is None
-        else:
-            assert task.interval is None
-            for field, value in entry.crontab.items():
-                assert getattr(task.crontab, field) == value
-
-
-def test_every_scheduled_task_exists_in_the_celery_app(db):
-    from config.celery_app import app
-
-    app.loader.import_default_modules()
-
-    for entry in PERIODIC_TASKS:
-        assert entry.task in app.tasks, f"beat would send {entry.task}, which no worker knows"
-
-
-def test_setup_periodic_tasks_twice_creates_nothing_more(db):
-    setup_periodic_tasks()
-    counts = (PeriodicTask.objects.count(), IntervalSchedule.objects.count())
-
-    output = setup_periodic_tasks()
-
-    assert (PeriodicTask.objects.count(), IntervalSchedule.objects.count()) == counts
-    assert output.count(": kept") == len(PERIODIC_TASKS)
-
-
-def test_setup_periodic_tasks_keeps_an_admins_edit_until_reset(db):
-    entry = _an_interval_entry()
-    setup_periodic_tasks()
-    # An admin slows the task down and disables it in the admin.
-    slower, _ = IntervalSchedule.objects.get_or_create(every=600, period=IntervalSchedule.SECONDS)
-    PeriodicTask.objects.filter(name=entry.name).update(interval=slower, enabled=False)
-
-    setup_periodic_tasks()
-
-    task = _scheduled()[entry.name]
-    assert task.interval.every == 600
-    assert not task.enabled
-
-    output = setup_periodic_tasks("--reset")
-
-    task = _scheduled()[entry.name]
-    assert task.interval.every == entry.every_seconds
-    assert task.enabled
-    assert f"{entry.name}: reset" in output
+def setup_periodic_tasks() -> None:
+    call_command("setup_periodic_tasks", stdout=StringIO())
 
 
 # --- Admin -----------------------------------------------------------------------------------
@@ -726,7 +654,7 @@ def test_rep_week_query_count(alice, alice_client, acme, django_assert_max_num_q
 
     # 1. session, 2. user, 3. alice's memberships with their teams (the active team),
     # 4. her memberships again for the visibility rules, 5. her referrals counted by
-    # status, 6.-12. this week's KPIs (dashboard/kpis.py: referral counts, referrals
+    # status, 6.-12. this week's KPIs (reporting/kpis.py: referral counts, referrals
     # given, follow-ups on time, overdue, deals, goals, the team's number of reps),
     # 13. roster entries waiting for an ask (the first 20), 14. their best connectors
     # (one query for all), 15. her follow-ups overdue and due today, counted, 16. the
@@ -825,6 +753,8 @@ def test_manager_dashboard_counts_each_members_work(maya_client, alice, bob, acm
 
 
 def test_health_reports_database_cache_and_no_heartbeat_yet(client, db):
+    setup_periodic_tasks()
+
     response = client.get("/health/")
 
     assert response.status_code == 200
@@ -833,12 +763,14 @@ def test_health_reports_database_cache_and_no_heartbeat_yet(client, db):
     assert json.loads(response.content) == {
         "database": "ok",
         "cache": "ok",
+        "schedule": "ok",
         "worker_heartbeat": None,
         "status": "ok",
     }
 
 
 def test_heartbeat_shows_on_health(client, db):
+    setup_periodic_tasks()
     beat_at = heartbeat()
 
     body = client.get("/health/").json()

@@ -45,11 +45,18 @@ INSTALLED_APPS = [
     "simple_history",
     # Warmpath
     "accounts",
+    "outbox",
     "contacts",
     "referrals",
     "followups",
+    "reporting",
     "dashboard",
     "exports",
+    # The project itself: the command that writes the periodic schedule.
+    "config.apps.ConfigConfig",
+    # Demo and benchmark data (manage.py seed, seed_demo); needs requirements-dev.txt
+    # (Faker) only when those commands run.
+    "demo",
 ]
 
 MIDDLEWARE = [
@@ -329,7 +336,8 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "UTC"
-CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+# django-celery-beat's database scheduler, which first writes our schedule (config/beat.py).
+CELERY_BEAT_SCHEDULER = "config.beat:Scheduler"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 
