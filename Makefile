@@ -31,7 +31,8 @@ run: $(BIN)/.installed
 	$(BIN)/python manage.py setup_periodic_tasks
 	$(BIN)/python manage.py seed_demo
 	@echo "Starting Warmpath at http://127.0.0.1:$(PORT)/ (web, Celery worker and beat) ..."
-	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/honcho start --procfile Procfile
+	@# The Procfile under honcho; Ctrl-C stops every process cleanly (config/devserver.py).
+	@PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m config.devserver
 
 # axe-core, which the accessibility tests inject into the pages (tests/browser/package.json),
 # from the npm registry with the machine's npm; installed again only when the lock changes.
