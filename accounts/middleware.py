@@ -1,4 +1,3 @@
-import zoneinfo
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -11,6 +10,7 @@ from django_htmx.http import HttpResponseClientRedirect
 from rest_framework.views import APIView
 
 from accounts.selectors import active_membership
+from accounts.zones import zone_of
 
 ACTIVE_TEAM_SESSION_KEY = "active_team_id"
 
@@ -38,13 +38,8 @@ class UserTimezoneMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        zone = None  # the server's zone (UTC) for visitors and unknown zone names
-        user = getattr(request, "user", None)
-        if user is not None and user.is_authenticated:
-            try:
-                zone = zoneinfo.ZoneInfo(user.time_zone)
-            except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-                zone = None
+        # UTC for visitors and unknown zone names (accounts.zones).
+        zone = zone_of(getattr(request, "user", None))
         # Scoped to this request: the thread serves other users (and tests) next.
         with timezone.override(zone):
             return self.get_response(request)

@@ -8,12 +8,17 @@
 - Change history (audit): a record's owner, the team's managers and admins.
 - Nothing crosses teams. Pages, API and admin filter their querysets through these
   functions, so an object of another team is simply not found (404, never 403).
+- New records go to the team the user works in now (picked in the navigation, kept in
+  the session: accounts.middleware sets request.membership), and lists show that team:
+  `working_team`, `working_membership` and `working_team_or_none` below.
 """
 
 from django.db.models import Model, Q, QuerySet
 from django.http import Http404
 
-from accounts.models import Membership
+from accounts.models import Membership, Team
+
+NO_TEAM = "You are not in a team yet: ask a manager to add you to theirs."
 
 _CACHE_ATTRIBUTE = "_warmpath_memberships"
 
@@ -89,3 +94,38 @@ def get_visible_or_404(queryset: QuerySet, **lookup) -> Model:
         return queryset.get(**lookup)
     except (queryset.model.DoesNotExist, ValueError, TypeError):
         raise Http404(f"No {queryset.model._meta.verbose_name} matches.") from None
+
+
+# --- The team the user works in ------------------------------------------------------------
+
+
+class NoWorkingTeam(Http404):
+    """The user belongs to no team, so there is no team to work in. A page answers 404 (an
+    Http404, like any record out of reach); the API answers 400 {"detail": NO_TEAM}
+    (config.api), as for any request it cannot carry out as sent."""
+
+    def __init__(self):
+        super().__init__(NO_TEAM)
+
+
+def working_membership(request) -> Membership:
+    """The user's membership in the team they work in now (its role included), or
+    NoWorkingTeam."""
+    membership = getattr(request, "membership", None)
+    if not membership:
+        raise NoWorkingTeam()
+    return membership
+
+
+def working_team(request) -> Team:
+    """The team the user works in now: where new records go, what team pages show. Someone
+    of no team gets NoWorkingTeam."""
+    return working_membership(request).team
+
+
+def working_team_or_none(request) -> Team | None:
+    """The team lists show: the one the user works in; None for someone of no team, whose
+    lists show what the visibility rules above allow (every team for staff, nothing for
+    others). Also None without a request (a serializer built for the API schema)."""
+    membership = getattr(request, "membership", None)
+    return membership.team if membership else None

@@ -95,6 +95,7 @@ def main() -> None:
     from django.test import Client
 
     from accounts.models import Membership
+    from accounts.zones import zone_of
     from referrals.models import Referral
     from reporting import kpis
 
@@ -109,7 +110,7 @@ def main() -> None:
     client = Client()
     client.force_login(manager)
     today = kpis.today_for(manager)
-    period = kpis.named_period("last_12_weeks", today=today, zone=kpis.zone_of(manager))
+    period = kpis.named_period("last_12_weeks", today=today, zone=zone_of(manager))
     dashboard_path = "/dashboard/?period=last_12_weeks"
     api_path = f"/api/v1/kpis/?start={period.start}&end={period.end}"
 

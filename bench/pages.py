@@ -192,6 +192,7 @@ def cast_pick() -> Cast:
 def cases_build(cast: Cast) -> list[Case]:
     from django.urls import reverse
 
+    from accounts.zones import zone_of
     from contacts.models import ContactKind
     from reporting import kpis
 
@@ -240,7 +241,7 @@ def cases_build(cast: Cast) -> list[Case]:
     # The dashboard's numbers as JSON, the same 12 weeks in the manager's calendar: held
     # to the API budget.
     twelve_weeks = kpis.named_period(
-        "last_12_weeks", today=kpis.today_for(cast.manager), zone=kpis.zone_of(cast.manager)
+        "last_12_weeks", today=kpis.today_for(cast.manager), zone=zone_of(cast.manager)
     )
     cases.append(
         Case(

@@ -12,6 +12,7 @@ from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from accounts.visibility import NoWorkingTeam
 from core.errors import StateConflict
 
 logger = logging.getLogger(__name__)
@@ -26,7 +27,10 @@ class Pagination(PageNumberPagination):
 def exception_handler(exc, context):
     """DRF's handler, plus the services' errors: StateConflict as a 409 {"detail"}, and
     Django's own ValidationError as a 400 with field errors, so a rule broken deep in a
-    service never surfaces as a 500."""
+    service never surfaces as a 500. A user of no team (accounts.visibility.NoWorkingTeam,
+    a 404 on pages) gets a 400 {"detail"} saying so."""
+    if isinstance(exc, NoWorkingTeam):
+        return Response({"detail": str(exc)}, status=status.HTTP_400_BAD_REQUEST)
     if isinstance(exc, StateConflict):
         return Response({"detail": " ".join(exc.messages)}, status=status.HTTP_409_CONFLICT)
     if isinstance(exc, DjangoValidationError):

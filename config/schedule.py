@@ -64,6 +64,7 @@ PERIODIC_TASKS = [
         "updates get their next one; those whose referrer no longer wants them get the "
         "pending one skipped.",
     ),
+    # The morning digest (followups/digests.py), once per person and local day.
     Periodic(
         name="Morning digests",
         task="followups.tasks.digests_send",

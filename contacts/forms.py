@@ -11,7 +11,6 @@ from django.urls import reverse
 from contacts.models import (
     Company,
     Contact,
-    ContactKind,
     Function,
     Industry,
     PersonType,
@@ -47,7 +46,6 @@ COMPANY_FORM_FIELDS = [
 ]
 RELATIONSHIP_FORM_FIELDS = ["kind", "strength", "since", "source", "notes"]
 
-MAX_ID = 2**63 - 1  # the largest id a database column holds
 COMPANY_PICKED_AND_TYPED = "Pick an existing company or type a new name, not both."
 PICK_SOMEONE = "Pick the person they know."
 MIN_ABOVE_MAX = "The smallest company size cannot be above the largest."
@@ -160,44 +158,12 @@ class ContactForm(forms.ModelForm):
         return data
 
 
-class ContactFilterForm(forms.Form):
-    """The filters of the contact list and its CSV export; bad values are ignored."""
-
-    q = forms.CharField(label="Search", required=False)
-    kind = forms.ChoiceField(choices=[("", "Any kind"), *ContactKind.choices], required=False)
-    # Ids a database can hold: a larger number would overflow the query (a 500).
-    owner = forms.IntegerField(required=False, min_value=1, max_value=MAX_ID)
-    industry = forms.ChoiceField(choices=[("", "Any industry"), *Industry.choices], required=False)
-    company = forms.IntegerField(required=False, min_value=1, max_value=MAX_ID)
-
-    def filters(self) -> dict:
-        self.is_valid()  # an invalid filter is left out of cleaned_data, i.e. ignored
-        data = self.cleaned_data
-        return {
-            "q": (data.get("q") or "").strip(),
-            "kind": data.get("kind") or "",
-            "owner_id": data.get("owner"),
-            "industry": data.get("industry") or "",
-            "company_id": data.get("company"),
-        }
-
-
 class CompanyForm(forms.ModelForm):
     website = forms.URLField(required=False, assume_scheme="https")
 
     class Meta:
         model = Company
         fields = COMPANY_FORM_FIELDS
-
-
-class CompanyFilterForm(forms.Form):
-    q = forms.CharField(label="Search", required=False)
-    industry = forms.ChoiceField(choices=[("", "Any industry"), *Industry.choices], required=False)
-
-    def filters(self) -> dict:
-        self.is_valid()
-        data = self.cleaned_data
-        return {"q": (data.get("q") or "").strip(), "industry": data.get("industry") or ""}
 
 
 class RelationshipForm(forms.ModelForm):

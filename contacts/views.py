@@ -14,21 +14,19 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.forms.models import model_to_dict
-from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
-from accounts.visibility import get_visible_or_404
+from accounts.visibility import get_visible_or_404, working_team, working_team_or_none
 from contacts import selectors
 from contacts.exports import CONTACTS_KIND
+from contacts.filters import CompanyFilter, ContactFilter
 from contacts.forms import (
     COMPANY_FORM_FIELDS,
     CONTACT_FORM_FIELDS,
     RELATIONSHIP_FORM_FIELDS,
-    CompanyFilterForm,
     CompanyForm,
-    ContactFilterForm,
     ContactForm,
     RelationshipCreateForm,
     RelationshipForm,
@@ -45,11 +43,12 @@ from contacts.services import (
     relationship_delete,
     relationship_update,
 )
+from core.filters import filters_in_force
+from core.forms import add_service_errors
 from core.http import parse_id
 from exports.views import export_answer
 
 PAGE_SIZE = 25
-NO_TEAM = "You need to belong to a team to add contacts and companies."
 CONTACT_ADDED = "{name} was added."
 CONTACT_SAVED = "{name} was saved."
 COMPANY_ADDED = "{name} was added."
@@ -60,55 +59,29 @@ RELATIONSHIP_REMOVED = "{a} and {b} are no longer linked."
 FIX_ERRORS = "Please correct the errors below; nothing was saved."
 
 
-def _working_team_or_404(request):
-    """The team new records go to: the one the user works in now."""
-    membership = request.membership
-    if not membership:
-        raise Http404(NO_TEAM)
-    return membership.team
-
-
-def _list_team(request):
-    """Lists show the team the user works in; staff without a team see every team."""
-    membership = request.membership
-    return membership.team if membership else None
-
-
-def _add_service_errors(form, error: ValidationError, rename: dict | None = None) -> None:
-    """Show a service's ValidationError on the form: on its field when the form has one,
-    above the form otherwise."""
-    rename = rename or {}
-    if not hasattr(error, "error_dict"):
-        form.add_error(None, error)
-        return
-    for field, field_errors in error.error_dict.items():
-        field = rename.get(field, field)
-        form.add_error(field if field in form.fields else None, field_errors)
-
-
 # --- Contacts -----------------------------------------------------------------------------
 
 
 @require_GET
 def contact_list(request):
-    team = _list_team(request)
-    filter_form = ContactFilterForm(request.GET)
-    filters = filter_form.filters()
-    contacts = selectors.contact_list(user=request.user, team=team, **filters)
-    page = Paginator(contacts, PAGE_SIZE).get_page(request.GET.get("page"))
+    team = working_team_or_none(request)
+    filterset = ContactFilter(
+        request.GET, queryset=selectors.contact_list(user=request.user, team=team)
+    )
+    filters = filters_in_force(filterset)
+    page = Paginator(filterset.qs, PAGE_SIZE).get_page(request.GET.get("page"))
     company = None
-    if filters["company_id"]:
+    if filters.get("company"):
         company = (
-            selectors.companies_visible(user=request.user).filter(pk=filters["company_id"]).first()
+            selectors.companies_visible(user=request.user).filter(pk=filters["company"]).first()
         )
     return render(
         request,
         "contacts/contact_list.html",
         {
             "page": page,
-            "filter_form": filter_form,
             "filters": filters,
-            "filtered": any(filters.values()),
+            "filtered": bool(filters),
             "owners": selectors.team_owners(team=team) if team else [],
             "kinds": ContactKind.choices,
             "industries": Industry.choices,
@@ -145,7 +118,7 @@ def _save_contact(request, *, form, team, contact: Contact | None) -> Contact:
 
 @require_http_methods(["GET", "POST"])
 def contact_create_view(request):
-    team = _working_team_or_404(request)
+    team = working_team(request)
     form = ContactForm(request.POST or None, team=team, initial={"owner": request.user.pk})
     duplicates = []
     if request.method == "POST":
@@ -154,7 +127,7 @@ def contact_create_view(request):
                 contact = _save_contact(request, form=form, team=team, contact=None)
             except ValidationError as error:
                 duplicates = _duplicates_for(team, form)
-                _add_service_errors(form, error, rename={"name": "new_company_name"})
+                add_service_errors(form, error, {"name": "new_company_name"})
             else:
                 messages.success(request, CONTACT_ADDED.format(name=contact.full_name))
                 return redirect("contacts:detail", pk=contact.pk)
@@ -181,7 +154,7 @@ def contact_edit(request, pk: int):
                 contact = _save_contact(request, form=form, team=contact.team, contact=contact)
             except ValidationError as error:
                 duplicates = _duplicates_for(contact.team, form, exclude_pk=contact.pk)
-                _add_service_errors(form, error, rename={"name": "new_company_name"})
+                add_service_errors(form, error, {"name": "new_company_name"})
                 contact.refresh_from_db()  # the service set the refused values on it
             else:
                 messages.success(request, CONTACT_SAVED.format(name=contact.full_name))
@@ -198,10 +171,11 @@ def contact_edit(request, pk: int):
 def contact_export(request):
     """The contact list, with the same filters, as CSV: streamed at once when small, by a
     worker with a progress page when large (exports.views.export_answer)."""
-    team = _list_team(request)
+    team = working_team_or_none(request)
     params = {
         "team_id": team.pk if team else None,
-        "filters": ContactFilterForm(request.GET).filters(),
+        # The list's filters by name; the worker rebuilds the list with them (contacts.exports).
+        "filters": filters_in_force(ContactFilter(request.GET)),
     }
     stamp = timezone.localdate().isoformat()
     return export_answer(
@@ -221,8 +195,8 @@ def _query_id(request, name: str) -> int | None:
 def _search_team_id(request) -> int | None:
     team_id = _query_id(request, "team")
     if team_id is None:
-        membership = request.membership
-        return membership.team_id if membership else None
+        team = working_team_or_none(request)
+        return team.pk if team else None
     return team_id
 
 
@@ -290,7 +264,7 @@ def relationship_create_view(request, pk: int):
                     **{field: form.cleaned_data[field] for field in RELATIONSHIP_FORM_FIELDS},
                 )
             except ValidationError as error:
-                _add_service_errors(form, error)
+                add_service_errors(form, error)
             else:
                 messages.success(request, RELATIONSHIP_ADDED.format(a=contact, b=other))
                 return redirect("contacts:detail", pk=contact.pk)
@@ -315,7 +289,7 @@ def relationship_edit(request, pk: int):
                     actor=request.user,
                 )
             except ValidationError as error:
-                _add_service_errors(form, error)
+                add_service_errors(form, error)
             else:
                 messages.success(
                     request,
@@ -351,17 +325,19 @@ def relationship_delete_view(request, pk: int):
 
 @require_GET
 def company_list(request):
-    filter_form = CompanyFilterForm(request.GET)
-    filters = filter_form.filters()
-    companies = selectors.company_list(user=request.user, team=_list_team(request), **filters)
-    page = Paginator(companies, PAGE_SIZE).get_page(request.GET.get("page"))
+    filterset = CompanyFilter(
+        request.GET,
+        queryset=selectors.company_list(user=request.user, team=working_team_or_none(request)),
+    )
+    filters = filters_in_force(filterset)
+    page = Paginator(filterset.qs, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
         "contacts/company_list.html",
         {
             "page": page,
             "filters": filters,
-            "filtered": any(filters.values()),
+            "filtered": bool(filters),
             "industries": Industry.choices,
         },
     )
@@ -369,14 +345,14 @@ def company_list(request):
 
 @require_http_methods(["GET", "POST"])
 def company_create_view(request):
-    team = _working_team_or_404(request)
+    team = working_team(request)
     form = CompanyForm(request.POST or None)
     if request.method == "POST":
         if form.is_valid():
             try:
                 company = company_create(team=team, **form.cleaned_data)
             except ValidationError as error:
-                _add_service_errors(form, error)
+                add_service_errors(form, error)
             else:
                 messages.success(request, COMPANY_ADDED.format(name=company.name))
                 return redirect("contacts:company-detail", pk=company.pk)
@@ -403,7 +379,7 @@ def company_edit(request, pk: int):
             try:
                 company = company_update(company=company, data=form.cleaned_data)
             except ValidationError as error:
-                _add_service_errors(form, error)
+                add_service_errors(form, error)
                 company.refresh_from_db()
             else:
                 messages.success(request, COMPANY_SAVED.format(name=company.name))

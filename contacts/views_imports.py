@@ -18,13 +18,12 @@ from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRefresh
 
-from accounts.visibility import get_visible_or_404
+from accounts.visibility import get_visible_or_404, working_team, working_team_or_none
 from contacts import imports
 from contacts.exports import RELATIONSHIPS_KIND
 from contacts.models import ImportJob
 from exports.views import export_answer
 
-NO_TEAM = "You need to belong to a team to import contacts."
 CHOOSE_A_FILE = "Choose the CSV file to import."
 IMPORT_DONE = "Import done: {create:,} created, {update:,} updated, {skip:,} skipped."
 IMPORT_QUEUED = "Importing {rows:,} rows in the background. You can leave this page."
@@ -32,13 +31,6 @@ MAPPING_SAVED = "Columns saved; the preview below uses them."
 # Multipart boundaries and the other form fields, on top of the file itself.
 UPLOAD_OVERHEAD_BYTES = 64 * 1024
 RECENT_JOBS = 10
-
-
-def _team_or_404(request):
-    membership = request.membership
-    if not membership:
-        raise Http404(NO_TEAM)
-    return membership.team
 
 
 # --- Forms --------------------------------------------------------------------------------------
@@ -133,7 +125,7 @@ class _UploadLimit(FileUploadHandler):
 @csrf_exempt
 @require_http_methods(["GET", "POST"])
 def import_start(request):
-    team = _team_or_404(request)
+    team = working_team(request)
     limit = None
     if request.method == "POST":
         max_bytes = imports.import_limits()[0]
@@ -266,8 +258,8 @@ def relationship_export(request) -> HttpResponse:
     """Who knows whom in the team, as CSV re-importable as a relationships file: streamed
     at once when small, by a worker with a progress page when large (a team's 200,000 ties
     take seconds; exports.views.export_answer)."""
-    membership = request.membership
-    team_id = membership.team_id if membership else None
+    team = working_team_or_none(request)
+    team_id = team.pk if team else None
     stamp = timezone.localdate().isoformat()
     return export_answer(
         request,

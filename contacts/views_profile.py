@@ -9,36 +9,24 @@ template (referrals/ideal_client_profile.html) from when the profile lived in re
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.forms import model_to_dict
-from django.http import Http404
 from django.shortcuts import redirect, render
 
+from accounts.visibility import working_membership
 from contacts import selectors
 from contacts.fit import GOOD_FIT_SCORE
 from contacts.forms import IdealClientProfileForm
 from contacts.models import Function, IdealClientProfile, Industry, PersonType
 from contacts.services import ideal_client_profile_update
+from core.forms import add_service_errors
 
-NO_TEAM = "Join a team to see its ideal client profile."
 ICP_MANAGERS_ONLY = "Only a manager of the team can change its ideal client profile."
 ICP_SAVED = "Ideal client profile saved; {count} contacts now fit well (score ≥ {threshold})."
-
-
-def _add_service_errors(form, error: ValidationError) -> None:
-    """Show a service's ValidationError on the form: on its field when the form has one,
-    else at the top."""
-    if not hasattr(error, "error_dict"):
-        form.add_error(None, error.messages)
-        return
-    for field, field_errors in error.message_dict.items():
-        form.add_error(field if field in form.fields else None, field_errors)
 
 
 def ideal_client_profile(request):
     """Managers edit the team's profile (saving rescores every contact); reps read it,
     with how the fit score is computed."""
-    membership = request.membership
-    if not membership:
-        raise Http404(NO_TEAM)
+    membership = working_membership(request)
     team = membership.team
     can_edit = membership.is_manager
     profile = selectors.ideal_client_profile_for_team(team)
@@ -55,7 +43,7 @@ def ideal_client_profile(request):
             try:
                 ideal_client_profile_update(team=team, data=form.cleaned_data)
             except ValidationError as error:
-                _add_service_errors(form, error)
+                add_service_errors(form, error)
             else:
                 messages.success(
                     request,

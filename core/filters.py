@@ -1,9 +1,22 @@
-"""Filters shared by the JSON APIs of every app (django-filter plumbing, no Warmpath app)."""
+"""The plumbing of every list's filters (django-filter, no Warmpath app).
+
+A list has one FilterSet (in its app's filters.py) holding every filter and the search
+box, used by its page (bound to request.GET) and by its API (the viewset's
+filterset_class), so the two cannot filter the same list differently. The API answers a
+malformed filter with a 400; a page ignores it and applies the others.
+"""
 
 import datetime
+from collections.abc import Callable, Iterable
 
 import django_filters
+from django import forms
+from django.db.models import Q
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import exceptions
+
+from core.http import MAX_ID
+from core.search import search_words, words_match
 
 OUT_OF_RANGE_TIME = "Give a time between years 1 and 9999, with an offset within ±15:59."
 
@@ -20,3 +33,88 @@ class UtcIsoDateTimeFilter(django_filters.IsoDateTimeFilter):
             except OverflowError:
                 raise exceptions.ValidationError({self.field_name: [OUT_OF_RANGE_TIME]}) from None
         return super().filter(qs, value)
+
+
+@extend_schema_field({"type": "integer", "minimum": 1, "maximum": MAX_ID})
+class IdFilter(django_filters.NumberFilter):
+    """A record's id. A plain number, not a model choice: an id the user cannot see
+    simply matches nothing, and no query is spent validating it. Only ids a database
+    column holds: a larger number reached the query (a 500)."""
+
+    field_class = forms.IntegerField
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("min_value", 1)
+        kwargs.setdefault("max_value", MAX_ID)
+        super().__init__(*args, **kwargs)
+
+
+class WordsFilter(django_filters.CharFilter):
+    """The search box (core.search's rule): every word typed must appear in one of
+    `fields`, or satisfy `condition(text)` when a list needs a finer query (contacts)."""
+
+    def __init__(
+        self,
+        *,
+        fields: Iterable[str] = (),
+        condition: Callable[[str], Q] | None = None,
+        **kwargs,
+    ):
+        kwargs.setdefault("label", "Search")
+        super().__init__(**kwargs)
+        self.search_fields = tuple(fields)
+        self.condition = condition
+
+    def filter(self, qs, value):
+        if not search_words(value):
+            return qs
+        if self.condition is not None:
+            return qs.filter(self.condition(value))
+        return qs.filter(words_match(value, self.search_fields))
+
+
+def search_filters(
+    *, fields: Iterable[str] = (), condition=None, label: str = "Search", help_text: str = ""
+):
+    """The search box under both its names: `q` (the pages' box) and `search` (the API's
+    name since v1). Either or both may be given; each must match."""
+    return tuple(
+        WordsFilter(fields=fields, condition=condition, label=label, help_text=help_text)
+        for _name in ("q", "search")
+    )
+
+
+def filters_in_force(filterset: django_filters.FilterSet) -> dict:
+    """The valid filters given, by parameter name: what a page shows as "filtered", and
+    what a CSV export stores to rebuild the same list later."""
+    filterset.is_valid()  # fills cleaned_data; an invalid filter is left out, i.e. ignored
+    return {
+        name: value
+        for name, value in filterset.form.cleaned_data.items()
+        if value not in (None, "")
+    }
+
+
+def page_form(
+    filterset: django_filters.FilterSet,
+    *,
+    shown: Iterable[str],
+    choices: dict[str, list[tuple]] | None = None,
+) -> forms.Form:
+    """The filter set's form as a list page shows it: the `shown` filters, in that
+    order; every other filter stays in force (a link may carry it, and the template
+    keeps it as a hidden input when set) without a control of its own. `choices` turns a
+    number filter into a select (the reps a manager may pick)."""
+    # Validated first, with the filters' own widgets: an invalid filter is left out of
+    # cleaned_data, i.e. ignored, and the others apply (filterset.qs, filter_queryset).
+    filterset.is_valid()
+    form = filterset.form
+    shown = list(shown)
+    for name, field in form.fields.items():
+        form[name].help_text = ""  # the API's documentation, not the page's
+        if name not in shown:
+            field.widget = forms.HiddenInput()
+    for name, options in (choices or {}).items():
+        form.fields[name].widget = forms.Select(choices=options)
+    form.order_fields(shown)
+    return form

@@ -9,7 +9,9 @@ MAX_SEARCH_WORDS = 5
 
 
 def search_words(text: str) -> list[str]:
-    return (text or "").split()[:MAX_SEARCH_WORDS]
+    """The words of a search: separated by spaces or commas ("smith, ann", as the API's
+    search always read it), without NUL (PostgreSQL refuses it in a query's text)."""
+    return (text or "").replace("\x00", "").replace(",", " ").split()[:MAX_SEARCH_WORDS]
 
 
 def words_match(text: str, fields: list[str] | tuple[str, ...]) -> Q:

@@ -1,5 +1,6 @@
 from django import forms
 
+from accounts.zones import zone_of
 from referrals.models import WeeklyGoal
 from reporting import kpis
 
@@ -27,7 +28,7 @@ class PeriodForm(forms.Form):
         return data
 
     def period_for(self, user) -> kpis.Period:
-        zone = kpis.zone_of(user)
+        zone = zone_of(user)
         today = kpis.today_for(user)
         data = self.cleaned_data if self.is_valid() else {}
         name = data.get("period") or "this_week"

@@ -20,12 +20,13 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from accounts.models import Membership, Team
-from accounts.visibility import managed_team_ids
+from accounts.visibility import managed_team_ids, working_membership
 from core.csv_safety import Echo, safe_cell
 from dashboard import charts
 from dashboard.forms import GoalForm, PeriodForm
 from exports.views import export_answer
-from referrals.models import WeeklyGoal
+from referrals import selectors as referral_selectors
+from referrals.filters import GoalFilter
 from reporting import kpis, services
 from reporting.exports import REFERRALS, reps_export_rows
 
@@ -268,9 +269,7 @@ def _week_from(value) -> date:
 
 def goals(request):
     """A manager edits the team's goal and each rep's goal of one week; a rep reads theirs."""
-    membership = request.membership
-    if not membership:
-        raise Http404("Goals belong to a team.")
+    membership = working_membership(request)
     team = membership.team
     week = _week_from(request.GET.get("week") or request.POST.get("week"))
     reps = list(
@@ -278,7 +277,13 @@ def goals(request):
         .select_related("user")
         .order_by("user__first_name", "user__last_name", "user__username")
     )
-    existing = {goal.rep_id: goal for goal in WeeklyGoal.objects.filter(team=team, week_start=week)}
+    # The goals of the week the user may read, as /api/v1/goals/?week= lists them.
+    goals = list(
+        GoalFilter(
+            {"week": week}, queryset=referral_selectors.goals_for_user(request.user, team=team)
+        ).qs
+    )
+    existing = {goal.rep_id: goal for goal in goals}
     url = f"{reverse('dashboard:goals')}?week={week:%Y-%m-%d}"
     if not membership.is_manager:
         own = existing.get(request.user.pk)
@@ -290,7 +295,8 @@ def goals(request):
             request,
             "dashboard/goals_rep.html",
             {"week": week, "team": team, "team_goal": team_goal, "own": own, "share": share,
-             "previous": week - timedelta(days=7), "next": week + timedelta(days=7)},
+             "previous": week - timedelta(days=7), "next": week + timedelta(days=7),
+             "goals": goals},
         )  # fmt: skip
 
     if request.method == "POST" and request.POST.get("action") == "copy":
@@ -338,6 +344,7 @@ def goals(request):
         {
             "week": week,
             "team": team,
+            "goals": goals,
             "forms": forms,
             "previous": week - timedelta(days=7),
             "next": week + timedelta(days=7),

@@ -9,11 +9,12 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 
 from accounts.selectors import team_members
+from accounts.zones import zone_of
 from dashboard.views import goal_rows
 from followups import selectors as followup_selectors
 from referrals import connectors
 from referrals import selectors as referral_selectors
-from referrals.models import Referral, RosterEntry
+from referrals.models import OPEN_STATUSES, Referral, RosterEntry
 from reporting import kpis
 
 # How much of each list the rep's week shows; the full lists are a click away.
@@ -48,7 +49,7 @@ def rep_week(request):
     team, user = membership.team, request.user
     counts = referral_selectors.pipeline_counts(user, team=team)
     # This week, Monday to today in the rep's time zone (reporting/kpis.py).
-    week = kpis.named_period("this_week", today=kpis.today_for(user), zone=kpis.zone_of(user))
+    week = kpis.named_period("this_week", today=kpis.today_for(user), zone=zone_of(user))
     numbers = kpis.goal_progress(kpis.Scope(team_ids=(team.pk,), rep_id=user.pk), week)
     waiting = list(
         referral_selectors.roster_for_user(user, team=team).filter(
@@ -68,17 +69,16 @@ def rep_week(request):
             "team": team,
             "teammates": team_members(team=team),
             "steps": [
-                (status, Referral.Status(status).label, counts[status])
-                for status in referral_selectors.OPEN_STATUSES
+                (status, Referral.Status(status).label, counts[status]) for status in OPEN_STATUSES
             ],
             "counts": counts,
             "week": week,
             "week_numbers": numbers,
             "goal_rows": goal_rows(numbers),
             "next_asks": next_asks[:WEEK_LIST_LENGTH],
-            "open_referrals": referral_selectors.referrals_for_user(
-                user, referral_selectors.OPEN_STATUSES, team=team
-            )[:WEEK_LIST_LENGTH],
+            "open_referrals": referral_selectors.referrals_for_user(user, OPEN_STATUSES, team=team)[
+                :WEEK_LIST_LENGTH
+            ],
             "recent_wins": referral_selectors.referrals_for_user(user, "won", team=team)
             .filter(won_at__gte=timezone.now() - timedelta(days=RECENT_WIN_DAYS))
             .order_by("-won_at")[:WEEK_LIST_LENGTH],

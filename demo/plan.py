@@ -62,6 +62,7 @@ from demo.words import (
 from referrals import services as referral_services
 from referrals.models import (
     FINAL_STATUSES,
+    OPEN_STATUSES,
     Deal,
     Priority,
     Referral,
@@ -148,7 +149,6 @@ BULK_STATUS_WEIGHTS = {
     Status.LOST: 25,
     Status.DECLINED: 30,
 }
-OPEN_STATUSES = (Status.ASKED, Status.CONFIRMED, Status.CONTACTED, Status.MEETING)
 # Where a lost referral stopped: after the intro, after the first contact, or after meeting.
 LOST_AFTER_WEIGHTS = {Status.CONFIRMED: 30, Status.CONTACTED: 30, Status.MEETING: 40}
 SMALL_LOST_AFTER = [Status.MEETING, Status.CONTACTED, Status.CONFIRMED, Status.MEETING]

@@ -7,7 +7,6 @@ import io
 import itertools
 import operator
 import random
-import zoneinfo
 from collections.abc import Iterable, Iterator
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -15,6 +14,7 @@ from decimal import Decimal
 from django.db import connection
 from django.utils import timezone
 
+from accounts.zones import zone_of
 from contacts.models import Activity, Company, Contact, ContactKind, Relationship, UpdateCadence
 from demo.plan import ReferralPlan, Status, TeamPlan
 from demo.words import CHANNEL_WEIGHTS
@@ -25,6 +25,7 @@ from followups.models import FollowUp
 from referrals import services as referral_services
 from referrals.models import (
     FINAL_STATUSES,
+    STEP_TIME_FIELD,
     Deal,
     ReadinessCheck,
     Referral,
@@ -278,7 +279,7 @@ class BulkWriter:
             value=plan.value,
         )
         for to, moment in plan.path:
-            setattr(referral, referral_services.STEP_TIME_FIELD[to], moment)
+            setattr(referral, STEP_TIME_FIELD[to], moment)
         return referral
 
     def _referral_deals(self, referral_ids: list[int]) -> Iterator[Deal]:
@@ -395,9 +396,7 @@ class BulkWriter:
         plan, now = self.plan, self.now
         rng = random.Random(f"followups/{plan.team.name}/{len(plan.referrals)}")
         contacts = plan.contacts
-        zones = {
-            member.user.pk: zoneinfo.ZoneInfo(member.user.time_zone) for member in plan.members
-        }
+        zones = {member.user.pk: zone_of(member.user) for member in plan.members}
         within = followup_services.FOLLOW_UP_WITHIN
         channels, channel_weights = list(CHANNEL_WEIGHTS), list(CHANNEL_WEIGHTS.values())
         skip_reasons = [

@@ -6,15 +6,14 @@ Scoped like the pages (accounts.visibility: a rep's own, a manager's team, anoth
 is a 404); a follow-up that is no longer pending answers 409, a bad payload 400.
 """
 
-import django_filters
 from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from contacts.models import Channel
-from core.filters import UtcIsoDateTimeFilter
 from followups import selectors, services
+from followups.filters import FollowUpFilter
 from followups.models import FollowUp
 
 CONFLICT_RESPONSE = OpenApiResponse(
@@ -90,32 +89,13 @@ class SkipSerializer(serializers.Serializer):
     )
 
 
-class FollowUpFilter(django_filters.FilterSet):
-    due_after = UtcIsoDateTimeFilter(
-        field_name="due_at", lookup_expr="gte", label="Due at or after (ISO 8601)"
-    )
-    due_before = UtcIsoDateTimeFilter(
-        field_name="due_at", lookup_expr="lt", label="Due before (ISO 8601)"
-    )
-
-    class Meta:
-        model = FollowUp
-        fields = ["status", "kind", "referral", "owner", "recipient"]
-
-
 class FollowUpViewSet(viewsets.ReadOnlyModelViewSet):
     """The follow-ups the user may see (their own; a manager's whole team), soonest due
     first. Filter by `status`, `kind`, `referral`, `owner`, `recipient`, `due_after`,
-    `due_before`."""
+    `due_before`, and search (`search` or `q`) as the inbox does (followups.filters)."""
 
     serializer_class = FollowUpSerializer
     filterset_class = FollowUpFilter
-    search_fields = [
-        "recipient__first_name",
-        "recipient__last_name",
-        "referral__prospect__first_name",
-        "referral__prospect__last_name",
-    ]
     ordering_fields = ["due_at", "done_at", "created_at"]
 
     def get_queryset(self):

@@ -4,24 +4,20 @@ Read-only but for marking read: POST /api/v1/notifications/{id}/read/ and
 POST /api/v1/notifications/read-all/. Another user's notification is a 404.
 """
 
-from drf_spectacular.types import OpenApiTypes
+from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import (
-    OpenApiParameter,
     extend_schema,
     extend_schema_field,
-    extend_schema_view,
     inline_serializer,
 )
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from followups.filters import NotificationFilter
 from followups.models import Notification, Reminder
-from followups.notifications import (
-    notification_mark_read,
-    notifications_for_user,
-    notifications_mark_all_read,
-)
+from followups.notifications import notification_mark_read, notifications_mark_all_read
+from followups.selectors import notifications_for_user
 
 
 class NotificationSerializer(serializers.ModelSerializer):
@@ -43,27 +39,19 @@ class NotificationSerializer(serializers.ModelSerializer):
         return notification.reminder.followup_id if notification.reminder else None
 
 
-@extend_schema_view(
-    list=extend_schema(
-        parameters=[
-            OpenApiParameter(
-                "unread", OpenApiTypes.BOOL, description="Only unread notifications (true)."
-            )
-        ]
-    )
-)
 class NotificationViewSet(
     mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
 ):
     serializer_class = NotificationSerializer
-    # The list is the user's own, newest first; no search or ordering to choose.
-    filter_backends = []
+    # The list is the user's own, newest first; no ordering to choose. Its filters are the
+    # notifications page's (followups.filters).
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = NotificationFilter
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return Notification.objects.none()
-        unread_only = self.request.query_params.get("unread", "").lower() in {"1", "true"}
-        return notifications_for_user(self.request.user, unread_only=unread_only)
+        return notifications_for_user(self.request.user)
 
     @extend_schema(request=None, responses=NotificationSerializer)
     @action(detail=True, methods=["post"])

@@ -7,13 +7,13 @@ rep edits them, sends them from the app, or copies them for a call or a handwrit
 note. Nothing is escaped here: the page's template escapes, and emails are plain text.
 """
 
-import zoneinfo
 from dataclasses import dataclass
 from datetime import datetime
 
 from django.utils import timezone
 from django.utils.formats import date_format
 
+from accounts.zones import zone_of
 from followups.models import FollowUp
 from followups.services import PERIODIC_PREFIX
 from referrals.models import Referral
@@ -26,13 +26,6 @@ Status = Referral.Status
 class Draft:
     subject: str
     body: str
-
-
-def _zone(user):
-    try:
-        return zoneinfo.ZoneInfo(user.time_zone)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        return timezone.get_default_timezone()
 
 
 def _day(moment: datetime | None, zone) -> str:
@@ -75,7 +68,7 @@ def draft_for(followup: FollowUp) -> Draft:
     referral = followup.referral
     # The follow-up's owner is the referral's rep (already joined); dates on their calendar.
     owner = followup.owner
-    zone = _zone(owner)
+    zone = zone_of(owner)
     referrer, prospect = referral.referrer, referral.prospect
     first = referrer.first_name
     rep = owner.get_full_name() or owner.get_username()

@@ -60,18 +60,6 @@ class DraftForm(forms.Form):
     )
 
 
-class InboxFilterForm(forms.Form):
-    q = forms.CharField(
-        label="Search",
-        required=False,
-        max_length=100,
-        widget=forms.TextInput(attrs={"placeholder": "Referrer or prospect", "type": "search"}),
-    )
-    kind = forms.ChoiceField(
-        label="Kind", required=False, choices=[("", "Every kind"), *Kind.choices]
-    )
-
-
 # The links of a list item, reversed once per page and filled in per item: a page of
 # sixty items would otherwise resolve 300 {% url %} tags, a quarter of its rendering.
 _ITEM_LINKS = {

@@ -10,11 +10,9 @@ from django.views.decorators.http import require_GET, require_POST
 from accounts.visibility import get_visible_or_404
 from core.http import safe_next_url
 from followups.context_processors import unread_notifications_forget
-from followups.notifications import (
-    notification_mark_read,
-    notifications_for_user,
-    notifications_mark_all_read,
-)
+from followups.filters import NotificationFilter
+from followups.notifications import notification_mark_read, notifications_mark_all_read
+from followups.selectors import notifications_for_user
 
 PAGE_SIZE = 25
 ALL_READ = "All caught up: {count} notification{plural} marked read."
@@ -28,13 +26,13 @@ def _next_url(request) -> str:
 
 @require_GET
 def notifications(request):
-    unread_only = request.GET.get("show") == "unread"
-    queryset = notifications_for_user(request.user, unread_only=unread_only)
-    page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+    # The API's filters too (?show=unread is the tab, ?unread=true the API's name for it).
+    filterset = NotificationFilter(request.GET, queryset=notifications_for_user(request.user))
+    page = Paginator(filterset.qs, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
         "followups/notifications.html",
-        {"page": page, "unread_only": unread_only},
+        {"page": page, "unread_only": filterset.unread_only},
     )
 
 

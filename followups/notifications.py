@@ -1,4 +1,5 @@
-"""In-app notifications: the bell in the navigation, its page and the API.
+"""In-app notifications: the bell in the navigation, its page and the API (their list is
+followups.selectors.notifications_for_user, filtered by followups.filters).
 
 A notification belongs to one user and is seen by that user only — a manager does not
 read a rep's bell. Reminders create them (followups.reminders); people read them here.
@@ -6,7 +7,6 @@ read a rep's bell. Reminders create them (followups.reminders); people read them
 
 from datetime import datetime
 
-from django.db.models import QuerySet
 from django.utils import timezone
 
 from followups.models import Notification
@@ -14,14 +14,6 @@ from followups.models import Notification
 # The bell counts at most this many (and shows "99+"): the count costs the same with
 # 10 or 10,000 unread, through the partial index notification_unread_idx.
 UNREAD_COUNT_CAP = 100
-
-
-def notifications_for_user(user, *, unread_only: bool = False) -> QuerySet:
-    """The user's own notifications, newest first, with the reminder they come from."""
-    notifications = Notification.objects.filter(user=user).select_related("reminder")
-    if unread_only:
-        notifications = notifications.filter(read_at__isnull=True)
-    return notifications.order_by("-created_at", "-pk")
 
 
 def unread_notification_count(user, *, cap: int = UNREAD_COUNT_CAP) -> int:

@@ -1,4 +1,4 @@
-"""Reminders, digests and escalations.
+"""Due reminders and escalations (the morning digest: followups/digests.py).
 
 Exactly once, for real. The database is the source of truth, the broker only a doorbell:
 
@@ -14,40 +14,35 @@ Exactly once, for real. The database is the source of truth, the broker only a d
   the outbox's periodic drain publishes it once the broker is back. Sending claims the
   row, so a task delivered twice, or published by both the scan and the drain, sends
   once.
-- Digests are unique per person and day by ``OutgoingEmail.dedupe_key`` (as is the weekly
-  summary, reporting/weekly_summary.py); escalations by the unique
-  Reminder(kind=escalation).
+- Escalations are unique by Reminder(kind=escalation).
 
 Every job here may run twice, concurrently, or late: running it again does nothing new.
 """
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Count, Q, QuerySet
-from django.template.loader import get_template, render_to_string
+from django.db.models import QuerySet
+from django.template.loader import get_template
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.dates import MONTHS, WEEKDAYS
 
 from accounts.models import Membership, User
+from accounts.zones import zone_named, zone_of
+from followups.emails import absolute_url, followup_email_context, followup_path, render_email
 from followups.models import FollowUp, Notification, Reminder
 from outbox.models import OutgoingEmail
-from outbox.services import outgoing_email_create_once, outgoing_emails_send_after_commit
+from outbox.services import outgoing_emails_send_after_commit
 
 # --- Tunables (settings may override them; tests of real processes shorten the waits) ---
 
 SCAN_BATCH = 500
 SCAN_MAX_PER_RUN = 20_000
 ESCALATE_AFTER = timedelta(days=2)
-# The digest goes out on the first hourly run from 7:00 local time; until noon a missed
-# run (broker or beat down) still catches up, never twice thanks to the dedupe key.
-DIGEST_FROM_HOUR = 7
-DIGEST_UNTIL_HOUR = 12
-DIGEST_LIST_LIMIT = 25
 
 NOTIFICATION_DUE = "Due: {kind} — {recipient} ({referrer} → {prospect})"
 NOTIFICATION_ESCALATED = "Overdue 2+ days ({owner}): {kind} — {recipient} ({referrer} → {prospect})"
@@ -66,13 +61,6 @@ def _scan_batch() -> int:
 # --- Small helpers -----------------------------------------------------------------------
 
 
-def _zone(name: str) -> ZoneInfo:
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        return ZoneInfo("UTC")
-
-
 def _lock_skipping_locked(queryset: QuerySet) -> QuerySet:
     """Rows another transaction holds are skipped, not waited for: two scans at once take
     different rows. SQLite has no row locks; there a write transaction (BEGIN IMMEDIATE)
@@ -82,41 +70,8 @@ def _lock_skipping_locked(queryset: QuerySet) -> QuerySet:
     return queryset
 
 
-def _local_midnight(day: date, zone: ZoneInfo) -> datetime:
-    return datetime.combine(day, time.min, tzinfo=zone)
-
-
-def _absolute(path: str) -> str:
-    return f"{_setting('WARMPATH_BASE_URL', 'http://localhost:8000').rstrip('/')}{path}"
-
-
-def followup_path(followup: FollowUp) -> str:
-    """Where a reminder leads: the referral the follow-up belongs to."""
-    return reverse("referrals:referral-detail", args=[followup.referral_id])
-
-
 def _can_email(user: User) -> bool:
     return bool(user.is_active and user.email)
-
-
-def _render_email(template: str, context: dict, zone: ZoneInfo) -> str:
-    # Dates in the email read in the recipient's time zone, whatever the worker's.
-    with timezone.override(zone):
-        return render_to_string(template, context).strip() + "\n"
-
-
-def _followup_context(followup: FollowUp, zone: ZoneInfo, path: str | None = None) -> dict:
-    referral = followup.referral
-    return {
-        "followup": followup,
-        "kind": followup.get_kind_display(),
-        "recipient": followup.recipient,
-        "referrer": referral.referrer,
-        "prospect": referral.prospect,
-        "due_at": followup.due_at,
-        "time_zone": zone.key,
-        "url": _absolute(path or followup_path(followup)),
-    }
 
 
 def _load_followups(ids: list[int]) -> list[FollowUp]:
@@ -265,7 +220,7 @@ def _remind_batch(*, now: datetime, batch: int) -> tuple[int, int]:
                 )
             )
             if row["owner__is_active"] and row["owner__email"]:
-                zone = _zone(row["owner__time_zone"])
+                zone = zone_named(row["owner__time_zone"])
                 context = {
                     "kind": kind,
                     "recipient": recipient,
@@ -273,7 +228,7 @@ def _remind_batch(*, now: datetime, batch: int) -> tuple[int, int]:
                     "prospect": prospect,
                     "due_on": _due_on(row["due_at"], zone, date_names),
                     "time_zone": zone.key,
-                    "url": _absolute(path),
+                    "url": absolute_url(path),
                     "user": {
                         "first_name": row["owner__first_name"],
                         "username": row["owner__username"],
@@ -396,9 +351,9 @@ def _escalate_batch(*, now: datetime, batch: int) -> tuple[int, int]:
                 )
             )
             if _can_email(manager):
-                zone = _zone(manager.time_zone)
+                zone = zone_of(manager)
                 context = {
-                    **_followup_context(followup, zone, path),
+                    **followup_email_context(followup, zone, path),
                     "user": manager,
                     "owner": followup.owner,
                     "overdue_days": (now - followup.due_at).days,
@@ -410,7 +365,7 @@ def _escalate_batch(*, now: datetime, batch: int) -> tuple[int, int]:
                         subject=SUBJECT_ESCALATED.format(
                             owner=followup.owner, kind=kind, recipient=followup.recipient
                         )[:300],
-                        body=_render_email("emails/escalation.txt", context, zone),
+                        body=render_email("emails/escalation.txt", context, zone),
                         purpose="escalation",
                         reminder=reminder,
                         followup=followup,
@@ -421,89 +376,3 @@ def _escalate_batch(*, now: datetime, batch: int) -> tuple[int, int]:
         FollowUp.objects.filter(pk__in=ids).update(escalated_at=now)
         outgoing_emails_send_after_commit([email.pk for email in emails])
     return len(ids), len(emails)
-
-
-# --- The morning digest ------------------------------------------------------------------
-
-
-def _in_window(local: datetime) -> bool:
-    return DIGEST_FROM_HOUR <= local.hour < DIGEST_UNTIL_HOUR
-
-
-def digests_send(*, now: datetime | None = None) -> int:
-    """The morning digest: to each member whose local time is in the morning window
-    (from 7:00) and who has not had today's (dedupe key digest:<user>:<local date>), the
-    follow-ups due today and those overdue, in their own time zone. Nothing due, no
-    email. Run hourly: every zone, with or without daylight saving, passes 7:00 once a
-    day; a missed run is caught up by the next one before noon."""
-    now = now or timezone.now()
-    candidates = (
-        User.objects.filter(is_active=True, memberships__isnull=False)
-        .exclude(email="")
-        .distinct()
-        .order_by("pk")
-    )
-    due: list[tuple[User, ZoneInfo, date]] = []
-    for user in candidates:
-        zone = _zone(user.time_zone)
-        local = now.astimezone(zone)
-        if _in_window(local):
-            due.append((user, zone, local.date()))
-    keys = {user.pk: f"digest:{user.pk}:{day.isoformat()}" for user, _zone_, day in due}
-    done = set(
-        OutgoingEmail.objects.filter(dedupe_key__in=keys.values()).values_list(
-            "dedupe_key", flat=True
-        )
-    )
-    sent = 0
-    for user, zone, day in due:
-        if keys[user.pk] in done:
-            continue
-        if _digest_create(user=user, zone=zone, day=day, key=keys[user.pk]):
-            sent += 1
-    return sent
-
-
-def _digest_create(*, user: User, zone: ZoneInfo, day: date, key: str) -> OutgoingEmail | None:
-    start = _local_midnight(day, zone)
-    end = _local_midnight(day + timedelta(days=1), zone)
-    pending = FollowUp.objects.filter(
-        owner=user, status=FollowUp.Status.PENDING, due_at__lt=end
-    ).select_related("recipient", "referral__referrer", "referral__prospect")
-    counts = pending.aggregate(
-        today=Count("pk", filter=Q(due_at__gte=start)),
-        overdue=Count("pk", filter=Q(due_at__lt=start)),
-    )
-    if not counts["today"] and not counts["overdue"]:
-        return None
-    today = list(pending.filter(due_at__gte=start).order_by("due_at", "pk")[:DIGEST_LIST_LIMIT])
-    overdue = list(pending.filter(due_at__lt=start).order_by("due_at", "pk")[:DIGEST_LIST_LIMIT])
-
-    def rows(followups):
-        return [
-            {
-                **_followup_context(followup, zone),
-                "overdue_days": (day - followup.due_at.astimezone(zone).date()).days,
-            }
-            for followup in followups
-        ]
-
-    context = {
-        "user": user,
-        "day": day,
-        "time_zone": zone.key,
-        "today": rows(today),
-        "overdue": rows(overdue),
-        "today_count": counts["today"],
-        "overdue_count": counts["overdue"],
-        "limit": DIGEST_LIST_LIMIT,
-        "url": _absolute(reverse("rep-week")),
-    }
-    return outgoing_email_create_once(
-        team_id=None,
-        to=user.email,
-        subject=render_to_string("emails/digest_subject.txt", context).strip()[:300],
-        body=_render_email("emails/digest.txt", context, zone),
-        purpose="digest",
-        dedupe_key=key,
-    )

@@ -19,18 +19,12 @@ from django.utils import timezone
 
 from accounts.models import Team
 from accounts.visibility import visible_owned
-from followups.models import FollowUp
+from accounts.zones import zone_of
+from followups.models import FollowUp, Notification
 from referrals.models import Referral
 
 UPCOMING_DAYS = 14
 Status = FollowUp.Status
-
-
-def user_zone(user):
-    try:
-        return zoneinfo.ZoneInfo(user.time_zone)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError, AttributeError):
-        return timezone.get_default_timezone()
 
 
 def day_start(day: date, zone) -> datetime:
@@ -43,7 +37,7 @@ def day_start(day: date, zone) -> datetime:
 def today_bounds(user, *, now: datetime | None = None) -> tuple[datetime, datetime, date]:
     """(start of today, start of tomorrow, today) in the user's zone."""
     now = now or timezone.now()
-    zone = user_zone(user)
+    zone = zone_of(user)
     today = now.astimezone(zone).date()
     return day_start(today, zone), day_start(today + timedelta(days=1), zone), today
 
@@ -67,7 +61,7 @@ def inbox_for_user(user, *, team: Team | None, now: datetime | None = None) -> d
     upcoming (the next UPCOMING_DAYS days) — to be paginated by the caller."""
     now = now or timezone.now()
     _, tomorrow, today = today_bounds(user, now=now)
-    horizon = day_start(today + timedelta(days=UPCOMING_DAYS + 1), user_zone(user))
+    horizon = day_start(today + timedelta(days=UPCOMING_DAYS + 1), zone_of(user))
     mine = followups_for_user(user, team=team).filter(owner=user, status=Status.PENDING)
     return {
         "overdue": mine.filter(due_at__lt=now),
@@ -142,4 +136,17 @@ def followups_of_referral(referral: Referral, *, limit: int = 60) -> list[Follow
         FollowUp.objects.filter(referral=referral)
         .select_related("recipient")
         .order_by("due_at", "pk")[:limit]
+    )
+
+
+# --- Notifications ----------------------------------------------------------------------------
+
+
+def notifications_for_user(user) -> QuerySet[Notification]:
+    """The user's own notifications (a manager does not read a rep's bell), newest first,
+    with the reminder they come from; followups.filters.NotificationFilter narrows them."""
+    return (
+        Notification.objects.filter(user=user)
+        .select_related("reminder")
+        .order_by("-created_at", "-pk")
     )

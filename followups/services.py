@@ -46,7 +46,6 @@ or skipped once: a second attempt is refused with FollowUpStateError (409 in the
 """
 
 import calendar
-import zoneinfo
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
@@ -55,13 +54,15 @@ from django.db import transaction
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
+from accounts.zones import zone_of
 from contacts.models import Channel, UpdateCadence
 from contacts.services import activity_record
 from core.errors import StateConflict
 from followups.models import FollowUp
 from outbox.models import OutgoingEmail
 from outbox.services import outgoing_emails_send_after_commit
-from referrals.models import FINAL_STATUSES, Referral
+from referrals.events import ASKED
+from referrals.models import FINAL_STATUSES, STEP_TIME_FIELD, Referral
 
 Kind = FollowUp.Kind
 
@@ -69,7 +70,6 @@ Kind = FollowUp.Kind
 FOLLOW_UP_WITHIN = timedelta(hours=24)
 PERIODIC_CADENCES = (UpdateCadence.WEEKLY, UpdateCadence.MONTHLY)
 PERIODIC_PREFIX = "periodic:"
-ASKED = "asked"
 EVENTS = (ASKED, *(status for status in Referral.Status.values if status != ASKED))
 
 # event → [(kind, to the prospect?, only for "at each step" referrers?)]
@@ -84,15 +84,6 @@ RULES: dict[str, list[tuple[str, bool, bool]]] = {
     Referral.Status.WON: [(Kind.CLOSING_THANKS, False, False)],
     Referral.Status.LOST: [(Kind.STATUS_REPORT, False, False)],
     Referral.Status.DECLINED: [],
-}
-STEP_TIME_FIELD = {
-    ASKED: "asked_at",
-    Referral.Status.CONFIRMED: "confirmed_at",
-    Referral.Status.CONTACTED: "contacted_at",
-    Referral.Status.MEETING: "meeting_at",
-    Referral.Status.WON: "won_at",
-    Referral.Status.LOST: "lost_at",
-    Referral.Status.DECLINED: "declined_at",
 }
 
 SKIPPED_REFERRAL_CLOSED = "referral closed"
@@ -122,13 +113,6 @@ class FollowUpStateError(StateConflict):
 
 
 # --- Creation by the referral's events --------------------------------------------------
-
-
-def _owner_zone(referral: Referral):
-    try:
-        return zoneinfo.ZoneInfo(referral.owner.time_zone)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        return timezone.get_default_timezone()
 
 
 def add_months(moment: datetime, months: int) -> datetime:
@@ -250,7 +234,7 @@ def periodic_updates_ensure(*, referral: Referral) -> FollowUp | None:
         Kind.PERIODIC_UPDATE,
         f"{PERIODIC_PREFIX}{number}",
         recipient_id=referral.referrer_id,
-        due_at=periodic_next_due(cadence=cadence, after=after, zone=_owner_zone(referral)),
+        due_at=periodic_next_due(cadence=cadence, after=after, zone=zone_of(referral.owner)),
     )
     return followup if was_created else None
 

@@ -1,5 +1,6 @@
 """Celery tasks of the follow-ups: each takes ids or nothing, calls one service of
-followups.reminders or followups.services. Beat sends them (config/schedule.py).
+followups.reminders, followups.digests or followups.services. Beat sends them
+(config/schedule.py).
 
 What makes them safe to run twice, at once, or after a crash is in the services (rows
 claimed in transactions, unique keys); a task whose worker died is delivered again
@@ -9,7 +10,7 @@ outbox's tasks (outbox/tasks.py).
 
 from celery import shared_task
 
-from followups import reminders, services
+from followups import digests, reminders, services
 
 
 @shared_task(name="followups.tasks.reminders_scan")
@@ -24,7 +25,7 @@ def escalations_send() -> dict:
 
 @shared_task(name="followups.tasks.digests_send")
 def digests_send() -> int:
-    return reminders.digests_send()
+    return digests.digests_send()
 
 
 @shared_task(name="followups.tasks.periodic_updates_schedule")

@@ -14,11 +14,12 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from accounts.visibility import get_visible_or_404
+from accounts.visibility import get_visible_or_404, working_team_or_none
+from core.filters import filters_in_force, page_form
 from core.http import parse_id, safe_next_url
-from core.search import words_match
 from followups import forms, selectors, services
 from followups.drafts import draft_for
+from followups.filters import FollowUpFilter
 from followups.models import FollowUp
 
 SECTION_PAGE_SIZE = 20
@@ -44,10 +45,6 @@ SECTIONS = [
 # --- Helpers ------------------------------------------------------------------------------
 
 
-def _team(request):
-    return request.membership.team if request.membership else None
-
-
 def _followup_for(request, pk) -> FollowUp:
     return get_visible_or_404(selectors.followups_for_user(request.user), pk=pk)
 
@@ -69,27 +66,6 @@ def _section_page(request, name: str, queryset, size: int):
     )
     page.next_url = _page_url(request, param, page.next_page_number()) if page.has_next() else None
     return page
-
-
-def _filtered(queryset, form):
-    if not form.is_valid():
-        return queryset
-    queryset = queryset.filter(
-        words_match(
-            form.cleaned_data["q"],
-            (
-                "recipient__first_name",
-                "recipient__last_name",
-                "referral__referrer__first_name",
-                "referral__referrer__last_name",
-                "referral__prospect__first_name",
-                "referral__prospect__last_name",
-            ),
-        )
-    )
-    if form.cleaned_data["kind"]:
-        queryset = queryset.filter(kind=form.cleaned_data["kind"])
-    return queryset
 
 
 def _item_response(request, followup: FollowUp, *, error: str | None = None, open_form=""):
@@ -115,15 +91,22 @@ def _form_errors(form) -> str:
 
 
 def inbox(request):
-    """The rep's own pending follow-ups: overdue, due today, the next two weeks."""
-    filter_form = forms.InboxFilterForm(request.GET or None)
-    sections = selectors.inbox_for_user(request.user, team=_team(request))
+    """The rep's own pending follow-ups: overdue, due today, the next two weeks, each
+    section narrowed by the follow-ups' one FilterSet (the API's too: followups.filters)."""
+    filterset = FollowUpFilter(request.GET, queryset=FollowUp.objects.none(), request=request)
+    filter_form = page_form(filterset, shown=["q", "kind"])
+    search_box = filter_form.fields["q"].widget
+    search_box.input_type = "search"
+    search_box.attrs["placeholder"] = "Referrer or prospect"
+    sections = selectors.inbox_for_user(request.user, team=working_team_or_none(request))
     pages = [
         (
             name,
             title,
             empty,
-            _section_page(request, name, _filtered(sections[name], filter_form), SECTION_PAGE_SIZE),
+            _section_page(
+                request, name, filterset.filter_queryset(sections[name]), SECTION_PAGE_SIZE
+            ),
         )
         for name, title, empty in SECTIONS
     ]
@@ -133,7 +116,7 @@ def inbox(request):
         {
             "sections": pages,
             "filter_form": filter_form,
-            "filtered": any(request.GET.get(key) for key in filter_form.fields),
+            "filtered": bool(filters_in_force(filterset)),
             "is_manager": bool(request.membership) and request.membership.is_manager,
             "here": request.get_full_path(),
         },

@@ -10,6 +10,7 @@ from accounts.audit import AuditHistoryAdmin
 from accounts.visibility import visible_owned, visible_shared
 from referrals import services
 from referrals.models import (
+    STEP_TIME_FIELD,
     Deal,
     ReadinessCheck,
     Referral,
@@ -86,13 +87,10 @@ def _transition_action(to: str):
     return admin.action(description=f"Mark selected referrals “{label}” (now)")(mark)
 
 
+# The steps after the ask (asked_at is the ask's own field), read-only: only a transition
+# sets them.
 STEP_TIME_FIELDS = [
-    "confirmed_at",
-    "contacted_at",
-    "meeting_at",
-    "won_at",
-    "lost_at",
-    "declined_at",
+    field for status, field in STEP_TIME_FIELD.items() if status != Referral.Status.ASKED
 ]
 
 

@@ -7,8 +7,6 @@ another team is a 400), and a refused state change — an impossible transition,
 a referral under way, editing a deal that follows its referral — is a 409.
 """
 
-import django_filters
-from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.utils import (
     OpenApiResponse,
     extend_schema,
@@ -20,30 +18,22 @@ from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from accounts.visibility import visible_owned
+from accounts.visibility import visible_owned, working_team, working_team_or_none
 from contacts.models import Contact
-from core.filters import UtcIsoDateTimeFilter
-from referrals import selectors, services
-from referrals.models import Deal, ReadinessCheck, Referral, ReferralGiven, RosterEntry
-
-NO_TEAM = "You are not a member of a team, so there is nowhere to record this."
+from referrals import filters, selectors, services
+from referrals.models import (
+    STEP_TIME_FIELD,
+    Deal,
+    ReadinessCheck,
+    Referral,
+    ReferralGiven,
+    RosterEntry,
+)
 
 CONFLICT_RESPONSE = OpenApiResponse(
     response=inline_serializer("ReferralConflict", {"detail": serializers.CharField()}),
     description="The record's state refuses the change; `detail` says why.",
 )
-
-
-def _team(request):
-    membership = getattr(request, "membership", None)
-    return membership.team if membership else None
-
-
-def _require_team(request):
-    team = _team(request)
-    if team is None:
-        raise DjangoValidationError(NO_TEAM)
-    return team
 
 
 # --- Serializers ----------------------------------------------------------------------------
@@ -60,7 +50,7 @@ class TeamScopedSerializer(serializers.ModelSerializer):
     def get_fields(self):
         fields = super().get_fields()
         request = self.context.get("request")
-        team = _team(request)
+        team = working_team_or_none(request)
         for name in self.contact_fields:
             field = fields.get(name)
             if field is not None and not field.read_only:
@@ -130,13 +120,10 @@ class ReadinessCheckSerializer(TeamScopedSerializer):
         read_only_fields = ["owner", "created_at"]
 
 
+# The steps after the ask (asked_at is the ask's own field), read-only: only a transition
+# sets them.
 STEP_TIME_FIELDS = [
-    "confirmed_at",
-    "contacted_at",
-    "meeting_at",
-    "won_at",
-    "lost_at",
-    "declined_at",
+    field for status, field in STEP_TIME_FIELD.items() if status != Referral.Status.ASKED
 ]
 
 
@@ -251,13 +238,7 @@ class RosterEntryViewSet(viewsets.ModelViewSet):
     """The rep's referral roster (a manager sees the team's)."""
 
     serializer_class = RosterEntrySerializer
-    filterset_fields = ["status", "priority", "owner", "prospect"]
-    search_fields = [
-        "prospect__first_name",
-        "prospect__last_name",
-        "prospect__company__name",
-        "reason",
-    ]
+    filterset_class = filters.RosterFilter
     ordering_fields = ["priority", "prospect__fit_score", "created_at"]
 
     def get_queryset(self):
@@ -266,7 +247,7 @@ class RosterEntryViewSet(viewsets.ModelViewSet):
     def perform_create(self, serializer):
         serializer.instance = services.roster_entry_create(
             owner=self.request.user,
-            team=_require_team(self.request),
+            team=working_team(self.request),
             **serializer.validated_data,
         )
 
@@ -290,15 +271,14 @@ class ReadinessCheckViewSet(
     deleted — not edited."""
 
     serializer_class = ReadinessCheckSerializer
-    filterset_fields = ["client", "green_light", "owner"]
-    search_fields = ["client__first_name", "client__last_name", "testimonial"]
+    filterset_class = filters.ReadinessCheckFilter
     ordering_fields = ["checked_on", "created_at"]
 
     def get_queryset(self):
         return selectors.readiness_checks_for_user(self.request.user)
 
     def perform_create(self, serializer):
-        _require_team(self.request)
+        working_team(self.request)
         data = dict(serializer.validated_data)
         client = data.pop("client")
         serializer.instance = services.readiness_check_record(
@@ -307,16 +287,6 @@ class ReadinessCheckViewSet(
 
     def perform_destroy(self, instance):
         services.readiness_check_delete(check=instance)
-
-
-class ReferralFilter(django_filters.FilterSet):
-    # In UTC: an offset PostgreSQL cannot store (-18:01) was a 500 (core.filters).
-    asked_at__gte = UtcIsoDateTimeFilter(field_name="asked_at", lookup_expr="gte")
-    asked_at__lte = UtcIsoDateTimeFilter(field_name="asked_at", lookup_expr="lte")
-
-    class Meta:
-        model = Referral
-        fields = ["status", "quality", "channel", "owner", "referrer", "prospect", "roster_entry"]
 
 
 @extend_schema_view(
@@ -330,14 +300,7 @@ class ReferralViewSet(viewsets.ModelViewSet):
     `POST /referrals/{id}/transition/`."""
 
     serializer_class = ReferralSerializer
-    filterset_class = ReferralFilter
-    search_fields = [
-        "referrer__first_name",
-        "referrer__last_name",
-        "prospect__first_name",
-        "prospect__last_name",
-        "reason",
-    ]
+    filterset_class = filters.ReferralFilter
     ordering_fields = ["asked_at", "status", "updated_at"]
 
     def get_queryset(self):
@@ -346,7 +309,7 @@ class ReferralViewSet(viewsets.ModelViewSet):
     def perform_create(self, serializer):
         referral = services.referral_create(
             owner=self.request.user,
-            team=_require_team(self.request),
+            team=working_team(self.request),
             **serializer.validated_data,
         )
         referral._warning = services.referrer_warning(referrer=referral.referrer)
@@ -390,15 +353,14 @@ class DealViewSet(viewsets.ModelViewSet):
     changed here, and it cannot be deleted (409)."""
 
     serializer_class = DealSerializer
-    filterset_fields = ["source", "outcome", "owner", "contact"]
-    search_fields = ["name", "contact__first_name", "contact__last_name", "contact__company__name"]
+    filterset_class = filters.DealFilter
     ordering_fields = ["opened_on", "closed_on", "value"]
 
     def get_queryset(self):
         return selectors.deals_for_user(self.request.user)
 
     def perform_create(self, serializer):
-        _require_team(self.request)
+        working_team(self.request)
         data = dict(serializer.validated_data)
         contact = data.pop("contact")
         serializer.instance = services.deal_create(owner=self.request.user, contact=contact, **data)
@@ -422,15 +384,14 @@ class ReferralGivenViewSet(
     """Introductions we made for clients (reciprocity)."""
 
     serializer_class = ReferralGivenSerializer
-    filterset_fields = {"client": ["exact"], "owner": ["exact"], "given_on": ["gte", "lte"]}
-    search_fields = ["client__first_name", "client__last_name", "introduced_name", "note"]
+    filterset_class = filters.ReferralGivenFilter
     ordering_fields = ["given_on", "created_at"]
 
     def get_queryset(self):
         return selectors.referrals_given_for_user(self.request.user)
 
     def perform_create(self, serializer):
-        _require_team(self.request)
+        working_team(self.request)
         serializer.instance = services.referral_given_record(
             owner=self.request.user, **serializer.validated_data
         )

@@ -8,7 +8,6 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
 
-from accounts.models import User
 from core.http import parse_id
 from referrals.models import Deal, Priority, Quality, Referral, RosterEntry
 from referrals.selectors import contacts_for_picking, roster_for_user
@@ -157,25 +156,6 @@ class RosterEntryEditForm(forms.Form):
     )
 
 
-class RosterFilterForm(forms.Form):
-    q = forms.CharField(label="Search", required=False)
-    status = forms.ChoiceField(
-        choices=[("", "Any status"), *RosterEntry.Status.choices], required=False
-    )
-    priority = forms.TypedChoiceField(
-        choices=[("", "Any priority"), *Priority.choices], coerce=int, required=False
-    )
-    owner = forms.ModelChoiceField(queryset=User.objects.none(), required=False, label="Rep")
-
-    def __init__(self, *args, owners=None, **kwargs):
-        super().__init__(*args, **kwargs)
-        if owners is None:
-            del self.fields["owner"]
-        else:
-            self.fields["owner"].queryset = owners
-            self.fields["owner"].empty_label = "Every rep"
-
-
 # --- Readiness ------------------------------------------------------------------------------
 
 
@@ -296,25 +276,6 @@ class TransitionForm(forms.Form):
         return data
 
 
-class ReferralFilterForm(forms.Form):
-    q = forms.CharField(label="Search names", required=False)
-    status = forms.ChoiceField(
-        choices=[("", "Any status"), ("open", "Open"), *Referral.Status.choices], required=False
-    )
-    quality = forms.ChoiceField(choices=[("", "Any quality"), *Quality.choices], required=False)
-    owner = forms.ModelChoiceField(queryset=User.objects.none(), required=False, label="Rep")
-    asked_from = forms.DateField(label="Asked from", required=False, widget=DATE_WIDGET)
-    asked_to = forms.DateField(label="Asked until", required=False, widget=DATE_WIDGET)
-
-    def __init__(self, *args, owners=None, **kwargs):
-        super().__init__(*args, **kwargs)
-        if owners is None:
-            del self.fields["owner"]
-        else:
-            self.fields["owner"].queryset = owners
-            self.fields["owner"].empty_label = "Every rep"
-
-
 # --- Deals ----------------------------------------------------------------------------------
 
 
@@ -344,23 +305,6 @@ class DealForm(TeamFormMixin, forms.Form):
             self.fields["opened_on"].initial = timezone.localdate()
 
 
-class DealFilterForm(forms.Form):
-    q = forms.CharField(label="Search", required=False)
-    source = forms.ChoiceField(choices=[("", "Any source"), *Deal.Source.choices], required=False)
-    outcome = forms.ChoiceField(
-        choices=[("", "Any outcome"), *Deal.Outcome.choices], required=False
-    )
-    owner = forms.ModelChoiceField(queryset=User.objects.none(), required=False, label="Rep")
-
-    def __init__(self, *args, owners=None, **kwargs):
-        super().__init__(*args, **kwargs)
-        if owners is None:
-            del self.fields["owner"]
-        else:
-            self.fields["owner"].queryset = owners
-            self.fields["owner"].empty_label = "Every rep"
-
-
 # --- Referrals given ------------------------------------------------------------------------
 
 
@@ -379,18 +323,3 @@ class ReferralGivenForm(TeamFormMixin, forms.Form):
         super().__init__(*args, **kwargs)
         self._scope_contacts(user, team)
         self.fields["given_on"].initial = timezone.localdate()
-
-
-class GivenFilterForm(forms.Form):
-    q = forms.CharField(label="Search names", required=False)
-    given_from = forms.DateField(label="From", required=False, widget=DATE_WIDGET)
-    given_to = forms.DateField(label="Until", required=False, widget=DATE_WIDGET)
-    owner = forms.ModelChoiceField(queryset=User.objects.none(), required=False, label="Rep")
-
-    def __init__(self, *args, owners=None, **kwargs):
-        super().__init__(*args, **kwargs)
-        if owners is None:
-            del self.fields["owner"]
-        else:
-            self.fields["owner"].queryset = owners
-            self.fields["owner"].empty_label = "Every rep"

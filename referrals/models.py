@@ -190,6 +190,23 @@ class Referral(models.Model):
 
 
 FINAL_STATUSES = frozenset({Referral.Status.WON, Referral.Status.LOST, Referral.Status.DECLINED})
+# Statuses of a referral still in progress, in pipeline order.
+OPEN_STATUSES = (
+    Referral.Status.ASKED,
+    Referral.Status.CONFIRMED,
+    Referral.Status.CONTACTED,
+    Referral.Status.MEETING,
+)
+# Where the time of each step is kept: the ask's, then one column per status reached.
+STEP_TIME_FIELD = {
+    Referral.Status.ASKED: "asked_at",
+    Referral.Status.CONFIRMED: "confirmed_at",
+    Referral.Status.CONTACTED: "contacted_at",
+    Referral.Status.MEETING: "meeting_at",
+    Referral.Status.WON: "won_at",
+    Referral.Status.LOST: "lost_at",
+    Referral.Status.DECLINED: "declined_at",
+}
 
 
 class Deal(models.Model):

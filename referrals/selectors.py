@@ -11,7 +11,12 @@ from collections.abc import Iterable
 from django.db.models import Case, Count, Q, QuerySet, Value, When
 
 from accounts.models import Team
-from accounts.visibility import visible_owned, visible_shared
+from accounts.visibility import (
+    owned_records_filter,
+    shared_records_filter,
+    visible_owned,
+    visible_shared,
+)
 from contacts.models import Activity, Contact, ContactKind
 from contacts.selectors import contact_search_filter
 from referrals.models import (
@@ -20,14 +25,7 @@ from referrals.models import (
     Referral,
     ReferralGiven,
     RosterEntry,
-)
-
-# Statuses of a referral still in progress, in pipeline order.
-OPEN_STATUSES = (
-    Referral.Status.ASKED,
-    Referral.Status.CONFIRMED,
-    Referral.Status.CONTACTED,
-    Referral.Status.MEETING,
+    WeeklyGoal,
 )
 
 
@@ -189,3 +187,19 @@ def referrals_given_for_user(user, *, team: Team | None = None) -> QuerySet[Refe
     return given.select_related("owner", "client", "client__company", "introduced").order_by(
         "-given_on", "-pk"
     )
+
+
+# --- Weekly goals ---------------------------------------------------------------------------
+
+
+def goals_for_user(user, *, team: Team | None = None) -> QuerySet[WeeklyGoal]:
+    """The weekly goals the user may read, newest week first: a team's own goal for every
+    member, a rep's goal for that rep (the rep is its owner: accounts.visibility's owned
+    records), every goal of the teams they manage; everything for staff. The goals page
+    and /api/v1/goals/ read them, narrowed by referrals.filters.GoalFilter."""
+    goals = WeeklyGoal.objects.all()
+    if not (user.is_authenticated and user.is_staff):
+        # Spelled out for staff: an empty Q() would vanish from the OR below.
+        team_goals = shared_records_filter(user) & Q(rep__isnull=True)
+        goals = goals.filter(owned_records_filter(user, owner_field="rep") | team_goals)
+    return _in_team(goals, team).order_by("-week_start", "pk")

@@ -2,7 +2,6 @@
 lives in this module and nowhere else: pages, API and admin all call referral_transition.
 """
 
-import zoneinfo
 from datetime import date, datetime
 from decimal import Decimal
 
@@ -11,12 +10,14 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.models import Team
+from accounts.zones import zone_of
 from contacts.models import Contact
 from contacts.services import activity_record, company_get_or_create_by_name, contact_create
 from core.errors import StateConflict
 from referrals.events import ASKED, referral_event_send
 from referrals.models import (
     FINAL_STATUSES,
+    STEP_TIME_FIELD,
     Deal,
     ReadinessCheck,
     Referral,
@@ -35,15 +36,6 @@ TRANSITIONS: dict[str, frozenset[str]] = {
     Status.WON: frozenset(),
     Status.LOST: frozenset(),
     Status.DECLINED: frozenset(),
-}
-# Where each step's time is kept.
-STEP_TIME_FIELD = {
-    Status.CONFIRMED: "confirmed_at",
-    Status.CONTACTED: "contacted_at",
-    Status.MEETING: "meeting_at",
-    Status.WON: "won_at",
-    Status.LOST: "lost_at",
-    Status.DECLINED: "declined_at",
 }
 # What the roster entry says once its referral reaches a status.
 ROSTER_STATUS_FOR = {
@@ -265,10 +257,9 @@ def allowed_transitions(referral: Referral) -> list[str]:
 
 
 def previous_step_time(referral: Referral) -> datetime:
-    times = [referral.asked_at] + [
+    return max(
         getattr(referral, field) for field in STEP_TIME_FIELD.values() if getattr(referral, field)
-    ]
-    return max(times)
+    )
 
 
 @transaction.atomic
@@ -332,11 +323,7 @@ def referral_transition(
 def _owner_local_date(referral: Referral, moment: datetime) -> date:
     """The day `moment` falls on in the owner's calendar: the deal's dates must not depend
     on who records the step (a manager in another zone, the API, a task run in UTC)."""
-    try:
-        zone = zoneinfo.ZoneInfo(referral.owner.time_zone)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        zone = timezone.get_default_timezone()
-    return timezone.localdate(moment, zone)
+    return timezone.localdate(moment, zone_of(referral.owner))
 
 
 def _deal_follow(referral: Referral, at: datetime) -> None:

@@ -9,21 +9,21 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.forms import model_to_dict
-from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.models import User
-from accounts.visibility import get_visible_or_404
+from accounts.visibility import get_visible_or_404, working_team, working_team_or_none
 from contacts.fit import GOOD_FIT_SCORE
+from core.filters import filters_in_force, page_form
+from core.forms import add_service_errors
 from core.http import parse_id, safe_next_url
-from core.search import words_match
 from referrals import connectors, forms, selectors, services
-from referrals.models import Referral, RosterEntry
+from referrals.filters import DealFilter, ReferralFilter, ReferralGivenFilter, RosterFilter
+from referrals.models import OPEN_STATUSES, Referral, RosterEntry
 
 PAGE_SIZE = 25
-NO_TEAM = "Join a team to keep a roster and record referrals."
 
 ROSTER_ADDED = "{prospect} is on your roster."
 ROSTER_SAVED = "Roster entry for {prospect} saved."
@@ -38,18 +38,6 @@ GIVEN_RECORDED = "Introduction for {client} recorded. Reciprocity counts."
 
 
 # --- Helpers ------------------------------------------------------------------------------
-
-
-def _team_or_404(request):
-    """The team a page writes into: the one the user works in now."""
-    if not request.membership:
-        raise Http404(NO_TEAM)
-    return request.membership.team
-
-
-def _list_team(request):
-    """Lists show the team the user works in; staff without a team see every team."""
-    return request.membership.team if request.membership else None
 
 
 def _is_manager(request) -> bool:
@@ -73,16 +61,20 @@ def _int_param(request, name):
     return parse_id(request.GET.get(name))
 
 
-def _add_service_errors(form, error: ValidationError, field_map=None) -> None:
-    """Show a service's ValidationError on the form: on its field when the form has one,
-    else at the top."""
-    field_map = field_map or {}
-    if not hasattr(error, "error_dict"):
-        form.add_error(None, error.messages)
-        return
-    for field, field_errors in error.message_dict.items():
-        target = field_map.get(field, field)
-        form.add_error(target if target in form.fields else None, field_errors)
+def _filtered_list(request, filter_class, queryset, *, shown: list[str]):
+    """A list through its one FilterSet (its API's too: referrals.filters), bound to the
+    query string, and the filter form the page shows: the `shown` controls, the rep
+    picker for a manager only. Returns (the filtered queryset, the form, whether the
+    form has the rep picker, whether any filter is in force)."""
+    filterset = filter_class(request.GET, queryset=queryset, request=request)
+    owners = _owners(request)
+    choices = None
+    if owners is None:
+        shown = [name for name in shown if name != "owner"]
+    else:
+        choices = {"owner": [("", "Every rep"), *((user.pk, str(user)) for user in owners)]}
+    form = page_form(filterset, shown=shown, choices=choices)
+    return filterset.qs, form, owners is not None, bool(filters_in_force(filterset))
 
 
 # --- Contact pickers ----------------------------------------------------------------------
@@ -93,7 +85,7 @@ def contact_options(request):
     """<option>s for a contact picker: a handful of the team's contacts matching `q`."""
     contacts = selectors.contact_search(
         request.user,
-        team=_list_team(request),
+        team=working_team_or_none(request),
         # PostgreSQL refuses NUL in a query's text: dropped, like DRF's search does.
         query=request.GET.get("q", "").replace("\x00", "")[:100],
         prefer_kind=request.GET.get("kind", "").replace("\x00", ""),
@@ -110,11 +102,10 @@ def referrer_warning(request):
     """The green-light warning for the referrer picked on the ask form (htmx)."""
     warning = None
     referrer_id = _int_param(request, "referrer")
-    if referrer_id and request.membership:
+    team = working_team_or_none(request)
+    if referrer_id and team:
         referrer = (
-            selectors.contacts_for_picking(request.user, team=request.membership.team)
-            .filter(pk=referrer_id)
-            .first()
+            selectors.contacts_for_picking(request.user, team=team).filter(pk=referrer_id).first()
         )
         if referrer is not None:
             warning = services.referrer_warning(referrer=referrer)
@@ -125,30 +116,12 @@ def referrer_warning(request):
 
 
 def roster(request):
-    owners = _owners(request)
-    form = forms.RosterFilterForm(request.GET or None, owners=owners)
-    entries = selectors.roster_for_user(request.user, team=_list_team(request))
-    if form.is_valid():
-        data = form.cleaned_data
-        if data["q"]:
-            entries = entries.filter(
-                words_match(
-                    data["q"],
-                    (
-                        "prospect__first_name",
-                        "prospect__last_name",
-                        "prospect__email",
-                        "prospect__company__name",
-                        "reason",
-                    ),
-                )
-            )
-        if data["status"]:
-            entries = entries.filter(status=data["status"])
-        if data["priority"]:
-            entries = entries.filter(priority=data["priority"])
-        if data.get("owner"):
-            entries = entries.filter(owner=data["owner"])
+    entries, form, show_owner, filtered = _filtered_list(
+        request,
+        RosterFilter,
+        selectors.roster_for_user(request.user, team=working_team_or_none(request)),
+        shown=["q", "status", "priority", "owner"],
+    )
     page = _page(request, entries)
     # The best warm path to each prospect of the page, in one query.
     best = connectors.best_connectors_for(targets=[e.prospect for e in page], user=request.user)
@@ -160,15 +133,15 @@ def roster(request):
         {
             "page": page,
             "filter_form": form,
-            "show_owner": owners is not None,
+            "show_owner": show_owner,
             "good_fit": GOOD_FIT_SCORE,
-            "filtered": any(request.GET.get(key) for key in form.fields),
+            "filtered": filtered,
         },
     )
 
 
 def roster_create(request):
-    team = _team_or_404(request)
+    team = working_team(request)
     initial = {}
     if prospect_id := _int_param(request, "prospect"):
         initial["prospect"] = prospect_id
@@ -198,7 +171,7 @@ def roster_create(request):
                     reason=data["reason"],
                 )
         except ValidationError as error:
-            _add_service_errors(
+            add_service_errors(
                 form,
                 error,
                 {
@@ -227,7 +200,7 @@ def roster_edit(request, pk):
         try:
             services.roster_entry_update(entry=entry, data=form.cleaned_data)
         except ValidationError as error:
-            _add_service_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, ROSTER_SAVED.format(prospect=entry.prospect))
             return redirect("referrals:roster")
@@ -247,7 +220,7 @@ def roster_delete(request, pk):
 
 
 def readiness_create(request):
-    team = _team_or_404(request)
+    team = working_team(request)
     initial = {}
     if client_id := _int_param(request, "client"):
         initial["client"] = client_id
@@ -260,7 +233,7 @@ def readiness_create(request):
         try:
             check = services.readiness_check_record(owner=request.user, client=client, **data)
         except ValidationError as error:
-            _add_service_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, READINESS_RECORDED.format(client=client))
             if check.green_light:
@@ -273,37 +246,13 @@ def readiness_create(request):
 
 
 def pipeline(request):
-    team = _list_team(request)
-    owners = _owners(request)
-    form = forms.ReferralFilterForm(request.GET or None, owners=owners)
-    referrals = selectors.referrals_for_user(request.user, team=team)
-    if form.is_valid():
-        data = form.cleaned_data
-        if data["q"]:
-            referrals = referrals.filter(
-                words_match(
-                    data["q"],
-                    (
-                        "referrer__first_name",
-                        "referrer__last_name",
-                        "prospect__first_name",
-                        "prospect__last_name",
-                        "prospect__company__name",
-                    ),
-                )
-            )
-        if data["status"] == "open":
-            referrals = referrals.filter(status__in=selectors.OPEN_STATUSES)
-        elif data["status"]:
-            referrals = referrals.filter(status=data["status"])
-        if data["quality"]:
-            referrals = referrals.filter(quality=data["quality"])
-        if data.get("owner"):
-            referrals = referrals.filter(owner=data["owner"])
-        if data["asked_from"]:
-            referrals = referrals.filter(asked_at__date__gte=data["asked_from"])
-        if data["asked_to"]:
-            referrals = referrals.filter(asked_at__date__lte=data["asked_to"])
+    team = working_team_or_none(request)
+    referrals, form, show_owner, filtered = _filtered_list(
+        request,
+        ReferralFilter,
+        selectors.referrals_for_user(request.user, team=team),
+        shown=["q", "status", "quality", "owner", "asked_from", "asked_to"],
+    )
     page = _page(request, referrals)
     counts = selectors.pipeline_counts(request.user, team=team)
     return render(
@@ -313,12 +262,12 @@ def pipeline(request):
             "page": page,
             "rows": [(referral, _next_steps(referral)) for referral in page],
             "filter_form": form,
-            "show_owner": owners is not None,
+            "show_owner": show_owner,
             "stages": [
                 (status, label, counts[status]) for status, label in Referral.Status.choices
             ],
-            "open_total": sum(counts[status] for status in selectors.OPEN_STATUSES),
-            "filtered": any(request.GET.get(key) for key in form.fields),
+            "open_total": sum(counts[status] for status in OPEN_STATUSES),
+            "filtered": filtered,
         },
     )
 
@@ -330,7 +279,7 @@ def _next_steps(referral: Referral) -> list[tuple[str, str]]:
 
 
 def referral_create(request):
-    team = _team_or_404(request)
+    team = working_team(request)
     initial = {}
     roster_id = _int_param(request, "roster")
     if roster_id:
@@ -350,7 +299,7 @@ def referral_create(request):
                 referral = services.referral_create(owner=request.user, team=team, **data)
             except ValidationError as error:
                 # The roster entry is a hidden field: its error goes on top of the form.
-                _add_service_errors(form, error, {"roster_entry": None})
+                add_service_errors(form, error, {"roster_entry": None})
             else:
                 messages.success(
                     request,
@@ -464,7 +413,7 @@ def referral_edit(request, pk):
         try:
             services.referral_update(referral=referral, data=form.cleaned_data, actor=request.user)
         except ValidationError as error:
-            _add_service_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, REFERRAL_SAVED)
             return redirect("referrals:referral-detail", pk=referral.pk)
@@ -508,38 +457,26 @@ def referral_transition(request, pk):
 
 
 def deal_list(request):
-    owners = _owners(request)
-    form = forms.DealFilterForm(request.GET or None, owners=owners)
-    deals = selectors.deals_for_user(request.user, team=_list_team(request))
-    if form.is_valid():
-        data = form.cleaned_data
-        if data["q"]:
-            deals = deals.filter(
-                words_match(
-                    data["q"],
-                    ("name", "contact__first_name", "contact__last_name", "contact__company__name"),
-                )
-            )
-        if data["source"]:
-            deals = deals.filter(source=data["source"])
-        if data["outcome"]:
-            deals = deals.filter(outcome=data["outcome"])
-        if data.get("owner"):
-            deals = deals.filter(owner=data["owner"])
+    deals, form, show_owner, filtered = _filtered_list(
+        request,
+        DealFilter,
+        selectors.deals_for_user(request.user, team=working_team_or_none(request)),
+        shown=["q", "source", "outcome", "owner"],
+    )
     return render(
         request,
         "referrals/deal_list.html",
         {
             "page": _page(request, deals),
             "filter_form": form,
-            "show_owner": owners is not None,
-            "filtered": any(request.GET.get(key) for key in form.fields),
+            "show_owner": show_owner,
+            "filtered": filtered,
         },
     )
 
 
 def deal_create(request):
-    team = _team_or_404(request)
+    team = working_team(request)
     initial = {}
     if contact_id := _int_param(request, "contact"):
         initial["contact"] = contact_id
@@ -550,7 +487,7 @@ def deal_create(request):
         try:
             services.deal_create(owner=request.user, contact=contact, **data)
         except ValidationError as error:
-            _add_service_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, DEAL_SAVED)
             return redirect("referrals:deal-list")
@@ -572,7 +509,7 @@ def deal_edit(request, pk):
         try:
             services.deal_edit(deal=deal, data=form.cleaned_data)
         except ValidationError as error:
-            _add_service_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, DEAL_SAVED)
             return redirect("referrals:deal-list")
@@ -583,44 +520,26 @@ def deal_edit(request, pk):
 
 
 def given_list(request):
-    owners = _owners(request)
-    form = forms.GivenFilterForm(request.GET or None, owners=owners)
-    given = selectors.referrals_given_for_user(request.user, team=_list_team(request))
-    if form.is_valid():
-        data = form.cleaned_data
-        if data["q"]:
-            given = given.filter(
-                words_match(
-                    data["q"],
-                    (
-                        "client__first_name",
-                        "client__last_name",
-                        "introduced__first_name",
-                        "introduced__last_name",
-                        "introduced_name",
-                    ),
-                )
-            )
-        if data["given_from"]:
-            given = given.filter(given_on__gte=data["given_from"])
-        if data["given_to"]:
-            given = given.filter(given_on__lte=data["given_to"])
-        if data.get("owner"):
-            given = given.filter(owner=data["owner"])
+    given, form, show_owner, filtered = _filtered_list(
+        request,
+        ReferralGivenFilter,
+        selectors.referrals_given_for_user(request.user, team=working_team_or_none(request)),
+        shown=["q", "given_from", "given_to", "owner"],
+    )
     return render(
         request,
         "referrals/given_list.html",
         {
             "page": _page(request, given),
             "filter_form": form,
-            "show_owner": owners is not None,
-            "filtered": any(request.GET.get(key) for key in form.fields),
+            "show_owner": show_owner,
+            "filtered": filtered,
         },
     )
 
 
 def given_create(request):
-    team = _team_or_404(request)
+    team = working_team(request)
     initial = {}
     if client_id := _int_param(request, "client"):
         initial["client"] = client_id
@@ -631,7 +550,7 @@ def given_create(request):
         try:
             given = services.referral_given_record(owner=request.user, **form.cleaned_data)
         except ValidationError as error:
-            _add_service_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, GIVEN_RECORDED.format(client=given.client))
             return redirect("referrals:given-list")

@@ -10,12 +10,11 @@ from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
-from accounts.visibility import get_visible_or_404
+from accounts.visibility import get_visible_or_404, working_team
 from contacts import selectors
 from contacts.models import ContactKind
 from core.http import parse_id
@@ -24,7 +23,6 @@ from referrals.models import Quality, RosterEntry
 from referrals.services import referral_create, referrer_warning
 
 PAGE_SIZE = 25
-NO_TEAM = "Join a team to ask for introductions."
 ASK_RECORDED = (
     "Ask recorded: {referrer} → {prospect}. The drafted ask is below — edit it before "
     "you send it, and thank {referrer} within a day."
@@ -157,10 +155,7 @@ def connector_ask(request, pk: int):
     """Ask the first person of a path the rep can ask for an introduction to the next one
     (see connectors.ask_plan), with a drafted ask, the roster's business reason, the
     quality picked and the referrer's preferred channel."""
-    membership = request.membership
-    if not membership:
-        raise Http404(NO_TEAM)
-    team = membership.team
+    team = working_team(request)
     target = get_visible_or_404(
         selectors.contact_for_page(user=request.user).filter(team=team), pk=pk
     )

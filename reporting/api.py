@@ -18,7 +18,6 @@ managers read and write the goals of the teams they manage; admins everything.
 from datetime import date
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db.models import Q
 from django.http import Http404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
@@ -28,7 +27,10 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.models import Membership, Team
-from accounts.visibility import managed_team_ids, team_ids
+from accounts.visibility import NO_TEAM, managed_team_ids, team_ids
+from accounts.zones import zone_of
+from referrals import selectors as referral_selectors
+from referrals.filters import GoalFilter
 from referrals.models import WeeklyGoal
 from reporting import kpis, services
 
@@ -126,7 +128,7 @@ def kpi_scope(user, *, rep_id: int | None, team_id: int | None) -> kpis.Scope:
         return kpis.Scope(team_ids=tuple(sorted(managed)))
     if member_of:
         return kpis.Scope(team_ids=tuple(sorted(member_of)), rep_id=user.pk)
-    raise Http404("You are not a member of a team.")
+    raise Http404(NO_TEAM)
 
 
 class KpiView(APIView):
@@ -150,7 +152,7 @@ class KpiView(APIView):
         if end - start > kpis.MAX_PERIOD:
             raise ValidationError({"end": [kpis.PERIOD_TOO_LONG]})
         scope = kpi_scope(request.user, rep_id=_id(request, "rep"), team_id=_id(request, "team"))
-        numbers = kpis.kpis(scope, kpis.Period(start, end, kpis.zone_of(request.user)))
+        numbers = kpis.kpis(scope, kpis.Period(start, end, zone_of(request.user)))
         return Response({key: numbers[key] for key in kpis.CONTRACT_KEYS})
 
 
@@ -185,26 +187,16 @@ class IsManagerOrReadOnly(permissions.BasePermission):
 class GoalViewSet(viewsets.ModelViewSet):
     serializer_class = GoalSerializer
     permission_classes = [permissions.IsAuthenticated, IsManagerOrReadOnly]
-    filterset_fields = ["team", "rep", "week_start"]
+    filterset_class = GoalFilter  # the goals page's too
     ordering_fields = ["week_start"]
     ordering = ["-week_start", "pk"]
 
     queryset = WeeklyGoal.objects.none()  # for the schema; get_queryset scopes
 
     def get_queryset(self):
-        user = self.request.user
-        goals = WeeklyGoal.objects.all()
         if getattr(self, "swagger_fake_view", False):
-            return goals.none()
-        if user.is_staff:
-            return goals
-        managed = managed_team_ids(user)
-        member_of = team_ids(user)
-        return goals.filter(
-            Q(team_id__in=managed)
-            | Q(team_id__in=member_of, rep__isnull=True)
-            | Q(team_id__in=member_of, rep=user)
-        )
+            return WeeklyGoal.objects.none()
+        return referral_selectors.goals_for_user(self.request.user)
 
     def get_object(self):
         goal = super().get_object()

@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import date
 
 from accounts.visibility import managed_team_ids
+from accounts.zones import zone_of
 from exports import registry
 from exports.registry import CsvExport
 from reporting import kpis
@@ -58,7 +59,7 @@ def referrals_export(*, user, team_ids: list[int] | None, start: date, end: date
         managed = managed_team_ids(user)
         team_ids = [team_id for team_id in (team_ids or []) if team_id in managed]
     scope = kpis.Scope(team_ids=None if team_ids is None else tuple(team_ids))
-    period = kpis.Period(start, end, kpis.zone_of(user))
+    period = kpis.Period(start, end, zone_of(user))
 
     def when(value):
         return "" if value is None else value.astimezone(period.zone).isoformat()

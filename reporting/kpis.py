@@ -50,6 +50,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from accounts.models import Membership
+from accounts.zones import zone_of
 from contacts.models import Contact
 from followups.models import FollowUp
 from referrals.models import Deal, Quality, Referral, ReferralGiven, WeeklyGoal
@@ -117,13 +118,6 @@ class Period:
             weeks.append(week)
             week += timedelta(days=7)
         return weeks
-
-
-def zone_of(user) -> ZoneInfo:
-    try:
-        return ZoneInfo(getattr(user, "time_zone", "") or "UTC")
-    except (KeyError, ValueError):
-        return ZoneInfo("UTC")
 
 
 def today_for(user) -> date:

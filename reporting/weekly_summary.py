@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Membership
+from accounts.zones import zone_of
 from outbox.models import OutgoingEmail
 from outbox.services import outgoing_email_create_once
 from reporting import kpis
@@ -80,7 +81,7 @@ def weekly_summaries_send(*, now: datetime | None = None) -> int:
     )
     due = []
     for membership in memberships:
-        zone = kpis.zone_of(membership.user)
+        zone = zone_of(membership.user)
         local = now.astimezone(zone)
         if _due(local):
             week_start = local.date() - timedelta(days=7)

@@ -7,6 +7,8 @@ import json
 from datetime import timedelta
 from html.parser import HTMLParser
 from io import StringIO
+from types import SimpleNamespace
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.contrib.auth import SESSION_KEY
@@ -22,6 +24,7 @@ from django_celery_beat.models import PeriodicTask
 from accounts.middleware import ACTIVE_TEAM_SESSION_KEY, UserTimezoneMiddleware
 from accounts.models import Membership, Team, User
 from accounts.views import PROFILE_SAVED
+from accounts.zones import FALLBACK_ZONE, zone_named, zone_of
 from config.health import heartbeat
 from config.schedule import PERIODIC_TASKS
 from demo import DEMO_PASSWORD, DEMO_PEOPLE, DEMO_TEAM
@@ -38,6 +41,9 @@ from tests.factories import (
     TeamFactory,
     UserFactory,
 )
+
+# Calendar-sensitive: .ci/run also runs these at hostile moments (tests/clock.py).
+pytestmark = pytest.mark.dates
 
 NEW_PASSWORD = "a-longer-passphrase-for-spring"
 
@@ -398,6 +404,20 @@ def test_times_fall_back_to_utc_for_visitors_and_unknown_zones(db):
     User.objects.filter(pk=legacy.pk).update(time_zone="Atlantis/Lost")
     legacy.refresh_from_db()
     assert _time_rendered_for(legacy) == "2026-01-15 12:00 UTC"
+
+
+@pytest.mark.parametrize("name", ["", None, "Atlantis/Lost", "../etc/passwd", "utc "])
+def test_an_empty_or_unknown_zone_name_reads_as_utc(db, name):
+    # The one rule every page, service, task and email follows (accounts.zones).
+    assert zone_named(name) is FALLBACK_ZONE
+    assert zone_of(SimpleNamespace(time_zone=name)) == ZoneInfo("UTC")
+
+
+def test_a_users_zone_is_their_own_and_a_visitors_utc(db):
+    from django.contrib.auth.models import AnonymousUser
+
+    assert zone_of(UserFactory(time_zone="Asia/Tokyo")) == ZoneInfo("Asia/Tokyo")
+    assert zone_of(AnonymousUser()) == zone_of(None) == ZoneInfo("UTC")
 
 
 # --- Switching teams ---------------------------------------------------------------------

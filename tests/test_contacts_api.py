@@ -7,7 +7,8 @@ import pytest
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from contacts.api import NO_TEAM, ONLY_MANAGER_DELETES_COMPANY, PAIR_IS_FIXED
+from accounts.visibility import NO_TEAM
+from contacts.api import ONLY_MANAGER_DELETES_COMPANY, PAIR_IS_FIXED
 from contacts.models import Activity, Company, Contact, Industry, Relationship
 from contacts.services import (
     CONTACT_IN_USE,

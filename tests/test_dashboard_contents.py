@@ -34,6 +34,9 @@ from tests.factories import (
     UserFactory,
 )
 
+# Calendar-sensitive: .ci/run also runs these at hostile moments (tests/clock.py).
+pytestmark = pytest.mark.dates
+
 UTC = ZoneInfo("UTC")
 PERIOD = "period=custom&start=2025-03-03&end=2025-03-09"
 

@@ -36,6 +36,9 @@ from exports.views import EXPORT_QUEUED, export_answer
 from reporting.exports import REFERRALS
 from tests.factories import ClientFactory, ContactFactory, ReferralFactory, RelationshipFactory
 
+# Calendar-sensitive: .ci/run also runs these at hostile moments (tests/clock.py).
+pytestmark = pytest.mark.dates
+
 LIMIT = 3
 DANGEROUS = '=HYPERLINK("http://x")'
 

@@ -13,6 +13,9 @@ from followups import services
 from followups.models import FollowUp
 from tests.factories import ClientFactory, FollowUpFactory, MembershipFactory, ReferralFactory
 
+# Calendar-sensitive: .ci/run also runs these at hostile moments (tests/clock.py).
+pytestmark = pytest.mark.dates
+
 URL = "/api/v1/followups/"
 Kind = FollowUp.Kind
 

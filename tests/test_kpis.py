@@ -30,6 +30,9 @@ from tests.factories import (
     ReferralGivenFactory,
 )
 
+# Calendar-sensitive: .ci/run also runs these at hostile moments (tests/clock.py).
+pytestmark = pytest.mark.dates
+
 UTC = ZoneInfo("UTC")
 PERIOD = Period(date(2026, 3, 2), date(2026, 3, 8), UTC)
 NOW = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)

@@ -14,6 +14,9 @@ from referrals.models import WeeklyGoal
 from reporting import kpis
 from tests.factories import ClientFactory, MembershipFactory, ReferralFactory, UserFactory
 
+# Calendar-sensitive: .ci/run also runs these at hostile moments (tests/clock.py).
+pytestmark = pytest.mark.dates
+
 CONTRACT_KEYS = {
     "asks", "intros", "intros_by_quality", "meetings", "wins", "won_value", "referrals_given",
     "conversion", "followup_on_time_rate", "overdue_followups", "win_rate", "avg_deal",

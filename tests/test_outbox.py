@@ -18,7 +18,7 @@ from outbox import services, tasks
 from outbox.models import OutgoingEmail
 from outbox.services import SendOutcome
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.dates]
 
 
 def make_email(**fields) -> OutgoingEmail:

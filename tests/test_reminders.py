@@ -22,7 +22,7 @@ from django.utils import timezone
 from kombu.exceptions import OperationalError
 
 from accounts.models import Membership
-from followups import reminders
+from followups import digests, reminders
 from followups.context_processors import notifications as notifications_context
 from followups.models import FollowUp, Notification, Reminder
 from followups.notifications import UNREAD_COUNT_CAP, unread_notification_count
@@ -37,10 +37,11 @@ from tests.factories import (
     UserFactory,
 )
 
-pytestmark = pytest.mark.django_db
-
 _occasions = count()
 NOW = datetime(2026, 11, 26, 14, 0, tzinfo=UTC)
+# The clock reads NOW in every test here, as the jobs are told: records made "now" by a
+# factory default fall where the test means them to (tests/clock.py).
+pytestmark = [pytest.mark.django_db, pytest.mark.dates, pytest.mark.now(NOW.isoformat())]
 
 
 # --- Arranging ---------------------------------------------------------------------------
@@ -408,8 +409,8 @@ def test_the_digest_goes_out_at_seven_local_time_with_due_today_and_overdue(pari
     make_followup(paris_alice, due_at=paris(2026, 11, 27, 0, 30))  # tomorrow
     make_followup(paris_alice, due_at=paris(2026, 11, 25, 9, 0), status="done", done_at=NOW)
 
-    assert reminders.digests_send(now=paris(2026, 11, 26, 6, 0)) == 0  # 6:00: not yet
-    assert reminders.digests_send(now=paris(2026, 11, 26, 7, 0)) == 1
+    assert digests.digests_send(now=paris(2026, 11, 26, 6, 0)) == 0  # 6:00: not yet
+    assert digests.digests_send(now=paris(2026, 11, 26, 7, 0)) == 1
 
     email = OutgoingEmail.objects.get()
     assert email.dedupe_key == f"digest:{paris_alice.pk}:2026-11-26"
@@ -426,8 +427,8 @@ def test_the_digest_goes_out_at_seven_local_time_with_due_today_and_overdue(pari
 def test_the_digest_run_hourly_goes_out_once_a_day(paris_alice, published):
     make_followup(paris_alice, due_at=paris(2026, 11, 26, 9, 0))
 
-    sent = [reminders.digests_send(now=paris(2026, 11, 26, hour, 0)) for hour in range(0, 24)]
-    sent += [reminders.digests_send(now=paris(2026, 11, 26, 7, 30))]  # beat ticked twice
+    sent = [digests.digests_send(now=paris(2026, 11, 26, hour, 0)) for hour in range(0, 24)]
+    sent += [digests.digests_send(now=paris(2026, 11, 26, 7, 30))]  # beat ticked twice
 
     assert sum(sent) == 1
     assert OutgoingEmail.objects.count() == 1
@@ -436,13 +437,13 @@ def test_the_digest_run_hourly_goes_out_once_a_day(paris_alice, published):
 def test_a_missed_seven_oclock_run_is_caught_up_before_noon(paris_alice):
     make_followup(paris_alice, due_at=paris(2026, 11, 26, 15, 0))
 
-    assert reminders.digests_send(now=paris(2026, 11, 26, 10, 0)) == 1
+    assert digests.digests_send(now=paris(2026, 11, 26, 10, 0)) == 1
 
 
 def test_no_digest_when_nothing_is_due_or_overdue(paris_alice, bob):
     make_followup(paris_alice, due_at=paris(2026, 11, 27, 9, 0))  # tomorrow only
 
-    assert reminders.digests_send(now=paris(2026, 11, 26, 7, 0)) == 0
+    assert digests.digests_send(now=paris(2026, 11, 26, 7, 0)) == 0
     assert not OutgoingEmail.objects.exists()
 
 
@@ -460,8 +461,8 @@ def test_no_digest_when_nothing_is_due_or_overdue(paris_alice, bob):
 def test_the_digest_follows_daylight_saving_time(paris_alice, utc_now, local_day):
     make_followup(paris_alice, due_at=utc_now + timedelta(hours=3))
 
-    assert reminders.digests_send(now=utc_now - timedelta(hours=1)) == 0  # 6:00 local
-    assert reminders.digests_send(now=utc_now) == 1  # 7:00 local
+    assert digests.digests_send(now=utc_now - timedelta(hours=1)) == 0  # 6:00 local
+    assert digests.digests_send(now=utc_now) == 1  # 7:00 local
 
     assert OutgoingEmail.objects.get().dedupe_key == f"digest:{paris_alice.pk}:{local_day}"
 
@@ -472,8 +473,8 @@ def test_each_rep_gets_the_digest_at_seven_in_their_own_zone(paris_alice, bob):
     make_followup(paris_alice, due_at=paris(2026, 11, 26, 12, 0))
     make_followup(bob, due_at=paris(2026, 11, 26, 22, 0))
 
-    reminders.digests_send(now=paris(2026, 11, 26, 7, 0))  # 22:00 the day before in LA
-    reminders.digests_send(now=paris(2026, 11, 26, 16, 0))  # 7:00 in LA
+    digests.digests_send(now=paris(2026, 11, 26, 7, 0))  # 22:00 the day before in LA
+    digests.digests_send(now=paris(2026, 11, 26, 16, 0))  # 7:00 in LA
 
     assert sorted(OutgoingEmail.objects.values_list("to", flat=True)) == sorted(
         [paris_alice.email, bob.email]
@@ -486,7 +487,7 @@ def test_the_digest_skips_people_without_email_or_team(paris_alice):
     make_followup(paris_alice, due_at=paris(2026, 11, 26, 9, 0))
     UserFactory(username="loner")
 
-    assert reminders.digests_send(now=paris(2026, 11, 26, 7, 0)) == 0
+    assert digests.digests_send(now=paris(2026, 11, 26, 7, 0)) == 0
 
 
 # --- Notifications: page, bell, API ------------------------------------------------------

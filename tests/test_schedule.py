@@ -13,6 +13,9 @@ from config.beat import CREATED, KEPT, RENAMED, RESET, Scheduler, periodic_tasks
 from config.celery_app import app
 from config.schedule import PERIODIC_TASKS
 
+# Calendar-sensitive: .ci/run also runs these at hostile moments (tests/clock.py).
+pytestmark = pytest.mark.dates
+
 UTC = ZoneInfo("UTC")
 
 

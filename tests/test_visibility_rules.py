@@ -6,14 +6,23 @@ Nothing crosses teams, and an object one may not see is simply not found."""
 import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.http import Http404
+from django.test import Client, RequestFactory
+from django.urls import reverse
 from django.utils import timezone
+from rest_framework.test import APIClient
 
 from accounts.models import Membership
+from accounts.selectors import active_membership
 from accounts.visibility import (
+    NO_TEAM,
+    NoWorkingTeam,
     get_visible_or_404,
     is_manager_of,
     visible_owned,
     visible_shared,
+    working_membership,
+    working_team,
+    working_team_or_none,
 )
 from contacts.models import Activity, Company, Contact, Relationship
 from referrals.models import Deal, ReadinessCheck, Referral, ReferralGiven, RosterEntry
@@ -243,3 +252,64 @@ def test_garbage_and_missing_ids_are_not_found(alices_referral, alice, garbage):
     scoped = visible_owned(Referral.objects.all(), alice)
     with pytest.raises(Http404):
         get_visible_or_404(scoped, pk=garbage)
+
+
+# --- The team the user works in -------------------------------------------------------------
+
+
+def _request_of(user):
+    request = RequestFactory().get("/")
+    request.user = user
+    request.membership = active_membership(user=user)  # as accounts.middleware does
+    return request
+
+
+def test_the_working_team_is_the_team_the_user_works_in(acme, alice):
+    request = _request_of(alice)
+    assert working_team(request) == working_team_or_none(request) == acme
+    assert working_membership(request).user == alice
+
+
+@pytest.mark.parametrize("user", ["outsider", "admin_user"])
+def test_someone_of_no_team_has_no_working_team(request, user):
+    no_team = _request_of(request.getfixturevalue(user))
+    for helper in (working_team, working_membership):
+        with pytest.raises(NoWorkingTeam) as raised:
+            helper(no_team)
+        assert str(raised.value) == NO_TEAM
+    # Lists: no team to narrow to; the visibility rules decide (staff all, others nothing).
+    assert working_team_or_none(no_team) is None
+    assert working_team_or_none(None) is None  # a serializer built without a request
+
+
+PAGES_OF_THE_WORKING_TEAM = [
+    "contacts:create",
+    "contacts:company-create",
+    "contacts:import",
+    "referrals:roster-create",
+    "referrals:readiness-create",
+    "referrals:referral-create",
+    "referrals:deal-create",
+    "referrals:given-create",
+    "referrals:icp",
+    "dashboard:goals",
+]
+
+
+@pytest.mark.parametrize("name", PAGES_OF_THE_WORKING_TEAM)
+def test_a_page_of_the_working_team_is_not_found_for_someone_of_no_team(outsider, name):
+    client = Client()
+    client.force_login(outsider)
+    assert client.get(reverse(name)).status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("url", "data"),
+    [("/api/v1/contacts/", {"first_name": "X"}), ("/api/v1/companies/", {"name": "X"})],
+)
+def test_the_api_tells_someone_of_no_team_why_it_cannot_record(admin_user, url, data):
+    api = APIClient()
+    api.force_authenticate(admin_user)
+    response = api.post(url, data)
+    assert response.status_code == 400
+    assert response.json() == {"detail": NO_TEAM}

@@ -12,9 +12,10 @@ from referrals.models import Referral, WeeklyGoal
 from reporting import tasks, weekly_summary
 from tests.factories import ClientFactory, FollowUpFactory, ReferralFactory
 
-pytestmark = pytest.mark.django_db
-
 MONDAY_7 = datetime(2026, 11, 30, 7, 5, tzinfo=UTC)  # last week: 23–29 November
+# The clock reads MONDAY_7 in every test here, so records made "now" by a factory default
+# fall where the test means them to, whatever the day the suite runs (tests/clock.py).
+pytestmark = [pytest.mark.django_db, pytest.mark.dates, pytest.mark.now(MONDAY_7.isoformat())]
 
 
 def test_managers_get_last_weeks_numbers_against_the_goal_once(acme, alice, bob, maya):

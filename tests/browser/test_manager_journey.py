@@ -15,6 +15,7 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
+from accounts.zones import zone_of
 from dashboard.views import GOALS_COPIED, GOALS_SAVED
 from referrals import services as referral_services
 from referrals.models import WeeklyGoal
@@ -151,7 +152,7 @@ def test_a_manager_sets_goals_reads_the_dashboard_and_exports_it(
     with page.expect_download() as download_info:
         page.get_by_role("link", name="Export the table (CSV)").click()
     download = download_info.value
-    period = kpis.named_period("last_4_weeks", today=kpis.today_for(maya), zone=kpis.zone_of(maya))
+    period = kpis.named_period("last_4_weeks", today=kpis.today_for(maya), zone=zone_of(maya))
     assert download.suggested_filename == f"referral-kpis-{period.start}-{period.end}.csv"
     with open(download.path(), newline="", encoding="utf-8") as exported:
         table = list(csv.DictReader(exported))
