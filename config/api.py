@@ -32,7 +32,8 @@ def exception_handler(exc, context):
     if isinstance(exc, NoWorkingTeam):
         return Response({"detail": str(exc)}, status=status.HTTP_400_BAD_REQUEST)
     if isinstance(exc, StateConflict):
-        return Response({"detail": " ".join(exc.messages)}, status=status.HTTP_409_CONFLICT)
+        body = {"detail": " ".join(exc.messages), **(exc.api_members or {})}
+        return Response(body, status=status.HTTP_409_CONFLICT)
     if isinstance(exc, DjangoValidationError):
         if hasattr(exc, "error_dict"):
             detail = exc.message_dict

@@ -87,4 +87,11 @@ PERIODIC_TASKS = [
         description="Every night: deletes the background CSV exports older than "
         "WARMPATH_EXPORT_KEEP_DAYS (7 days by default), files included.",
     ),
+    Periodic(
+        name="Delete expired idempotency keys",
+        task="idempotency.tasks.idempotency_keys_purge",
+        crontab={"minute": "53", "hour": "3"},
+        description="Every night: deletes the API's Idempotency-Key answers older than "
+        "WARMPATH_IDEMPOTENCY_KEY_HOURS (24 hours by default).",
+    ),
 ]

@@ -662,8 +662,14 @@ class TeamPlanner:
             if self.kind(index) == ContactKind.PROSPECT
         ]
         size = len(self.plan.contacts)
-        while len(pairs) < count:
+        # Each pair once: a referrer has one open ask per prospect (the referral's
+        # constraint), and these asks may all still be open.
+        chosen = set(pairs)
+        while len(pairs) < count and len(chosen) < len(referrers) * len(prospects):
             referrer, prospect = rng.choice(referrers), rng.choice(prospects)
+            if (referrer, prospect) in chosen:
+                continue
+            chosen.add((referrer, prospect))
             key = min(referrer, prospect) * size + max(referrer, prospect)
             if key not in self._pairs:
                 self._pairs.add(key)

@@ -7,6 +7,7 @@ another team is a 400), and a refused state change — an impossible transition,
 a referral under way, editing a deal that follows its referral — is a 409.
 """
 
+from django.urls import reverse
 from drf_spectacular.utils import (
     OpenApiResponse,
     extend_schema,
@@ -33,6 +34,25 @@ from referrals.models import (
 CONFLICT_RESPONSE = OpenApiResponse(
     response=inline_serializer("ReferralConflict", {"detail": serializers.CharField()}),
     description="The record's state refuses the change; `detail` says why.",
+)
+DUPLICATE_ASK_RESPONSE = OpenApiResponse(
+    response=inline_serializer(
+        "DuplicateAsk",
+        {
+            "detail": serializers.CharField(),
+            "existing_referral": inline_serializer(
+                "ExistingReferral",
+                {"id": serializers.IntegerField(), "url": serializers.URLField()},
+                allow_null=True,
+                required=False,
+                help_text="The open ask in the way; null when it is a teammate's that you "
+                "cannot see (`detail` names who made it).",
+            ),
+        },
+    ),
+    description="The prospect already has an open ask through this referrer (asked, "
+    "confirmed, contacted or meeting), by you or a teammate: nothing is recorded. Move "
+    "that one along; once it is won, lost or declined, a new ask is accepted.",
 )
 
 
@@ -289,11 +309,24 @@ class ReadinessCheckViewSet(
         services.readiness_check_delete(check=instance)
 
 
+def _existing_referral(referral: Referral, request) -> dict | None:
+    """Where the open ask in the way can be read, when this user may read it."""
+    if not selectors.referrals_for_user(request.user).filter(pk=referral.pk).exists():
+        return None
+    url = request.build_absolute_uri(reverse("referral-detail", args=[referral.pk]))
+    return {"id": referral.pk, "url": url}
+
+
 @extend_schema_view(
+    create=extend_schema(
+        description="Record an ask. One open ask per referrer and prospect (409 otherwise, "
+        "with a link to the open one).",
+        responses={201: ReferralSerializer, 409: DUPLICATE_ASK_RESPONSE},
+    ),
     destroy=extend_schema(
         description="Only while the referral is still `asked`; later it is history (409).",
         responses={204: None, 409: CONFLICT_RESPONSE},
-    )
+    ),
 )
 class ReferralViewSet(viewsets.ModelViewSet):
     """Asks for introductions. `status` and the step times change only through
@@ -307,11 +340,18 @@ class ReferralViewSet(viewsets.ModelViewSet):
         return selectors.referrals_for_user(self.request.user)
 
     def perform_create(self, serializer):
-        referral = services.referral_create(
-            owner=self.request.user,
-            team=working_team(self.request),
-            **serializer.validated_data,
-        )
+        try:
+            referral = services.referral_create(
+                owner=self.request.user,
+                team=working_team(self.request),
+                **serializer.validated_data,
+            )
+        except services.DuplicateAsk as duplicate:
+            # The 409 (config.api) links to the open ask.
+            duplicate.api_members = {
+                "existing_referral": _existing_referral(duplicate.existing, self.request)
+            }
+            raise
         referral._warning = services.referrer_warning(referrer=referral.referrer)
         serializer.instance = referral
 

@@ -10,7 +10,7 @@ from django.utils.html import format_html
 
 from core.http import parse_id
 from referrals.models import Deal, Priority, Quality, Referral, RosterEntry
-from referrals.selectors import contacts_for_picking, roster_for_user
+from referrals.selectors import contacts_for_picking, referrals_for_user, roster_for_user
 
 PICK_OR_CREATE_PROSPECT = "Pick someone from your team's contacts, or type a new person's name."
 PICK_OR_CREATE_NOT_BOTH = "Pick an existing contact or type a new person — not both."
@@ -27,6 +27,19 @@ def contact_label(contact) -> str:
 
 
 TIME_OUT_OF_RANGE = "Give a time between years 1 and 9999."
+SEE_OPEN_ASK = "Open that ask"
+
+
+def duplicate_ask_html(duplicate, *, user) -> str:
+    """The refusal of a second open ask (referrals.services.DuplicateAsk), as shown on a
+    page: its message, and a link to the open ask when the user may see it (a rep does not
+    see a teammate's asks; the message names who made it)."""
+    message = " ".join(duplicate.messages)
+    existing = duplicate.existing
+    if not referrals_for_user(user).filter(pk=existing.pk).exists():
+        return message
+    url = reverse("referrals:referral-detail", args=[existing.pk])
+    return format_html('{} <a href="{}">{}</a>', message, url, SEE_OPEN_ASK)
 
 
 class UtcDateTimeField(forms.DateTimeField):

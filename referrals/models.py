@@ -88,20 +88,36 @@ class Quality(models.TextChoices):
     BEST = "best", "Best — the three of us meet"
 
 
+class ReferralStatus(models.TextChoices):
+    ASKED = "asked", "Asked"
+    CONFIRMED = "confirmed", "Confirmed by referrer"
+    CONTACTED = "contacted", "Prospect contacted"
+    MEETING = "meeting", "Meeting"
+    WON = "won", "Won"
+    LOST = "lost", "Lost"
+    DECLINED = "declined", "Declined"
+
+
+FINAL_STATUSES = frozenset({ReferralStatus.WON, ReferralStatus.LOST, ReferralStatus.DECLINED})
+# Statuses of a referral still in progress, in pipeline order.
+OPEN_STATUSES = (
+    ReferralStatus.ASKED,
+    ReferralStatus.CONFIRMED,
+    ReferralStatus.CONTACTED,
+    ReferralStatus.MEETING,
+)
+# Shown by a form that validates the model's constraints (the admin); the services and
+# pages say more (referrals.services.DuplicateAsk).
+ONE_OPEN_ASK = "This referrer already has an open ask for an introduction to this prospect."
+
+
 class Referral(models.Model):
     """An ask for an introduction to a named person, and how far it has come.
 
     The status moves only through referrals.services.referral_transition; each step's time
     is kept in its own column, so "reached confirmed" is still known after a loss."""
 
-    class Status(models.TextChoices):
-        ASKED = "asked", "Asked"
-        CONFIRMED = "confirmed", "Confirmed by referrer"
-        CONTACTED = "contacted", "Prospect contacted"
-        MEETING = "meeting", "Meeting"
-        WON = "won", "Won"
-        LOST = "lost", "Lost"
-        DECLINED = "declined", "Declined"
+    Status = ReferralStatus
 
     team = models.ForeignKey("accounts.Team", on_delete=models.CASCADE, related_name="+")
     owner = models.ForeignKey(
@@ -153,6 +169,17 @@ class Referral(models.Model):
                 condition=models.Q(value__isnull=True) | models.Q(value__gte=0),
                 name="referral_value_not_negative",
             ),
+            # One ask is one ask: a second *open* ask of the same prospect through the
+            # same referrer (a double click, a retried API call, a teammate unaware of
+            # the first) is refused by the database itself, so no race gets past it.
+            # A contact belongs to one team, so this holds within the team. A closed
+            # ask (won, lost, declined) does not count: asking again later is fine.
+            models.UniqueConstraint(
+                fields=["referrer", "prospect"],
+                condition=models.Q(status__in=OPEN_STATUSES),
+                name="referral_one_open_ask_per_referrer_and_prospect",
+                violation_error_message=ONE_OPEN_ASK,
+            ),
         ]
         indexes = [
             models.Index(fields=["team", "owner", "status"]),
@@ -189,14 +216,6 @@ class Referral(models.Model):
         return self.status not in FINAL_STATUSES
 
 
-FINAL_STATUSES = frozenset({Referral.Status.WON, Referral.Status.LOST, Referral.Status.DECLINED})
-# Statuses of a referral still in progress, in pipeline order.
-OPEN_STATUSES = (
-    Referral.Status.ASKED,
-    Referral.Status.CONFIRMED,
-    Referral.Status.CONTACTED,
-    Referral.Status.MEETING,
-)
 # Where the time of each step is kept: the ask's, then one column per status reached.
 STEP_TIME_FIELD = {
     Referral.Status.ASKED: "asked_at",

@@ -17,6 +17,7 @@ from core.errors import StateConflict
 from referrals.events import ASKED, referral_event_send
 from referrals.models import (
     FINAL_STATUSES,
+    OPEN_STATUSES,
     STEP_TIME_FIELD,
     Deal,
     ReadinessCheck,
@@ -79,6 +80,33 @@ GIVEN_NEEDS_SOMEONE = "Say whom you introduced: pick a contact or type a name."
 
 class TransitionError(StateConflict):
     """An impossible or badly dated status change. The API answers it with 409."""
+
+
+DUPLICATE_ASK = (
+    "{referrer} has already been asked for an introduction to {prospect}: {owner} asked "
+    "on {date}, and that ask is still open ({status}). Move it along rather than asking "
+    "again; once it is closed, a new ask is welcome."
+)
+DUPLICATE_ASK_BY_YOU = "you"
+
+
+class DuplicateAsk(StateConflict):
+    """A second open ask of the same prospect through the same referrer (the database's
+    constraint referral_one_open_ask_per_referrer_and_prospect refused it). `existing` is
+    the open ask in the way, for the pages and the API to link to. The API answers 409."""
+
+    def __init__(self, existing: Referral, *, asked_by=None):
+        self.existing = existing
+        owner = existing.owner
+        super().__init__(
+            DUPLICATE_ASK.format(
+                referrer=existing.referrer,
+                prospect=existing.prospect,
+                owner=DUPLICATE_ASK_BY_YOU if owner.pk == getattr(asked_by, "pk", None) else owner,
+                date=timezone.localtime(existing.asked_at).strftime("%Y-%m-%d %H:%M"),
+                status=existing.get_status_display().lower(),
+            )
+        )
 
 
 # --- Roster -------------------------------------------------------------------------------
@@ -156,6 +184,15 @@ def _check_not_future(moment: datetime, message: str, field: str) -> None:
         raise ValidationError({field: message})
 
 
+def open_ask_for(*, referrer: Contact, prospect: Contact) -> Referral | None:
+    """The open ask of `prospect` through `referrer`, if any (there is at most one)."""
+    return (
+        Referral.objects.filter(referrer=referrer, prospect=prospect, status__in=OPEN_STATUSES)
+        .select_related("owner", "referrer", "prospect")
+        .first()
+    )
+
+
 @transaction.atomic
 def referral_create(
     *,
@@ -172,7 +209,9 @@ def referral_create(
     value: Decimal | None = None,
 ) -> Referral:
     """Record an ask for an introduction. The referrer and prospect are two different
-    people of the rep's team; the ask is dated now or in the past."""
+    people of the rep's team; the ask is dated now or in the past. A prospect has at most
+    one open ask through a given referrer, whoever in the team made it: a second one
+    raises DuplicateAsk, carrying the open one, and records nothing."""
     if referrer.pk == prospect.pk:
         raise ValidationError({"prospect": REFERRER_IS_PROSPECT})
     if referrer.team_id != team.pk or prospect.team_id != team.pk:
@@ -200,7 +239,18 @@ def referral_create(
         value=value,
     )
     referral.full_clean(validate_constraints=False)
-    referral.save()
+    try:
+        # A savepoint: the transaction goes on after the database refuses a second ask.
+        with transaction.atomic():
+            referral.save()
+    except IntegrityError:
+        # Not a check-then-insert: the database's constraint decides, so two requests at
+        # once cannot both get through. On PostgreSQL the second waits for the first to
+        # commit, then finds its ask here.
+        existing = open_ask_for(referrer=referrer, prospect=prospect)
+        if existing is None:
+            raise
+        raise DuplicateAsk(existing, asked_by=owner) from None
     if roster_entry is not None:
         _roster_follow(referral)
     activity_record(

@@ -297,6 +297,9 @@ def referral_create(request):
             data = form.cleaned_data
             try:
                 referral = services.referral_create(owner=request.user, team=team, **data)
+            except services.DuplicateAsk as duplicate:
+                # A double click, or an ask already under way: say so, with a link to it.
+                form.add_error(None, forms.duplicate_ask_html(duplicate, user=request.user))
             except ValidationError as error:
                 # The roster entry is a hidden field: its error goes on top of the form.
                 add_service_errors(form, error, {"roster_entry": None})

@@ -19,8 +19,9 @@ from contacts import selectors
 from contacts.models import ContactKind
 from core.http import parse_id
 from referrals import connectors
+from referrals.forms import duplicate_ask_html
 from referrals.models import Quality, RosterEntry
-from referrals.services import referral_create, referrer_warning
+from referrals.services import DuplicateAsk, referral_create, referrer_warning
 
 PAGE_SIZE = 25
 ASK_RECORDED = (
@@ -196,6 +197,10 @@ def connector_ask(request, pk: int):
                 plan=plan, rep=request.user, reason=entry.reason if entry else "", quality=quality
             ),
         )
+    except DuplicateAsk as duplicate:
+        # Sent twice, or this path was already asked: a link to the ask under way.
+        messages.error(request, duplicate_ask_html(duplicate, user=request.user))
+        return redirect(back)
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
         return redirect(back)

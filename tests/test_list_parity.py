@@ -132,7 +132,10 @@ def world(acme, globex, alice, bob, maya, charlie) -> World:
     for n in range(30):
         owner = owners[n % 3]
         mine = [c for c in contacts if c.owner_id == owner.pk]
-        referrer, prospect = mine[n % len(mine)], mine[(n + 1) % len(mine)]
+        # Each referrer asked for a different prospect each time (n // 9): one open ask
+        # per referrer and prospect.
+        referrer = mine[n % len(mine)]
+        prospect = mine[(n + 1 + n // len(mine)) % len(mine)]
         status = Referral.Status.values[n % len(Referral.Status.values)]
         # Spread over 12 days, at hours that fall on different days in Auckland and LA.
         asked_at = now - timedelta(days=n % 12, hours=(n * 5) % 24)

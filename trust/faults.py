@@ -317,7 +317,7 @@ def redis_stopped(stack: Stack, *, rng: random.Random, quick: bool) -> Result:
             else:
                 done[name] = browser.get(name, path)
         asked = (timezone_now() - timedelta(days=ledger.ASKED_DAYS_AGO)).isoformat()
-        referrer, prospect = rng.choice(rep.referrers), rng.choice(rep.prospects)
+        referrer, prospect = ledger.pair_to_ask(rep, rng=rng)
         form = {
             "referrer": referrer,
             "prospect": prospect,
@@ -327,6 +327,8 @@ def redis_stopped(stack: Stack, *, rng: random.Random, quick: bool) -> Result:
             "channel": "email",
         }
         done["ask_on_the_web"] = browser.post_form("ask_on_the_web", "/referrals/new/", form)
+        # Another pair: asking the same again while the first is open is refused (409).
+        referrer, prospect = ledger.pair_to_ask(rep, rng=rng)
         done["ask_by_api"] = browser.api(
             "ask_by_api",
             "POST",

@@ -66,6 +66,22 @@ def cast(*, rng: random.Random, per_team_contacts: int = 60) -> list[Rep]:
     return reps
 
 
+def pair_to_ask(rep: Rep, *, rng: random.Random, referrers=None) -> tuple[int, int]:
+    """A (referrer, prospect) of the rep's that has no open ask yet: a second open ask of
+    the same prospect through the same referrer is refused (409), one ask is one ask."""
+    from referrals.models import OPEN_STATUSES, Referral
+
+    close_old_connections()
+    referrers = referrers or rep.referrers
+    for _ in range(200):
+        pair = rng.choice(referrers), rng.choice(rep.prospects)
+        if not Referral.objects.filter(
+            referrer_id=pair[0], prospect_id=pair[1], status__in=OPEN_STATUSES
+        ).exists():
+            return pair
+    raise RuntimeError(f"{rep.username} has no referrer and prospect left to ask about.")
+
+
 def asks_recorded_late(
     *, reps: list[Rep], count: int, rng: random.Random, with_email: bool = False
 ) -> list[int]:
@@ -89,7 +105,7 @@ def asks_recorded_late(
                 .exclude(email="")
                 .values_list("pk", flat=True)
             )
-        referrer_id, prospect_id = rng.choice(referrers), rng.choice(rep.prospects)
+        referrer_id, prospect_id = pair_to_ask(rep, rng=rng, referrers=referrers)
         referral = referral_create(
             owner=User.objects.get(pk=rep.user_id),
             team=Team.objects.get(pk=rep.team_id),

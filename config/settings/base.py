@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "reporting",
     "dashboard",
     "exports",
+    "idempotency",
     # The project itself: the command that writes the periodic schedule.
     "config.apps.ConfigConfig",
     # Demo and benchmark data (manage.py seed, seed_demo); needs requirements-dev.txt
@@ -77,6 +78,8 @@ MIDDLEWARE = [
     "accounts.middleware.UserTimezoneMiddleware",
     # Records who made each change in the models' history (django-simple-history).
     "simple_history.middleware.HistoryRequestMiddleware",
+    # An API POST sent again with the same Idempotency-Key gets the first answer again.
+    "idempotency.middleware.IdempotencyMiddleware",
     # Last, as django-axes asks: turns a locked-out login into the 429 lockout answer.
     "axes.middleware.AxesMiddleware",
 ]
@@ -280,6 +283,11 @@ SPECTACULAR_SETTINGS = {
         "ReferralStatusEnum": "referrals.models.Referral.Status",
         "RosterStatusEnum": "referrals.models.RosterEntry.Status",
     },
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        # The Idempotency-Key header, and its 409 and 422, on every POST that needs a user.
+        "idempotency.schema.document_idempotency_key",
+    ],
 }
 
 # --- Imports ---------------------------------------------------------------------------
@@ -293,6 +301,13 @@ WARMPATH_IMPORT_MAX_ROWS = env_int("WARMPATH_IMPORT_MAX_ROWS", 50_000)
 # one is written by a worker, with a progress bar, and kept this many days for download.
 WARMPATH_EXPORT_INLINE_MAX_ROWS = env_int("WARMPATH_EXPORT_INLINE_MAX_ROWS", 5_000)
 WARMPATH_EXPORT_KEEP_DAYS = env_int("WARMPATH_EXPORT_KEEP_DAYS", 7)
+
+# --- Idempotency keys --------------------------------------------------------------------
+# An API POST's answer is kept this long for its Idempotency-Key (idempotency.middleware),
+# then purged every night; a second request with a key in use waits at most this long for
+# the first to finish (409 after that).
+WARMPATH_IDEMPOTENCY_KEY_HOURS = env_int("WARMPATH_IDEMPOTENCY_KEY_HOURS", 24)
+WARMPATH_IDEMPOTENCY_WAIT_SECONDS = env_int("WARMPATH_IDEMPOTENCY_WAIT_SECONDS", 10)
 
 # --- Celery ----------------------------------------------------------------------------
 # No CELERY_BROKER_URL: kombu's filesystem transport under var/, so `make run` needs no
