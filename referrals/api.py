@@ -178,6 +178,10 @@ class ReferralSerializer(TeamScopedSerializer):
         ]
         read_only_fields = ["owner", "status", *STEP_TIME_FIELDS, "created_at", "updated_at"]
         extra_kwargs = {"asked_at": {"required": False, "help_text": "Default: now."}}
+        # Not REST framework's check of the one-open-ask constraint (a 400 without the
+        # link, and a check-then-insert two requests can both pass): the service's
+        # DuplicateAsk, raised by the database itself, answers 409 with the open ask.
+        validators = []
 
     @extend_schema_field(serializers.CharField(allow_null=True))
     def get_warning(self, referral) -> str | None:

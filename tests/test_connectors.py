@@ -23,7 +23,9 @@ from rest_framework.test import APIClient
 from contacts.models import Channel, ContactKind, Relationship
 from contacts.services import contact_for_user_ensure
 from referrals import connectors
+from followups.models import FollowUp
 from referrals.connectors import Person, ask_plan, best_connectors_for, connectors_for
+from referrals.forms import SEE_OPEN_ASK
 from referrals.models import Quality, Referral
 from referrals.views_connectors import BAD_ASK, YOU_KNOW_THEM
 from tests.factories import (
@@ -702,6 +704,28 @@ def test_asking_a_direct_connector(alice, alice_client, network):
     entry.refresh_from_db()
     assert entry.status == entry.Status.ASKED
     assert any("Ask recorded: Ann Client → David Jones" in m for m in messages_of(response))
+
+
+def test_the_one_click_ask_sent_twice_records_one_ask_and_links_to_it(
+    alice, alice_client, network
+):
+    target, ann = network["target"], network["ann"]
+    first = ask(alice_client, target, [ann, target])
+    second = ask(alice_client, target, [ann, target], Quality.BEST)
+
+    referral = Referral.objects.get()
+    assert first.url == reverse("referrals:referral-detail", args=[referral.pk])
+    assert second.status_code == 302
+    assert second.url == reverse("contacts:connectors", args=[target.pk])
+    (message,) = [m for m in messages_of(second) if "already been asked" in m]
+    assert "Ann Client has already been asked for an introduction to David Jones" in message
+    link = reverse("referrals:referral-detail", args=[referral.pk])
+    assert f'<a href="{link}">{SEE_OPEN_ASK}</a>' in message
+    assert referral.quality == Quality.BETTER  # the first ask, untouched
+    assert FollowUp.objects.filter(kind=FollowUp.Kind.THANK_REFERRER).count() == 1
+    # The page it lands on shows the link (the message is not escaped away).
+    page = alice_client.get(second.url).content.decode()
+    assert f'<a href="{link}">{SEE_OPEN_ASK}</a>' in page
 
 
 def test_asking_along_a_longer_path_asks_for_the_next_person(alice, alice_client, network):
