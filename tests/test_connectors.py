@@ -22,8 +22,8 @@ from rest_framework.test import APIClient
 
 from contacts.models import Channel, ContactKind, Relationship
 from contacts.services import contact_for_user_ensure
-from referrals import connectors
 from followups.models import FollowUp
+from referrals import connectors
 from referrals.connectors import Person, ask_plan, best_connectors_for, connectors_for
 from referrals.forms import SEE_OPEN_ASK
 from referrals.models import Quality, Referral
