@@ -156,8 +156,10 @@ def _authenticated_user(request, view_class: type[APIView]):
     """The user the view will authenticate (the same classes, in the same order), or
     None when it will refuse the request."""
     authenticators = [authenticator() for authenticator in view_class.authentication_classes]
+    # The view's parsers too: the session's CSRF check reads the body through them.
+    parsers = [parser() for parser in view_class.parser_classes]
     try:
-        user = Request(request, authenticators=authenticators).user
+        user = Request(request, parsers=parsers, authenticators=authenticators).user
     except APIException:
         return None
     return user if user is not None and user.is_authenticated else None

@@ -10,6 +10,7 @@ from datetime import timedelta
 
 import pytest
 from django.db import connection
+from django.test import Client
 from drf_spectacular.generators import SchemaGenerator
 from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
@@ -200,6 +201,21 @@ def test_a_session_user_has_keys_too(alice_client):
             **{HEADER: key},
         )  # fmt: skip
         assert response.status_code == 201
+    assert Contact.objects.filter(first_name="Nina").count() == 1
+
+
+def test_a_browser_session_with_its_csrf_token_has_keys_too(alice):
+    browser = Client(enforce_csrf_checks=True)
+    browser.force_login(alice)
+    browser.get("/referrals/new/")  # sets the CSRF cookie
+    headers = {"HTTP_X_CSRFTOKEN": browser.cookies["csrftoken"].value, HEADER: new_key()}
+    for _ in range(2):
+        response = browser.post(
+            "/api/v1/contacts/", {"first_name": "Nina"}, content_type="application/json",
+            **headers,
+        )  # fmt: skip
+        assert response.status_code == 201
+    assert response[middleware.REPLAYED_HEADER] == "true"
     assert Contact.objects.filter(first_name="Nina").count() == 1
 
 
