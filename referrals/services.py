@@ -239,18 +239,22 @@ def referral_create(
         value=value,
     )
     referral.full_clean(validate_constraints=False)
-    try:
-        # A savepoint: the transaction goes on after the database refuses a second ask.
-        with transaction.atomic():
-            referral.save()
-    except IntegrityError:
-        # Not a check-then-insert: the database's constraint decides, so two requests at
-        # once cannot both get through. On PostgreSQL the second waits for the first to
-        # commit, then finds its ask here.
-        existing = open_ask_for(referrer=referrer, prospect=prospect)
-        if existing is None:
-            raise
-        raise DuplicateAsk(existing, asked_by=owner) from None
+    # Not a check-then-insert: the database's constraint decides, so two requests at once
+    # cannot both get through. On PostgreSQL the second waits for the first to commit,
+    # then finds its ask here. Tried twice: the ask in the way may have been closed
+    # between the refusal and the look-up, and then this one is welcome.
+    for attempt in (1, 2):
+        try:
+            # A savepoint: the transaction goes on after the database refuses the ask.
+            with transaction.atomic():
+                referral.save()
+            break
+        except IntegrityError:
+            existing = open_ask_for(referrer=referrer, prospect=prospect)
+            if existing is not None:
+                raise DuplicateAsk(existing, asked_by=owner) from None
+            if attempt == 2:
+                raise
     if roster_entry is not None:
         _roster_follow(referral)
     activity_record(

@@ -150,6 +150,24 @@ def test_the_database_refuses_it_whatever_the_code_path(acme, alice, client_cont
     assert Referral.objects.count() == 1
 
 
+def test_an_ask_closed_between_the_refusal_and_the_look_up_lets_the_new_one_in(
+    acme, alice, client_contact, prospect, monkeypatch
+):
+    first = ask(alice, acme, client_contact, prospect)
+    look_up = services.open_ask_for
+
+    def closed_meanwhile(**kwargs):
+        # Another request declines the first ask just after the database refused ours.
+        Referral.objects.filter(pk=first.pk).update(status=Status.DECLINED)
+        monkeypatch.setattr(services, "open_ask_for", look_up)
+        return None
+
+    monkeypatch.setattr(services, "open_ask_for", closed_meanwhile)
+    second = ask(alice, acme, client_contact, prospect)
+    assert second.status == Status.ASKED
+    assert Referral.objects.count() == 2
+
+
 OPERATIONS = st.lists(
     st.one_of(
         st.tuples(st.just("ask"), st.integers(0, 2), st.integers(0, 2)),
