@@ -706,9 +706,7 @@ def test_asking_a_direct_connector(alice, alice_client, network):
     assert any("Ask recorded: Ann Client → David Jones" in m for m in messages_of(response))
 
 
-def test_the_one_click_ask_sent_twice_records_one_ask_and_links_to_it(
-    alice, alice_client, network
-):
+def test_the_one_click_ask_sent_twice_records_one_ask_and_links_to_it(alice, alice_client, network):
     target, ann = network["target"], network["ann"]
     first = ask(alice_client, target, [ann, target])
     second = ask(alice_client, target, [ann, target], Quality.BEST)
