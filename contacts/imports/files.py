@@ -208,7 +208,8 @@ def _decode_as(data: bytes, codec: str, name: str) -> str:
     except UnicodeDecodeError as error:
         before = data[: error.start].decode(codec, errors="replace")
         row = _line_number(before, len(before))
-        raise FileRefused(FILE_NOT_ITS_ENCODING.format(row=row, encoding=name)) from None
+        encoding = name.removesuffix(" with BOM")
+        raise FileRefused(FILE_NOT_ITS_ENCODING.format(row=row, encoding=encoding)) from None
 
 
 def _decode(data: bytes) -> DecodedFile:
@@ -243,14 +244,15 @@ def _decode(data: bytes) -> DecodedFile:
 # Control characters (Unicode's Cc) but the tab and the line breaks. PostgreSQL cannot
 # store NUL; the others break email headers and are no part of a name.
 CONTROL_CHARACTER = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
-# So many of them at the start of a file: binary data, not a damaged text file.
-BINARY_SHARE = 100  # one character in
+# So many of them at the start of a file (one character in 20, and 4 at least): binary
+# data (an image, a document, UTF-16 read as UTF-8), not a text file with a stray one.
+BINARY_SHARE = 20
 
 
 def _check_text(text: str) -> None:
     """One validation of the decoded text, whatever the encoding it came in."""
     start = text[:SNIFF_BYTES]
-    if len(CONTROL_CHARACTER.findall(start)) >= max(4, len(start) // BINARY_SHARE):
+    if len(CONTROL_CHARACTER.findall(start)) >= max(4, len(start) / BINARY_SHARE):
         raise FileRefused(FILE_IS_BINARY)
     if text.lstrip().startswith(("<", "{")):
         raise FileRefused(FILE_NOT_CSV)
@@ -282,6 +284,9 @@ def read_upload(data: bytes, *, max_bytes: int | None = None) -> DecodedFile:
     return DecodedFile(text=text, encoding=decoded.encoding)
 
 
+# --- Reading the file: text to a table -------------------------------------------------------
+
+
 def check_shape(text: str, limits: ImportLimits) -> None:
     """Refuse a text with too many lines, or a line too long, before the CSV parser reads
     it: str methods only, a few passes at most over the text whatever its shape."""
@@ -300,9 +305,6 @@ def check_shape(text: str, limits: ImportLimits) -> None:
             row = _line_number(text, start)
             raise FileRefused(FILE_ROW_TOO_LONG.format(row=row, limit=longest))
         start = last_break + 1
-
-
-# --- Reading the file: text to a table -------------------------------------------------------
 
 
 def _header_key(cell: str) -> str:
