@@ -812,6 +812,17 @@ LIMIT_CASES = {
         FILE_TOO_MANY_COLUMNS.format(row=3, found=301, limit=200),
         3,
     ),
+    # Too long, and its separators (no quote among them) say why.
+    "10,000 columns": (
+        lambda: wide_file(10_000),
+        FILE_TOO_MANY_COLUMNS.format(row=1, found=10_000, limit=200),
+        0,
+    ),
+    "50,000 semicolon-separated columns": (
+        lambda: wide_file(50_000).replace(b",", b";"),
+        FILE_TOO_MANY_COLUMNS.format(row=1, found=50_000, limit=200),
+        0,
+    ),
     "one line too long": (
         lambda: b"Name,Notes\nAnn,ok\nBo," + b"x" * 40_000 + b"\n",
         FILE_ROW_TOO_LONG.format(row=3, limit=32_768),

@@ -287,9 +287,10 @@ def read_upload(data: bytes, *, max_bytes: int | None = None) -> DecodedFile:
 # --- Reading the file: text to a table -------------------------------------------------------
 
 
-def check_shape(text: str, limits: ImportLimits) -> None:
-    """Refuse a text with too many lines, or a line too long, before the CSV parser reads
-    it: str methods only, a few passes at most over the text whatever its shape."""
+def check_shape(text: str, limits: ImportLimits, delimiter: str = ",") -> None:
+    """Refuse a text with too many lines, or a line too long (with too many columns, when
+    its separators tell for sure), before the CSV parser reads it: str methods only, a few
+    passes at most over the text whatever its shape."""
     lines = text.count("\n") + text.count("\r") - text.count("\r\n")
     if lines > limits.max_lines:
         raise FileRefused(FILE_TOO_MANY_LINES.format(limit=limits.max_lines))
@@ -303,6 +304,13 @@ def check_shape(text: str, limits: ImportLimits) -> None:
         last_break = flat.rfind("\n", start, start + longest + 1)
         if last_break == -1:
             row = _line_number(text, start)
+            line_end = flat.find("\n", start)
+            line = flat[start : line_end if line_end != -1 else end]
+            if '"' not in line and line.count(delimiter) >= limits.max_columns:
+                columns = line.count(delimiter) + 1  # no quote: each separator is one
+                raise FileRefused(
+                    FILE_TOO_MANY_COLUMNS.format(row=row, found=columns, limit=limits.max_columns)
+                )
             raise FileRefused(FILE_ROW_TOO_LONG.format(row=row, limit=longest))
         start = last_break + 1
 
@@ -331,9 +339,19 @@ class Table:
         return {target: place[position] for target, position in columns.items()}
 
 
+def _first_line(text: str) -> str:
+    """The first line that is not blank, found with str methods whatever comes before."""
+    found = re.search(r"\S", text)
+    if found is None:
+        return ""
+    start = max(text.rfind("\n", 0, found.start()), text.rfind("\r", 0, found.start())) + 1
+    ends = [end for end in (text.find("\n", start), text.find("\r", start)) if end != -1]
+    return text[start : min(ends, default=len(text))]
+
+
 def _delimiter(text: str) -> str:
     """Comma, semicolon (Excel in much of Europe) or tab, as the first line uses them."""
-    first_line = next((line for line in io.StringIO(text) if line.strip()), "")
+    first_line = _first_line(text)
     counts = {delimiter: first_line.count(delimiter) for delimiter in (",", ";", "\t")}
     best = max(counts, key=lambda delimiter: counts[delimiter])
     return best if counts[best] else ","
@@ -401,8 +419,8 @@ def read_table(
     limits = import_limits()
     if max_rows:
         limits = limits._replace(max_rows=max_rows)
-    check_shape(text, limits)
     delimiter = "," if kind == ImportJob.Kind.LINKEDIN else _delimiter(text)
+    check_shape(text, limits, delimiter)
     records = iter(_records(text, delimiter, limits))
     if kind == ImportJob.Kind.LINKEDIN:
         header_row, header = _find_linkedin_header(records)
