@@ -344,7 +344,8 @@ class ImportJob(models.Model):
     """One uploaded CSV file, from its preview to its commit (contacts.imports).
 
     The decoded text is kept until the import is done, so the preview and the commit plan
-    from the same rows, and a large file can be committed by a worker. Progress while a
+    from the same rows, and a large file can be committed by a worker. The preview is kept
+    too: a reload shows it again rather than planning every row again. Progress while a
     worker runs lives in the cache (the commit is one transaction, invisible to other
     connections until it ends); the counts are stored here when it ends.
     """
@@ -376,6 +377,9 @@ class ImportJob(models.Model):
     progress_done = models.PositiveIntegerField(default=0)
     progress_total = models.PositiveIntegerField(default=0)
     result = models.JSONField(default=dict, blank=True)
+    # What the preview page shows, planned once and kept with what it was planned from
+    # (contacts.imports.jobs.import_job_preview); emptied once imported.
+    preview = models.JSONField(default=dict, blank=True)
     error = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)

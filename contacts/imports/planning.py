@@ -4,8 +4,9 @@ preview shows the plan, the commit (contacts.imports.jobs) applies it."""
 
 from __future__ import annotations
 
+import itertools
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -27,6 +28,7 @@ from contacts.imports.files import (
     parse_date,
     person_name_key,
     read_table,
+    shown,
     url_validator,
 )
 from contacts.models import (
@@ -44,10 +46,14 @@ from contacts.services import (
 )
 
 Progress = Callable[[int, int], None]
-# Rows shown on the preview, with their planned outcome.
+# Rows shown on the preview, with their planned outcome; and of a wide file, the columns
+# shown with them (those imported first): with SHOWN_CHARS, they bound a preview's size.
 PREVIEW_ROWS = 20
+PREVIEW_COLUMNS = 25
 # Problems listed by row on the preview and the result (the totals count them all).
 LISTED_ISSUES = 200
+# The placeholders of the reasons below that quote a value or a name, shortened (skip).
+QUOTED = ("value", "name", "company", "a", "b")
 BATCH_SIZE = 1000
 LINKEDIN_STRENGTH = 2  # a LinkedIn connection: they know each other, not more yet
 RELATIONSHIP_DEFAULT_STRENGTH = 3
@@ -177,6 +183,11 @@ class ImportPlan:
         self.rows.append(RowPlan(row=row, outcome=outcome, reason=reason, group=group))
 
     def skip(self, row: int, reason: Reason, **values) -> None:
+        """Skip the row. What a reason quotes from the file or the team's data (a value,
+        a name) is shown at most SHOWN_CHARS long: up to LISTED_ISSUES of them are."""
+        for name in QUOTED:
+            if name in values:
+                values[name] = shown(values[name])
         self.add(row, SKIP, reason.message.format(row=row, **values), reason.group)
 
     def columns(self) -> list[dict]:
@@ -185,7 +196,7 @@ class ImportPlan:
         return [
             {
                 "position": str(position),
-                "header": header or f"(column {position + 1})",
+                "header": shown(header) or f"(column {position + 1})",
                 "target": self.mapping.get(str(position), ""),
                 "label": labels.get(self.mapping.get(str(position), ""), ""),
             }
@@ -194,6 +205,48 @@ class ImportPlan:
 
     def preview_rows(self) -> list[RowPlan]:
         return self.rows[:PREVIEW_ROWS]
+
+    def shown_positions(self) -> list[int]:
+        """The columns the preview's first rows show: all of them, or for a wide file
+        the imported ones and the first others, up to PREVIEW_COLUMNS, in the file's order."""
+        positions = range(len(self.header))
+        if len(positions) <= PREVIEW_COLUMNS:
+            return list(positions)
+        imported = {int(position) for position in self.mapping if position.isdigit()}
+        chosen = sorted(imported & set(positions))[:PREVIEW_COLUMNS]
+        others = (position for position in positions if position not in imported)
+        chosen += itertools.islice(others, PREVIEW_COLUMNS - len(chosen))
+        return sorted(chosen)
+
+    def preview(self) -> dict:
+        """What the preview page shows of this plan, ready to keep (JSON) and bounded in
+        size whatever the file: PREVIEW_ROWS rows, PREVIEW_COLUMNS of their cells, each
+        value at most SHOWN_CHARS long (contacts.imports.jobs keeps it on the job)."""
+        positions = self.shown_positions()
+        return {
+            "header_row": self.header_row,
+            "mapping": self.mapping,
+            "mapping_errors": self.mapping_errors,
+            "ready": self.ready,
+            "columns": self.columns(),
+            "shown_headers": [
+                shown(self.header[position]) or f"(column {position + 1})" for position in positions
+            ],
+            "hidden_columns": len(self.header) - len(positions),
+            "rows": [
+                {
+                    "row": row_plan.row,
+                    "outcome": row_plan.outcome,
+                    "reason": row_plan.reason,
+                    "cells": [
+                        shown(row_plan.cells[position]) if position < len(row_plan.cells) else ""
+                        for position in positions
+                    ],
+                }
+                for row_plan in self.preview_rows()
+            ],
+            "summary": self.summary() if self.ready else None,
+        }
 
     def summary(self) -> dict:
         counts = Counter(plan.outcome for plan in self.rows)
@@ -400,7 +453,7 @@ def _fill_blanks(person: _Person, row: dict, network: _Network, plan: ImportPlan
 
 def _plan_people(plan: ImportPlan, table: Table, *, team, user, progress: Progress) -> None:
     linkedin = plan.kind == ImportJob.Kind.LINKEDIN
-    columns = column_positions(plan.mapping, table.header)
+    columns = table.index(column_positions(plan.mapping, table.header))
     network = _Network(team)
     my_ties: dict[int, tuple[int, date | None]] = {}
     if linkedin:
@@ -414,10 +467,10 @@ def _plan_people(plan: ImportPlan, table: Table, *, team, user, progress: Progre
     first_row_of: dict[int, int] = {}  # id(person) → the row that claimed it
     source = "LinkedIn connections" if linkedin else "a contacts CSV"
     total = len(table.rows)
-    for position, (row, cells) in enumerate(table.rows):
+    for position, (row, cells, width) in enumerate(table.rows):
         if position % BATCH_SIZE == 0:
             progress(position, total)
-        values = _row_values(plan, row, cells, table.header, columns)
+        values = _row_values(plan, row, cells, width, table.header, columns)
         if values is None:
             continue
         cleaned, problem, details = _clean_person(row, values)
@@ -428,7 +481,7 @@ def _plan_people(plan: ImportPlan, table: Table, *, team, user, progress: Progre
         if linkedin and values.get("since", "").strip():
             since = parse_date(values["since"])
             if since is None:
-                notes.append(NOTE_BAD_CONNECTED_ON.format(value=values["since"].strip()))
+                notes.append(NOTE_BAD_CONNECTED_ON.format(value=shown(values["since"].strip())))
         name_key = person_name_key(
             cleaned["first_name"], cleaned["last_name"], company_name_key(cleaned["company"])
         )
@@ -592,33 +645,36 @@ def _sentence(parts: list[str]) -> str:
 
 
 def _row_values(
-    plan: ImportPlan, row: int, cells: list[str], header: list[str], columns: dict[str, int]
+    plan: ImportPlan,
+    row: int,
+    cells: tuple[str, ...],
+    width: int,
+    header: list[str],
+    columns: dict[str, int],
 ) -> dict[str, str] | None:
-    """The row's cells by target; a short row is padded, a row with more non-blank values
-    than columns is skipped (a comma outside quotes shifts every value after it)."""
-    if len(cells) > len(header) and any(cell.strip() for cell in cells[len(header) :]):
-        plan.skip(row, ROW_TOO_MANY_VALUES, found=len(cells), expected=len(header))
+    """The row's values by target (`cells` are the kept ones: Table.index); a row with
+    more non-blank values than columns (`width`, its number of cells, is then not 0) is
+    skipped (a comma outside quotes shifts every value after it)."""
+    if width:
+        plan.skip(row, ROW_TOO_MANY_VALUES, found=width, expected=len(header))
         return None
-    return {
-        target: (cells[position] if position < len(cells) else "").strip()
-        for target, position in columns.items()
-    }
+    return {target: cells[place].strip() for target, place in columns.items()}
 
 
 # --- Planning relationships (relationships CSV) -----------------------------------------------
 
 
 def _plan_relationships(plan: ImportPlan, table: Table, *, team, user, progress: Progress) -> None:
-    columns = column_positions(plan.mapping, table.header)
+    columns = table.index(column_positions(plan.mapping, table.header))
     network = _Network(team)
     total = len(table.rows)
     found: list[tuple[int, _Person, _Person, dict]] = []
     first_row_of_pair: dict[tuple[int, int], int] = {}
     kind_choices = ", ".join(label for _, label in RelationshipKind.choices)
-    for position, (row, cells) in enumerate(table.rows):
+    for position, (row, cells, width) in enumerate(table.rows):
         if position % BATCH_SIZE == 0:
             progress(position // 2, total)
-        values = _row_values(plan, row, cells, table.header, columns)
+        values = _row_values(plan, row, cells, width, table.header, columns)
         if values is None:
             continue
         people = []
@@ -769,7 +825,12 @@ def import_preview(
     """What importing this text would do, row by row. Writes nothing. Raises FileRefused
     when the file cannot be imported at all; a mapping that cannot be imported yet (the
     contacts CSV) comes back as plan.mapping_errors."""
-    table = read_table(text, kind=kind)
+
+    def imported(header: list[str]) -> Iterable[int]:
+        chosen = mapping_guess(header, kind) if mapping is None else mapping
+        return column_positions(chosen, header).values()
+
+    table = read_table(text, kind=kind, keep=imported, sample=PREVIEW_ROWS)
     if mapping is None:
         mapping = mapping_guess(table.header, kind)
     plan = ImportPlan(kind=kind, header=table.header, header_row=table.header_row, mapping=mapping)
@@ -783,7 +844,7 @@ def import_preview(
         _plan_people(plan, table, team=team, user=user, progress=progress)
     # Every data row has exactly one plan, so the first plans are the first rows.
     plan.rows.sort(key=lambda row_plan: row_plan.row)
-    shown = dict(table.rows[:PREVIEW_ROWS])
+    first_rows = dict(table.sample)
     for row_plan in plan.rows[:PREVIEW_ROWS]:
-        row_plan.cells = shown.get(row_plan.row, [])
+        row_plan.cells = first_rows.get(row_plan.row, [])
     return plan
