@@ -11,6 +11,7 @@ from django.contrib.auth.password_validation import validate_password
 from django.db import transaction
 
 from accounts.models import Membership, Team, User
+from core.names import validate_name
 
 
 @dataclass(frozen=True)
@@ -38,6 +39,9 @@ def membership_provision(
     not made here: call contacts.services.team_member_add, which does both."""
     if role not in Membership.Role.values:
         raise ValueError(f"Unknown role {role!r}; use one of {', '.join(Membership.Role.values)}.")
+    # Names reach email subjects (a team's in the weekly summary): the rule of names.
+    for name in (team_name, first_name, last_name):
+        validate_name(name.strip())
     team, team_created = Team.objects.get_or_create(name=team_name.strip())
     user, user_created = User.objects.get_or_create(
         username=username,

@@ -3,6 +3,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from accounts.models import Membership
 from contacts.services import team_member_add
+from core.names import NAME_REFUSED_CODE
 
 
 class Command(BaseCommand):
@@ -32,7 +33,9 @@ class Command(BaseCommand):
                 last_name=options["last_name"],
             )
         except ValidationError as error:
-            raise CommandError("Password refused: " + " ".join(error.messages)) from None
+            # A name that breaks the rule of names (core.names), or a password refused.
+            what = "Name" if getattr(error, "code", None) == NAME_REFUSED_CODE else "Password"
+            raise CommandError(f"{what} refused: " + " ".join(error.messages)) from None
         membership = result.membership
         parts = [
             "created team" if result.team_created else "team exists",
