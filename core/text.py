@@ -14,7 +14,7 @@
 
 import unicodedata
 
-from core.names import DIRECTION_CONTROLS, name_normalise, validate_name
+from core.names import BREAKING_CHARACTERS, DIRECTION_CONTROLS, name_normalise, validate_name
 
 ELLIPSIS = "…"
 
@@ -92,19 +92,16 @@ def fit_field(model, field_name: str, text: str) -> str:
 
 
 def one_line(text: str) -> str:
-    """`text` safe as a header's value: every control character (C0 and C1, so CR, LF, tab
-    and NUL too), line and paragraph separator becomes a space, direction controls are
-    dropped, runs of spaces become one, the ends are trimmed. A lone surrogate (it cannot
-    be encoded) becomes U+FFFD."""
+    """`text` safe as a header's value: every character that breaks the line by the rule of
+    names (core.names: C0 and C1 controls, so CR, LF, tab and NUL too, line and paragraph
+    separators) becomes a space, a lone surrogate (it cannot be encoded) U+FFFD, direction
+    controls are dropped, runs of spaces become one, the ends are trimmed."""
     characters = []
     for character in text or "":
-        category = unicodedata.category(character)
         if character in DIRECTION_CONTROLS:
             continue
-        if category == "Cs":
-            characters.append("\ufffd")
-        elif category in ("Cc", "Zl", "Zp"):
-            characters.append(" ")
+        if character in BREAKING_CHARACTERS:
+            characters.append("\ufffd" if "\ud800" <= character <= "\udfff" else " ")
         else:
             characters.append(character)
     return " ".join("".join(characters).split())

@@ -12,6 +12,7 @@ Through the real services, with maximal and hostile names: tests/test_derived_va
 """
 
 import email
+import re
 import string
 
 import pytest
@@ -26,6 +27,7 @@ from core.names import (
     NAME_CONTROL_CHARACTERS,
     NAME_DIRECTION_CONTROLS,
     NAME_INVISIBLE,
+    NAME_PATTERN,
     name_normalise,
     name_problem,
     validate_name,
@@ -165,6 +167,24 @@ def test_a_normalised_name_always_follows_the_rule(text):
     assert name_problem(normalised) is None
     assert name_normalise(normalised) == normalised
     assert not any(character in DIRECTION_CONTROLS for character in normalised)
+
+
+NAME_CHARACTERS = st.one_of(
+    st.characters(codec=None, blacklist_categories=()),
+    st.sampled_from("\u200b\u200d\u202e\u2066\u3164\u2800\ufe0f\U000e0020 \n\t\x00"),
+)
+
+
+@settings(max_examples=1000, deadline=None, derandomize=True)
+@given(text=st.text(alphabet=NAME_CHARACTERS, max_size=12))
+def test_the_pattern_the_schema_shows_is_the_rule(text):
+    assert (re.fullmatch(NAME_PATTERN, text) is not None) == (name_problem(text) is None)
+
+
+def test_the_rule_takes_linear_time_on_huge_values():
+    for huge in ("a" * 10**6 + "\n", "\u200b" * 10**6, "a\u200b" * 10**6 + "\u202e"):
+        assert re.fullmatch(NAME_PATTERN, huge) is None
+        assert name_problem(huge) is not None
 
 
 def test_normalising_examples():
