@@ -11,6 +11,8 @@ character. The rule itself: tests/test_text_rules.py; what derived values and em
 names: tests/test_derived_values.py.
 """
 
+import re
+
 import pytest
 from django.core.management import CommandError, call_command
 from django.urls import reverse
@@ -189,12 +191,19 @@ def test_the_admin_refuses_a_broken_team_name(admin_client_):
 
 @pytest.mark.django_db
 @pytest.mark.parametrize(
-    "option", [("--team", "Acme\nBcc: x@example.com"), ("--first-name", "\u200b")]
+    ("option", "message"),
+    [
+        (("--team", "Acme\nBcc: x@example.com"), NAME_CONTROL_CHARACTERS),
+        (("--first-name", "\u200b"), NAME_INVISIBLE),
+        (("--team", "A" * 121), "at most 120 characters"),
+        (("--last-name", "L" * 151), "at most 150 characters"),
+        (("--username", "nina\nBcc"), "Enter a valid username"),
+    ],
 )
-def test_add_member_refuses_a_broken_name(option):
+def test_add_member_refuses_a_broken_name(option, message):
     arguments = {"--team": "Acme", "--username": "nina", "--role": "rep"}
     arguments.update([option])
-    with pytest.raises(CommandError, match="Name refused"):
+    with pytest.raises(CommandError, match=f"Refused: .*{re.escape(message)}"):
         call_command("add_member", *[part for pair in arguments.items() for part in pair])
     assert not Team.objects.exists()
 

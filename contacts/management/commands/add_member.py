@@ -3,7 +3,6 @@ from django.core.management.base import BaseCommand, CommandError
 
 from accounts.models import Membership
 from contacts.services import team_member_add
-from core.names import NAME_REFUSED_CODE
 
 
 class Command(BaseCommand):
@@ -33,9 +32,13 @@ class Command(BaseCommand):
                 last_name=options["last_name"],
             )
         except ValidationError as error:
-            # A name that breaks the rule of names (core.names), or a password refused.
-            what = "Name" if getattr(error, "code", None) == NAME_REFUSED_CODE else "Password"
-            raise CommandError(f"{what} refused: " + " ".join(error.messages)) from None
+            if hasattr(error, "error_dict"):  # a team's or a user's field (a name, a length)
+                refused = "; ".join(
+                    f"{field}: {' '.join(messages)}"
+                    for field, messages in error.message_dict.items()
+                )
+                raise CommandError(f"Refused: {refused}") from None
+            raise CommandError("Password refused: " + " ".join(error.messages)) from None
         membership = result.membership
         parts = [
             "created team" if result.team_created else "team exists",
