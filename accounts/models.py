@@ -4,6 +4,8 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 
+from core.names import validate_name
+
 
 def _time_zone_choices() -> list[tuple[str, str]]:
     return [(name, name.replace("_", " ")) for name in sorted(zoneinfo.available_timezones())]
@@ -13,6 +15,13 @@ class User(AbstractUser):
     """A person who logs in. Admins are Django staff; reps and managers get their role
     from a Membership in a team."""
 
+    # Django's own, with the rule of names (core.names): they reach email subjects.
+    first_name = models.CharField(
+        "first name", max_length=150, blank=True, validators=[validate_name]
+    )
+    last_name = models.CharField(
+        "last name", max_length=150, blank=True, validators=[validate_name]
+    )
     time_zone = models.CharField(
         max_length=64,
         default="UTC",
@@ -27,7 +36,7 @@ class User(AbstractUser):
 class Team(models.Model):
     """The tenant: every business record belongs to exactly one team."""
 
-    name = models.CharField(max_length=120, unique=True)
+    name = models.CharField(max_length=120, unique=True, validators=[validate_name])
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

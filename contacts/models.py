@@ -11,6 +11,8 @@ from django.db import models
 from django.db.models.functions import Lower
 from simple_history.models import HistoricalRecords
 
+from core.names import validate_name
+
 
 class Industry(models.TextChoices):
     SOFTWARE = "software", "Software and IT services"
@@ -41,7 +43,7 @@ class RevenueBand(models.TextChoices):
 
 class Company(models.Model):
     team = models.ForeignKey("accounts.Team", on_delete=models.CASCADE, related_name="companies")
-    name = models.CharField(max_length=200)
+    name = models.CharField(max_length=200, validators=[validate_name])
     industry = models.CharField(max_length=32, choices=Industry.choices, blank=True)
     region = models.CharField(max_length=100, blank=True, help_text="e.g. Northeast, DACH, Nordics")
     country = models.CharField(max_length=100, blank=True)
@@ -125,8 +127,8 @@ class Contact(models.Model):
         blank=True,
         related_name="contact_record",
     )
-    first_name = models.CharField(max_length=100)
-    last_name = models.CharField(max_length=100, blank=True)
+    first_name = models.CharField(max_length=100, validators=[validate_name])
+    last_name = models.CharField(max_length=100, blank=True, validators=[validate_name])
     email = models.EmailField(blank=True)
     phone = models.CharField(max_length=40, blank=True)
     company = models.ForeignKey(

@@ -24,7 +24,7 @@ from accounts.visibility import managed_team_ids, working_membership
 from core.csv_safety import Echo, safe_cell
 from dashboard import charts
 from dashboard.forms import GoalForm, PeriodForm
-from exports.views import export_answer
+from exports.views import attachment, export_answer
 from referrals import selectors as referral_selectors
 from referrals.filters import GoalFilter
 from reporting import kpis, services
@@ -363,7 +363,7 @@ def _csv_response(rows, filename: str) -> StreamingHttpResponse:
         (writer.writerow([safe_cell(cell) for cell in row]) for row in rows),
         content_type="text/csv; charset=utf-8",
     )
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response["Content-Disposition"] = attachment(filename)
     return response
 
 

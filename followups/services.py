@@ -58,9 +58,10 @@ from accounts.zones import zone_of
 from contacts.models import Channel, UpdateCadence
 from contacts.services import activity_record
 from core.errors import StateConflict
+from core.text import fit_field
 from followups.models import FollowUp
 from outbox.models import OutgoingEmail
-from outbox.services import outgoing_emails_send_after_commit
+from outbox.services import email_subject, outgoing_emails_send_after_commit
 from referrals.events import ASKED
 from referrals.models import FINAL_STATUSES, STEP_TIME_FIELD, Referral
 
@@ -394,7 +395,7 @@ def followup_skip(*, followup: FollowUp, actor, reason: str) -> FollowUp:
     now = timezone.now()
     followup.status = FollowUp.Status.SKIPPED
     followup.done_at = now
-    followup.skip_reason = reason[: FollowUp._meta.get_field("skip_reason").max_length]
+    followup.skip_reason = fit_field(FollowUp, "skip_reason", reason)
     followup.save(update_fields=["status", "done_at", "skip_reason", "updated_at"])
     activity_record(
         team=followup.referral.team,
@@ -422,13 +423,13 @@ def followup_email_send(*, followup: FollowUp, actor, subject: str, body: str) -
     recipient = followup.recipient
     if not recipient.email:
         raise ValidationError(NO_EMAIL_ADDRESS.format(recipient=recipient))
-    subject, body = " ".join(subject.split()), body.strip()
+    subject, body = email_subject(subject), body.strip()
     if not subject or not body:
         raise ValidationError(EMPTY_MESSAGE)
     email = OutgoingEmail.objects.create(
         team_id=followup.team_id,
         to=recipient.email,
-        subject=subject[: OutgoingEmail._meta.get_field("subject").max_length],
+        subject=subject,
         body=body,
         purpose="followup",
         followup=followup,

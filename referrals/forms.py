@@ -8,7 +8,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
 
+from contacts.models import Company, Contact
 from core.http import parse_id
+from core.names import validate_name
 from referrals.models import Deal, Priority, Quality, Referral, RosterEntry
 from referrals.selectors import contacts_for_picking, roster_for_user
 
@@ -119,9 +121,25 @@ class RosterEntryCreateForm(TeamFormMixin, forms.Form):
     prospect = _contact_field(
         label="Prospect", required=False, help_text="Someone already in your team's contacts…"
     )
-    new_first_name = forms.CharField(label="…or a new person: first name", required=False)
-    new_last_name = forms.CharField(label="Last name", required=False)
-    new_company = forms.CharField(label="Company", required=False, max_length=200)
+    # The new contact's and company's name fields, with their limits and rule (core.names).
+    new_first_name = forms.CharField(
+        label="…or a new person: first name",
+        required=False,
+        max_length=Contact._meta.get_field("first_name").max_length,
+        validators=[validate_name],
+    )
+    new_last_name = forms.CharField(
+        label="Last name",
+        required=False,
+        max_length=Contact._meta.get_field("last_name").max_length,
+        validators=[validate_name],
+    )
+    new_company = forms.CharField(
+        label="Company",
+        required=False,
+        max_length=Company._meta.get_field("name").max_length,
+        validators=[validate_name],
+    )
     new_email = forms.EmailField(label="Email", required=False)
     priority = forms.TypedChoiceField(choices=Priority.choices, coerce=int, initial=Priority.MEDIUM)
     reason = forms.CharField(
@@ -283,7 +301,7 @@ class DealForm(TeamFormMixin, forms.Form):
     contact_fields = ("contact",)
 
     contact = _contact_field(label="Contact")
-    name = forms.CharField(required=False, max_length=200)
+    name = forms.CharField(required=False, max_length=200, validators=[validate_name])
     source = forms.ChoiceField(choices=Deal.Source.choices, initial=Deal.Source.COLD)
     value = forms.DecimalField(required=False, min_value=0, max_digits=14, decimal_places=2)
     outcome = forms.ChoiceField(choices=Deal.Outcome.choices, initial=Deal.Outcome.OPEN)
@@ -315,7 +333,9 @@ class ReferralGivenForm(TeamFormMixin, forms.Form):
     introduced = _contact_field(
         label="Introduced to", required=False, help_text="Someone in your team's contacts…"
     )
-    introduced_name = forms.CharField(label="…or their name", required=False, max_length=200)
+    introduced_name = forms.CharField(
+        label="…or their name", required=False, max_length=200, validators=[validate_name]
+    )
     given_on = forms.DateField(label="Introduced on", widget=DATE_WIDGET)
     note = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}))
 

@@ -8,6 +8,7 @@ from django.db import models
 from simple_history.models import HistoricalRecords
 
 from contacts.models import Channel
+from core.names import validate_name
 
 
 class Priority(models.IntegerChoices):
@@ -232,7 +233,7 @@ class Deal(models.Model):
     referral = models.OneToOneField(
         Referral, on_delete=models.SET_NULL, null=True, blank=True, related_name="deal"
     )
-    name = models.CharField(max_length=200, blank=True)
+    name = models.CharField(max_length=200, blank=True, validators=[validate_name])
     source = models.CharField(max_length=20, choices=Source.choices)
     value = models.DecimalField(
         max_digits=14, decimal_places=2, null=True, blank=True, validators=[MinValueValidator(0)]
@@ -299,7 +300,10 @@ class ReferralGiven(models.Model):
         help_text="The person we introduced them to, if they are in Warmpath.",
     )
     introduced_name = models.CharField(
-        max_length=200, blank=True, help_text="Or their name, if they are not."
+        max_length=200,
+        blank=True,
+        validators=[validate_name],
+        help_text="Or their name, if they are not.",
     )
     given_on = models.DateField()
     note = models.TextField(blank=True)

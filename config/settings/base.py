@@ -196,6 +196,7 @@ AXES_RESET_ON_SUCCESS = True
 AXES_HTTP_RESPONSE_CODE = 429
 AXES_LOCKOUT_CALLABLE = "accounts.security.lockout_response"
 AXES_CLIENT_IP_CALLABLE = "accounts.security.client_ip"
+AXES_USERNAME_CALLABLE = "accounts.security.login_username"
 
 # --- Content-Security-Policy (django-csp) -------------------------------------------------
 # Every page's scripts and styles come from our own static files: no inline <script>, no

@@ -32,6 +32,7 @@ from contacts.models import (
 )
 from contacts.services import contact_for_user_ensure
 from core.tasks import publish_after_commit
+from core.text import fit_field, fit_file_name
 
 logger = logging.getLogger(__name__)
 
@@ -125,7 +126,7 @@ def _apply(plan: ImportPlan, *, team, user, file_name: str, progress: Progress) 
             actor=user,
             contact_id=person.pk,
             verb=verb,
-            description=description[:500],
+            description=fit_field(Activity, "description", description),
             occurred_at=now,
         )
         for person, verb, description in plan.activities
@@ -137,10 +138,12 @@ def _apply(plan: ImportPlan, *, team, user, file_name: str, progress: Progress) 
                 actor=user,
                 contact_id=plan.me.pk,
                 verb="imported",
-                description=(
+                description=fit_field(
+                    Activity,
+                    "description",
                     f"Imported {len(plan.new_relationships):,} LinkedIn connections"
-                    f" from {file_name or 'a file'}"
-                )[:500],
+                    f" from {file_name or 'a file'}",
+                ),
                 occurred_at=now,
             )
         )
@@ -343,7 +346,7 @@ def import_job_create(*, team, owner, kind: str, file_name: str, data: bytes) ->
         team=team,
         owner=owner,
         kind=kind,
-        file_name=file_name[:255],
+        file_name=fit_file_name(file_name, ImportJob._meta.get_field("file_name").max_length),
         encoding=decoded.encoding,
         content=decoded.text,
         row_count=len(table.rows),

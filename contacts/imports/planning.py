@@ -42,8 +42,10 @@ from contacts.models import (
 )
 from contacts.services import (
     RELATIONSHIP_WITH_ITSELF,
+    contact_names_of_user,
     normalize_linkedin_url,
 )
+from core.names import name_normalise
 
 Progress = Callable[[int, int], None]
 # Rows shown on the preview, with their planned outcome; and of a wide file, the columns
@@ -376,11 +378,13 @@ class _Network:
 
 
 def _clean_person(row: int, values: dict[str, str]) -> tuple[dict | None, Reason | None, dict]:
-    """The row's person, cleaned and validated; or the reason it is skipped."""
-    first, last = values.get("first_name", ""), values.get("last_name", "")
+    """The row's person, cleaned and validated; or the reason it is skipped. Names (the
+    person's and the company's) are normalised by the rule of names (core.names): a file
+    is fixed, not refused, for a line break or a direction override in a name."""
+    first = name_normalise(values.get("first_name", ""))
+    last = name_normalise(values.get("last_name", ""))
     if "full_name" in values and not first and not last:
-        first, _, last = values["full_name"].partition(" ")
-    first, last = " ".join(first.split()), " ".join(last.split())
+        first, _, last = name_normalise(values["full_name"]).partition(" ")
     if not first and not last:
         return None, ROW_NO_NAME, {}
     if not first:  # a contact's first name is required; "Prince" goes there
@@ -390,7 +394,7 @@ def _clean_person(row: int, values: dict[str, str]) -> tuple[dict | None, Reason
         "last_name": last,
         "email": values.get("email", "").strip(),
         "linkedin_url": normalize_linkedin_url(values.get("linkedin_url", "")),
-        "company": " ".join(values.get("company", "").split()),
+        "company": name_normalise(values.get("company", "")),
         "title": " ".join(values.get("title", "").split()),
         "phone": values.get("phone", "").strip(),
         "notes": values.get("notes", "").strip(),
@@ -566,10 +570,11 @@ def _my_person(network: _Network, *, team, user) -> _Person:
         if pk in network.by_pk:
             return network.by_pk[pk]
     email = user.email if user.email and user.email.lower() not in network.by_email else ""
+    first_name, last_name = contact_names_of_user(user)
     person = _Person(
         pk=None,
-        first_name=user.first_name or user.username,
-        last_name=user.last_name,
+        first_name=first_name,
+        last_name=last_name,
         email=email,
         linkedin_url="",
         company_key="",
