@@ -6,7 +6,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("contacts", "0007_idealclientprofile_from_referrals"),
+        ("contacts", "0008_importjob_preview"),
     ]
 
     operations = [
