@@ -293,7 +293,7 @@ def test_every_serializer_date_holds_the_window(alice):
     )
 
 
-def test_every_admin_date_hierarchy_on_a_typed_time_steps_aside_for_old_rows():
+def test_every_admin_date_hierarchy_on_a_typed_time_covers_the_window_only():
     missing = [
         f"{model._meta.label} ({model_admin.date_hierarchy})"
         for model, model_admin in admin.site._registry.items()
