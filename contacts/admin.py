@@ -23,7 +23,6 @@ from contacts.services import (
     RELATIONSHIP_WITH_ITSELF,
     ideal_client_profile_update,
 )
-from core.admin import DateHierarchyInWindowAdmin
 
 # Links typed without a scheme are web addresses: https, as Django 6 will assume.
 URL_FIELDS_ASSUME_HTTPS = {models.URLField: {"assume_scheme": "https"}}
@@ -128,7 +127,7 @@ class RelationshipAdmin(VisibleToUserAdmin):
 
 
 @admin.register(Activity)
-class ActivityAdmin(DateHierarchyInWindowAdmin, VisibleToUserAdmin):
+class ActivityAdmin(VisibleToUserAdmin):
     list_display = ["occurred_at", "verb", "description", "contact", "actor", "team"]
     list_filter = ["verb", "team"]
     search_fields = ["description", "contact__first_name", "contact__last_name"]

@@ -9,7 +9,6 @@ from django.utils import timezone
 
 from accounts.audit import AuditHistoryAdmin
 from accounts.visibility import visible_owned, visible_shared
-from core.admin import DateHierarchyInWindowAdmin
 from followups.models import FollowUp, Notification, Reminder
 
 
@@ -71,7 +70,7 @@ class OverdueFilter(admin.SimpleListFilter):
 
 
 @admin.register(FollowUp)
-class FollowUpAdmin(DateHierarchyInWindowAdmin, AuditHistoryAdmin):
+class FollowUpAdmin(AuditHistoryAdmin):
     """Follow-ups are made by the referral's events and closed through the pages or the
     API (followups.services), so here they are read; only the due time may be moved."""
 

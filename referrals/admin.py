@@ -8,7 +8,6 @@ from django.core.exceptions import ValidationError
 
 from accounts.audit import AuditHistoryAdmin
 from accounts.visibility import visible_owned, visible_shared
-from core.admin import DateHierarchyInWindowAdmin
 from referrals import services
 from referrals.models import (
     STEP_TIME_FIELD,
@@ -96,7 +95,7 @@ STEP_TIME_FIELDS = [
 
 
 @admin.register(Referral)
-class ReferralAdmin(DateHierarchyInWindowAdmin, AuditHistoryAdmin, OwnedAdmin):
+class ReferralAdmin(AuditHistoryAdmin, OwnedAdmin):
     list_display = [
         "__str__",
         "status",

@@ -690,3 +690,50 @@ def test_the_issues_urls_answer_with_the_reason(world, clients, name, query):
     response = clients["maya"].get(reverse(name) + query)
     assert response.status_code in (200, 400)
     assert dates.OUTSIDE_WINDOW in response.content.decode()
+
+
+# --- The admin's date hierarchy (every one of the site: config/admin.py) ------------------------
+
+HIERARCHIES = {
+    "referrals/referral": "asked_at",
+    "referrals/deal": "opened_on",
+    "contacts/contact": "created_at",
+    "django_celery_beat/periodictask": "start_time",
+    "axes/accessattempt": "attempt_time",
+}
+
+
+@pytest.mark.parametrize("path", HIERARCHIES)
+@pytest.mark.parametrize(
+    ("year", "month", "day"),
+    [
+        ("9999", "12", "31"),
+        ("9999", "12", None),
+        ("9999", None, None),
+        ("1", "1", "1"),
+        ("1899", "12", "31"),
+        ("2101", None, None),
+        ("0", None, None),
+        ("10000", None, None),
+        ("99999999999999999999", None, None),
+        ("2100", "12", "31"),
+        ("1900", "1", "1"),
+    ],
+)
+@pytest.mark.parametrize("zone", [WEST, EAST])
+def test_the_admins_date_drill_down_holds_the_window(admin_user, path, year, month, day, zone):
+    admin_user.time_zone = zone
+    admin_user.save(update_fields=["time_zone"])
+    client = Client(raise_request_exception=False)
+    client.force_login(admin_user)
+    field = HIERARCHIES[path]
+    query = {f"{field}__year": year, f"{field}__month": month, f"{field}__day": day}
+    response = client.get(
+        f"/admin/{path}/", {name: value for name, value in query.items() if value is not None}
+    )
+    assert response.status_code in (200, 302), response.status_code
+    if year in ("2100", "1900"):
+        assert response.status_code == 200
+    elif year.isdigit() and 1 <= int(year) <= 9999:
+        assert response.status_code == 302  # to the list, ?e=1
+        assert any(m.endswith(f": {dates.OUTSIDE_WINDOW}") for m in messages_of(response))
