@@ -3,7 +3,8 @@
 A list has one FilterSet (in its app's filters.py) holding every filter and the search
 box, used by its page (bound to request.GET) and by its API (the viewset's
 filterset_class), so the two cannot filter the same list differently. The API answers a
-malformed filter with a 400; a page ignores it and applies the others.
+malformed filter with a 400; a page ignores it, says so, and applies the others. Date
+filters hold core.dates' window (DateFilter, UtcIsoDateTimeFilter).
 """
 
 from collections.abc import Callable, Iterable

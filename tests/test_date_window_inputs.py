@@ -23,14 +23,17 @@ from datetime import date, time, timedelta
 from urllib.parse import urlencode
 
 import pytest
+from django.contrib import admin
 from django.contrib.messages import get_messages
 from django.db import models, transaction
-from django.forms import BaseForm
-from django.test import Client
+from django.forms import BaseForm, DateField, DateTimeField, SplitDateTimeField
+from django.test import Client, RequestFactory
 from django.urls import reverse
+from django.utils import timezone
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
+from accounts.models import User
 from contacts.models import Contact, Relationship
 from core import dates
 from exports.models import ExportJob
@@ -737,3 +740,67 @@ def test_the_admins_date_drill_down_holds_the_window(admin_user, path, year, mon
     elif year.isdigit() and 1 <= int(year) <= 9999:
         assert response.status_code == 302  # to the list, ?e=1
         assert any(m.endswith(f": {dates.OUTSIDE_WINDOW}") for m in messages_of(response))
+
+
+# --- The admin's forms (the model fields' window, through ModelForm validation) ----------------
+
+
+def _admin_form_data(form_class, instance) -> dict:
+    """The change form's data as the admin would post it, from the record as it is."""
+    initial = form_class(instance=instance).initial
+    data = {}
+    for name, field in form_class.base_fields.items():
+        value = initial.get(name)
+        if isinstance(field, SplitDateTimeField):
+            data[f"{name}_0"] = f"{value:%Y-%m-%d}" if value else ""
+            data[f"{name}_1"] = f"{value:%H:%M:%S}" if value else ""
+        elif isinstance(value, list | tuple):
+            data[name] = [getattr(item, "pk", item) for item in value]
+        elif value is not None:
+            data[name] = getattr(value, "pk", value)
+    return data
+
+
+def admin_date_fields(world, admin_user):
+    """Every date field of every project model's admin change form, with its record."""
+    request = RequestFactory().get("/admin/")
+    request.user = admin_user
+    records = {
+        Contact: world["client"],
+        Relationship: world["relationship"],
+        Deal: world["deal"],
+        User: world["alice"],
+        WeeklyGoal: WeeklyGoal.objects.create(
+            team=world["acme"], week_start=date(2026, 11, 23), asks=1
+        ),
+    }
+    for model, model_admin in admin.site._registry.items():
+        instance = records.get(model) or model._default_manager.order_by("pk").first()
+        if instance is None:
+            continue
+        form_class = model_admin.get_form(request, instance, change=True)
+        for name, field in form_class.base_fields.items():
+            if isinstance(field, DateField | DateTimeField | SplitDateTimeField):
+                yield model, form_class, instance, name, field
+
+
+@pytest.mark.parametrize(("day", "zone"), [(date.min, WEST), (date.max, EAST)])
+def test_every_admin_form_date_holds_the_window(world, admin_user, day, zone):
+    admin_user.time_zone = zone
+    admin_user.save(update_fields=["time_zone"])
+    checked = []
+    with timezone.override(zone):  # the admin's zone, as its middleware sets it
+        for model, form_class, instance, name, field in admin_date_fields(world, admin_user):
+            data = _admin_form_data(form_class, instance)
+            if isinstance(field, SplitDateTimeField):
+                data[f"{name}_0"] = day.isoformat()
+                data[f"{name}_1"] = "23:59:00" if day == date.max else "00:00:00"
+            else:
+                data[name] = day.isoformat()
+            form = form_class(data, instance=instance)
+            assert not form.is_valid(), f"{model._meta.label}.{name}"
+            assert dates.OUTSIDE_WINDOW in form.errors.get(name, []), (
+                f"{model._meta.label}.{name}: {form.errors.get(name)}"
+            )
+            checked.append(f"{model._meta.label}.{name}")
+    assert {"contacts.Contact.client_since", "accounts.User.date_joined"} <= set(checked)
