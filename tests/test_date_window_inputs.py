@@ -26,6 +26,7 @@ import pytest
 from django.contrib import admin
 from django.contrib.messages import get_messages
 from django.db import models, transaction
+from django.db.models import Q
 from django.forms import BaseForm, DateField, DateTimeField, SplitDateTimeField
 from django.test import Client, RequestFactory
 from django.urls import reverse
@@ -34,6 +35,14 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from accounts.models import User
+from contacts.imports import (
+    ROW_DATE_OUTSIDE_WINDOW,
+    import_commit,
+    import_job_create,
+    import_preview,
+    read_upload,
+)
+from contacts.imports.planning import NOTE_CONNECTED_ON_OUTSIDE_WINDOW
 from contacts.models import Contact, Relationship
 from core import dates
 from exports.models import ExportJob
@@ -804,3 +813,116 @@ def test_every_admin_form_date_holds_the_window(world, admin_user, day, zone):
             )
             checked.append(f"{model._meta.label}.{name}")
     assert {"contacts.Contact.client_since", "accounts.User.date_joined"} <= set(checked)
+
+
+# --- CSV import cells -----------------------------------------------------------------------------
+
+CSV_FORMATS = ("%Y-%m-%d", "%d %b %Y", "%b %d, %Y")  # of contacts.imports' formats, 4-digit years
+
+
+def _cell(day: date, form: str) -> str:
+    """The day as a spreadsheet writes it (years below 1000 padded by hand: strftime's
+    padding differs across platforms)."""
+    year = f"{day.year:04d}"
+    return {
+        "%Y-%m-%d": f"{year}-{day.month:02d}-{day.day:02d}",
+        "%d %b %Y": f"{day.day:02d} {day:%b} {year}",
+        "%b %d, %Y": f"{day:%b} {day.day:02d}, {year}",
+    }[form]
+
+
+@PROPERTY
+@given(day=days, form=st.sampled_from(CSV_FORMATS))
+@example(date.min, "%Y-%m-%d")
+@example(date.max, "%d %b %Y")
+@example(dates.FIRST_DAY - DAY, "%b %d, %Y")
+@example(dates.LAST_DAY, "%Y-%m-%d")
+def test_a_relationships_csv_since_outside_the_window_skips_the_row(world, day, form):
+    with transaction.atomic():
+        cell = _cell(day, form)
+        data = (
+            "Contact A,Contact B,Kind,Strength,Since\n"
+            f'{world["client"].email},{world["other"].email},friend,4,"{cell}"\n'
+        ).encode()
+        job = import_job_create(
+            team=world["acme"], owner=world["alice"], kind="relationships", file_name="r.csv",
+            data=data,
+        )  # fmt: skip
+        before = rows(Relationship)
+        result = import_commit(job=job)
+        only_window_dates_stored((Relationship,))
+        if outside(day):
+            assert rows(Relationship) == before, cell
+            assert [issue["message"] for issue in result["issues"]] == [
+                ROW_DATE_OUTSIDE_WINDOW.message.format(row=2, column="Since", value=cell)
+            ]
+        else:
+            assert Relationship.objects.count() == len(before[0]) + 1, cell
+        transaction.set_rollback(True)
+
+
+@PROPERTY
+@given(day=days)
+@example(date.min)
+@example(date.max)
+def test_a_linkedin_connected_on_outside_the_window_imports_the_person_without_it(world, day):
+    with transaction.atomic():
+        cell = f"{day.day:02d} {day:%b} {day.year:04d}"
+        data = (
+            "First Name,Last Name,URL,Email Address,Company,Position,Connected On\n"
+            f"Ann,Able,https://www.linkedin.com/in/ann-able,,Acme,CEO,{cell}\n"
+        ).encode()
+        job = import_job_create(
+            team=world["acme"], owner=world["alice"], kind="linkedin", file_name="c.csv",
+            data=data,
+        )  # fmt: skip
+        import_commit(job=job)
+        only_window_dates_stored((Contact, Relationship))
+        ann = Contact.objects.get(linkedin_url__contains="ann-able")
+        tie = Relationship.objects.get(Q(contact_a=ann) | Q(contact_b=ann))
+        assert tie.since == (None if outside(day) else day), cell
+        transaction.set_rollback(True)
+
+
+def test_the_linkedin_note_names_the_column_and_the_window(world):
+    data = (
+        b"First Name,Last Name,URL,Email Address,Company,Position,Connected On\n"
+        b"Ann,Able,https://www.linkedin.com/in/ann-able,,Acme,CEO,31 Dec 9999\n"
+    )
+    plan = import_preview(
+        team=world["acme"], user=world["alice"], kind="linkedin", text=read_upload(data).text
+    )
+    assert plan.rows[0].outcome == "create"
+    assert NOTE_CONNECTED_ON_OUTSIDE_WINDOW.format(value="31 Dec 9999") in plan.rows[0].reason
+
+
+EDGE_PERIODS = [
+    (dates.FIRST_DAY, dates.FIRST_DAY + timedelta(days=6)),
+    (dates.LAST_DAY - timedelta(days=6), dates.LAST_DAY),
+    (dates.LAST_DAY - timedelta(days=3 * 366), dates.LAST_DAY),
+]
+
+
+@pytest.mark.parametrize(("start", "end"), EDGE_PERIODS)
+@pytest.mark.parametrize("zone", [WEST, EAST])
+def test_a_period_at_the_windows_edges_is_computed_in_any_zone(world, clients, start, end, zone):
+    """Twelve weeks of trend before it, the day after it, its weeks' Mondays: all still in
+    the calendar, in every zone."""
+    in_zone(world, "maya", zone)
+    period = {"period": "custom", "start": start.isoformat(), "end": end.isoformat()}
+    for url in (
+        reverse("manager-dashboard"),
+        reverse("dashboard:rep", args=[world["alice"].pk]),
+        reverse("dashboard:export-reps"),
+        reverse("dashboard:export-referrals"),
+    ):
+        response = clients["maya"].get(url, period)
+        assert response.status_code == 200, url
+    response = clients["maya"].get(
+        reverse("api-kpis"), {"start": period["start"], "end": period["end"]}
+    )
+    assert response.status_code == 200
+    for day in (start, end):
+        response = clients["maya"].get(reverse("dashboard:goals"), {"week": day.isoformat()})
+        assert response.status_code == 200
+        assert dates.OUTSIDE_WINDOW not in response.content.decode()
