@@ -96,6 +96,12 @@ class OutOfWindowDateTime(datetime):
             return self
 
 
+def nearest_in_window(moment: datetime) -> datetime:
+    """A stored time as the nearest one the window holds: for computing from a record
+    stored outside the window before it existed (a week after 9999-12-31 is no date)."""
+    return min(max(moment, FIRST_MOMENT), LAST_MOMENT)
+
+
 def _safe_to_show(value):
     if isinstance(value, datetime) and value.tzinfo is not None and not in_window(value):
         return OutOfWindowDateTime.combine(value.date(), value.timetz())

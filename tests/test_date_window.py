@@ -21,17 +21,23 @@ from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
 from hypothesis import given
 from hypothesis import strategies as st
 from rest_framework import serializers
 from rest_framework.test import APIRequestFactory
 
+from accounts.models import User
 from contacts.models import Activity, Contact, Relationship
 from core import dates
 from core.admin import DateHierarchyInWindowAdmin
 from core.serializers import ModelSerializer
+from followups import digests, reminders
+from followups import services as followup_services
 from followups.models import FollowUp
 from referrals.models import Deal, ReadinessCheck, Referral, ReferralGiven, WeeklyGoal
+from reporting import weekly_summary
 from tests.factories import ReferralFactory
 from tests.test_access_matrix import MATRIX, url_of, world_make
 
@@ -386,3 +392,35 @@ def test_records_stored_outside_the_window_break_no_page(old_world, db, edge, zo
             if status >= 500:
                 failures.append(f"{persona} GET {path}: {status}")
     assert not failures
+
+
+@pytest.mark.parametrize(
+    ("edge", "zone"),
+    [("year-1", "Etc/GMT+12"), ("year-9999", "Pacific/Kiritimati"), ("year-9999", "Etc/GMT+12")],
+)
+def test_records_stored_outside_the_window_break_no_step_and_no_task(old_world, db, edge, zone):
+    """The writes that compute from a stored time (a step's follow-ups, a completed
+    follow-up's next periodic update) and every periodic task, over such records."""
+    world = old_world
+    moment, _day = STORED[edge]
+    _store_outside_the_window(world, moment, _day)
+    Contact.objects.filter(pk=world["contact"].pk).update(update_cadence="weekly")
+    for persona in ("alice", "maya"):
+        User.objects.filter(pk=world["users"][persona].pk).update(time_zone=zone)
+    client = Client(raise_request_exception=False)
+    client.force_login(world["alice"])
+    followup = FollowUp.objects.filter(referral=world["referral"], status="pending").first()
+    responses = [
+        client.post(reverse("followups:complete", args=[followup.pk]), {"channel": "email"}),
+        client.post(
+            reverse("referrals:referral-transition", args=[world["referral"].pk]),
+            {"to": "meeting"},
+        ),
+    ]
+    assert [r.status_code for r in responses] == [302, 302]
+    later = timezone.now() + timedelta(hours=1)
+    followup_services.periodic_updates_schedule()
+    reminders.reminders_scan(now=later)
+    reminders.escalations_send(now=later)
+    digests.digests_send(now=later)
+    weekly_summary.weekly_summaries_send(now=later)  # none of them raises
