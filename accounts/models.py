@@ -3,7 +3,10 @@ import zoneinfo
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
+from core import dates
 from core.names import validate_name
 
 
@@ -28,6 +31,9 @@ class User(AbstractUser):
         choices=_time_zone_choices,
         help_text="Due dates, 'today' and the morning digest follow this zone.",
     )
+    # Django's own, with the window (core.dates): the admin lets staff type them.
+    last_login = dates.DateTimeField(_("last login"), blank=True, null=True)
+    date_joined = dates.DateTimeField(_("date joined"), default=timezone.now)
 
     def __str__(self) -> str:
         return self.get_full_name() or self.username

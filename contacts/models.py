@@ -11,6 +11,7 @@ from django.db import models
 from django.db.models.functions import Lower
 from simple_history.models import HistoricalRecords
 
+from core import dates
 from core.names import validate_name
 
 
@@ -142,7 +143,7 @@ class Contact(models.Model):
     kind = models.CharField(
         max_length=20, choices=ContactKind.choices, default=ContactKind.PROSPECT
     )
-    client_since = models.DateField(null=True, blank=True)
+    client_since = dates.DateField(null=True, blank=True)
     preferred_channel = models.CharField(
         max_length=20, choices=Channel.choices, default=Channel.EMAIL
     )
@@ -154,7 +155,7 @@ class Contact(models.Model):
     )
     linkedin_url = models.URLField("LinkedIn URL", max_length=300, blank=True)
     notes = models.TextField(blank=True)
-    last_contacted_on = models.DateField(null=True, blank=True)
+    last_contacted_on = dates.DateField(null=True, blank=True)
     # Fit against the team's ideal client profile, 0–100; kept up to date by
     # contacts.services.contact_fit_scores_refresh (contact saved, profile changed).
     fit_score = models.PositiveSmallIntegerField(
@@ -270,7 +271,7 @@ class Relationship(models.Model):
         validators=[MinValueValidator(1), MaxValueValidator(5)],
         help_text="1 = barely know each other, 5 = would do anything for each other.",
     )
-    since = models.DateField(null=True, blank=True)
+    since = dates.DateField(null=True, blank=True)
     source = models.CharField(
         max_length=20, choices=RelationshipSource.choices, default=RelationshipSource.TOLD
     )
@@ -328,7 +329,7 @@ class Activity(models.Model):
     )
     verb = models.CharField(max_length=40)
     description = models.CharField(max_length=500)
-    occurred_at = models.DateTimeField()
+    occurred_at = dates.DateTimeField()
 
     class Meta:
         verbose_name_plural = "activities"
@@ -384,8 +385,8 @@ class ImportJob(models.Model):
     preview = models.JSONField(default=dict, blank=True)
     error = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
-    started_at = models.DateTimeField(null=True, blank=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
+    started_at = dates.DateTimeField(null=True, blank=True)
+    finished_at = dates.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -57,6 +57,7 @@ from django.utils import timezone
 from accounts.zones import zone_of
 from contacts.models import Channel, UpdateCadence
 from contacts.services import activity_record
+from core import dates
 from core.errors import StateConflict
 from core.text import fit_field
 from followups.models import FollowUp
@@ -126,8 +127,9 @@ def add_months(moment: datetime, months: int) -> datetime:
 
 def periodic_next_due(*, cadence: str, after: datetime, zone) -> datetime:
     """One cadence interval after `after`, on the rep's wall clock (DST-safe: an aware
-    datetime in a ZoneInfo adds days by the calendar, and its offset is recomputed)."""
-    local = after.astimezone(zone)
+    datetime in a ZoneInfo adds days by the calendar, and its offset is recomputed). An
+    `after` stored outside core.dates' window (before it existed) counts from its edge."""
+    local = dates.nearest_in_window(after).astimezone(zone)
     if cadence == UpdateCadence.WEEKLY:
         local = local + timedelta(days=7)
     elif cadence == UpdateCadence.MONTHLY:

@@ -1,14 +1,13 @@
 """Forms of the referral pages. They validate input and hand clean data to
 referrals.services; none of them saves anything itself."""
 
-import datetime
-
 from django import forms
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
 
 from contacts.models import Company, Contact
+from core.dates import DateFormField, DateTimeFormField
 from core.http import parse_id
 from core.names import validate_name
 from referrals.models import Deal, Priority, Quality, Referral, RosterEntry
@@ -26,24 +25,6 @@ DATETIME_WIDGET = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="
 def contact_label(contact) -> str:
     company = f" — {contact.company.name}" if contact.company_id and contact.company else ""
     return f"{contact.full_name}{company} (fit {contact.fit_score})"
-
-
-TIME_OUT_OF_RANGE = "Give a time between years 1 and 9999."
-
-
-class UtcDateTimeField(forms.DateTimeField):
-    """A time typed with any ISO offset, kept in UTC: an offset PostgreSQL cannot store
-    (e.g. -18:01) reached the database as typed — a 500 — and a time at year 1 or 9999
-    may leave the calendar once moved to UTC (a form error now)."""
-
-    def to_python(self, value):
-        result = super().to_python(value)
-        if result is None:
-            return result
-        try:
-            return result.astimezone(datetime.UTC)
-        except OverflowError:
-            raise forms.ValidationError(TIME_OUT_OF_RANGE, code="invalid") from None
 
 
 class ContactPicker(forms.Select):
@@ -181,7 +162,7 @@ class ReadinessCheckForm(TeamFormMixin, forms.Form):
     contact_fields = ("client",)
 
     client = _contact_field(label="Client", kind="client")
-    checked_on = forms.DateField(label="Conversation on", widget=DATE_WIDGET)
+    checked_on = DateFormField(label="Conversation on", widget=DATE_WIDGET)
     went_well = forms.CharField(
         label="What have we done right?", required=False, widget=forms.Textarea(attrs={"rows": 3})
     )
@@ -231,7 +212,7 @@ class ReferralCreateForm(TeamFormMixin, forms.Form):
     )
     prospect = _contact_field(label="Prospect", help_text="The person you want to meet.")
     roster_entry = forms.ModelChoiceField(queryset=None, required=False, widget=forms.HiddenInput)
-    asked_at = UtcDateTimeField(
+    asked_at = DateTimeFormField(
         label="Asked on",
         required=False,
         widget=DATETIME_WIDGET,
@@ -277,7 +258,7 @@ class TransitionForm(forms.Form):
     form's: an impossible one comes back as the service's TransitionError."""
 
     to = forms.ChoiceField(choices=Referral.Status.choices)
-    at = UtcDateTimeField(
+    at = DateTimeFormField(
         label="When did it happen?",
         required=False,
         widget=DATETIME_WIDGET,
@@ -305,8 +286,8 @@ class DealForm(TeamFormMixin, forms.Form):
     source = forms.ChoiceField(choices=Deal.Source.choices, initial=Deal.Source.COLD)
     value = forms.DecimalField(required=False, min_value=0, max_digits=14, decimal_places=2)
     outcome = forms.ChoiceField(choices=Deal.Outcome.choices, initial=Deal.Outcome.OPEN)
-    opened_on = forms.DateField(widget=DATE_WIDGET)
-    closed_on = forms.DateField(
+    opened_on = DateFormField(widget=DATE_WIDGET)
+    closed_on = DateFormField(
         required=False, widget=DATE_WIDGET, help_text="Only for a won or lost deal."
     )
 
@@ -336,7 +317,7 @@ class ReferralGivenForm(TeamFormMixin, forms.Form):
     introduced_name = forms.CharField(
         label="…or their name", required=False, max_length=200, validators=[validate_name]
     )
-    given_on = forms.DateField(label="Introduced on", widget=DATE_WIDGET)
+    given_on = DateFormField(label="Introduced on", widget=DATE_WIDGET)
     note = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}))
 
     def __init__(self, *args, user, team, **kwargs):

@@ -45,6 +45,7 @@ from contacts.services import (
     contact_names_of_user,
     normalize_linkedin_url,
 )
+from core.dates import WINDOW, in_window
 from core.names import name_normalise
 
 Progress = Callable[[int, int], None]
@@ -101,6 +102,10 @@ ROW_BAD_DATE = Reason(
     "Date not recognised",
     "Row {row}: “{value}” is not a date (write it like 2024-03-12 or 12 Mar 2024).",
 )
+ROW_DATE_OUTSIDE_WINDOW = Reason(
+    "Date outside the years Warmpath keeps",
+    "Row {row}: {column} “{value}” is outside the years Warmpath keeps (" + WINDOW + ").",
+)
 ROW_NO_PERSON = Reason(
     "Person missing", "Row {row}: no email or LinkedIn URL for the {side} person."
 )
@@ -115,6 +120,10 @@ ROW_PAIR_UP_TO_DATE = Reason(
     "Already up to date", "Row {row}: {a} and {b} are already linked as the file says."
 )
 NOTE_BAD_CONNECTED_ON = "Connected On “{value}” is not a date, imported without it"
+NOTE_CONNECTED_ON_OUTSIDE_WINDOW = (
+    "Connected On “{value}” is outside the years Warmpath keeps (" + WINDOW + "), imported "
+    "without it"
+)
 GROUP_NEW_CONTACT = "New contact"
 GROUP_MATCHED = "Matches an existing contact by {how}"
 GROUP_NEW_RELATIONSHIP = "New relationship"
@@ -486,6 +495,11 @@ def _plan_people(plan: ImportPlan, table: Table, *, team, user, progress: Progre
             since = parse_date(values["since"])
             if since is None:
                 notes.append(NOTE_BAD_CONNECTED_ON.format(value=shown(values["since"].strip())))
+            elif not in_window(since):
+                since = None
+                notes.append(
+                    NOTE_CONNECTED_ON_OUTSIDE_WINDOW.format(value=shown(values["since"].strip()))
+                )
         name_key = person_name_key(
             cleaned["first_name"], cleaned["last_name"], company_name_key(cleaned["company"])
         )
@@ -713,6 +727,9 @@ def _plan_relationships(plan: ImportPlan, table: Table, *, team, user, progress:
             fields["since"] = parse_date(values["since"])
             if fields["since"] is None:
                 plan.skip(row, ROW_BAD_DATE, value=values["since"])
+                continue
+            if not in_window(fields["since"]):
+                plan.skip(row, ROW_DATE_OUTSIDE_WINDOW, column="Since", value=values["since"])
                 continue
         if values.get("notes"):
             limit = field_limit("notes", Relationship)
