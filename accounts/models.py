@@ -3,6 +3,11 @@ import zoneinfo
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from core import dates
+from core.names import validate_name
 
 
 def _time_zone_choices() -> list[tuple[str, str]]:
@@ -13,12 +18,22 @@ class User(AbstractUser):
     """A person who logs in. Admins are Django staff; reps and managers get their role
     from a Membership in a team."""
 
+    # Django's own, with the rule of names (core.names): they reach email subjects.
+    first_name = models.CharField(
+        "first name", max_length=150, blank=True, validators=[validate_name]
+    )
+    last_name = models.CharField(
+        "last name", max_length=150, blank=True, validators=[validate_name]
+    )
     time_zone = models.CharField(
         max_length=64,
         default="UTC",
         choices=_time_zone_choices,
         help_text="Due dates, 'today' and the morning digest follow this zone.",
     )
+    # Django's own, with the window (core.dates): the admin lets staff type them.
+    last_login = dates.DateTimeField(_("last login"), blank=True, null=True)
+    date_joined = dates.DateTimeField(_("date joined"), default=timezone.now)
 
     def __str__(self) -> str:
         return self.get_full_name() or self.username
@@ -27,7 +42,7 @@ class User(AbstractUser):
 class Team(models.Model):
     """The tenant: every business record belongs to exactly one team."""
 
-    name = models.CharField(max_length=120, unique=True)
+    name = models.CharField(max_length=120, unique=True, validators=[validate_name])
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

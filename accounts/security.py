@@ -12,12 +12,14 @@ the user or an admin can revoke it at any time, and a password change revokes it
 """
 
 from axes.backends import AxesStandaloneBackend
+from axes.models import AccessAttempt
 from django.conf import settings
 from django.http import JsonResponse
 from django.shortcuts import render
 from rest_framework.authtoken.models import Token
 
 from accounts.models import User
+from core.text import fit
 
 LOCKED_OUT = (
     "Too many failed logins for this account from your address. It is locked for "
@@ -47,6 +49,20 @@ class LoginAttemptBackend(AxesStandaloneBackend):
         if request is None:
             return None
         return super().authenticate(request, username, password, **kwargs)
+
+
+def login_username(request, credentials: dict | None = None) -> str | None:
+    """AXES_USERNAME_CALLABLE: the username a failed login is recorded and counted under —
+    as typed (Axes' own choice: the login form's field, or the token endpoint's), cut to
+    what the record's column holds. A username longer than 255 characters made the record
+    of the failure raise DataError: a 500 instead of "wrong username or password". NUL,
+    which PostgreSQL cannot store, is dropped."""
+    source = credentials if credentials else getattr(request, "data", request.POST)
+    username = source.get(settings.AXES_USERNAME_FORM_FIELD)
+    if username is None:
+        return None
+    limit = AccessAttempt._meta.get_field("username").max_length
+    return fit(str(username).replace("\x00", ""), limit, ellipsis="")
 
 
 def client_ip(request) -> str | None:

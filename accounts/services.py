@@ -38,6 +38,12 @@ def membership_provision(
     not made here: call contacts.services.team_member_add, which does both."""
     if role not in Membership.Role.values:
         raise ValueError(f"Unknown role {role!r}; use one of {', '.join(Membership.Role.values)}.")
+    # Checked as the admin would (lengths, the username's characters, the rule of names:
+    # a team's name reaches the weekly summary's subject) before anything is written.
+    Team(name=team_name.strip()).full_clean(validate_unique=False)
+    User(
+        username=username, email=email or "", first_name=first_name, last_name=last_name
+    ).full_clean(exclude=["password"], validate_unique=False)
     team, team_created = Team.objects.get_or_create(name=team_name.strip())
     user, user_created = User.objects.get_or_create(
         username=username,

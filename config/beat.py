@@ -78,13 +78,23 @@ def periodic_tasks_sync(*, reset: bool = False) -> dict[str, str]:
 
 
 def periodic_tasks_missing() -> list[str]:
-    """The names of our entries that beat would not run: absent, or disabled."""
-    enabled = set(
+    """The names of our entries that are not in the tables at all: beat has never started
+    on this database, and nothing wrote the schedule (no reminder would ever go out)."""
+    present = set(
+        PeriodicTask.objects.filter(name__in=[entry.name for entry in PERIODIC_TASKS]).values_list(
+            "name", flat=True
+        )
+    )
+    return [entry.name for entry in PERIODIC_TASKS if entry.name not in present]
+
+
+def periodic_tasks_disabled() -> list[str]:
+    """The names of our entries an admin has turned off: their choice, shown, not an error."""
+    return list(
         PeriodicTask.objects.filter(
-            name__in=[entry.name for entry in PERIODIC_TASKS], enabled=True
+            name__in=[entry.name for entry in PERIODIC_TASKS], enabled=False
         ).values_list("name", flat=True)
     )
-    return [entry.name for entry in PERIODIC_TASKS if entry.name not in enabled]
 
 
 class Scheduler(DatabaseScheduler):

@@ -160,7 +160,7 @@ class ImportJobAdmin(admin.ModelAdmin):
     search_fields = ["file_name", "owner__username", "owner__email"]
     list_select_related = ["owner", "team"]
     date_hierarchy = "created_at"
-    exclude = ["content"]
+    exclude = ["content", "preview"]
     readonly_fields = [
         "team",
         "owner",
@@ -182,7 +182,9 @@ class ImportJobAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request):
         # The file's text (up to the upload limit) is loaded only where shown: one job's page.
-        return visible_owned(super().get_queryset(request), request.user).defer("content")
+        return visible_owned(super().get_queryset(request), request.user).defer(
+            "content", "preview"
+        )
 
     def has_add_permission(self, request):
         return False

@@ -8,7 +8,7 @@ team's record is a 404, another team's id in a payload a 400 "does not exist".
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.utils import extend_schema, extend_schema_view
-from rest_framework import serializers, viewsets
+from rest_framework import viewsets
 from rest_framework.exceptions import PermissionDenied
 
 from accounts.visibility import is_manager_of, working_team
@@ -25,6 +25,7 @@ from contacts.services import (
     relationship_delete,
     relationship_update,
 )
+from core.serializers import ModelSerializer
 
 ONLY_MANAGER_DELETES_COMPANY = "Only a manager of the team may delete a company."
 PAIR_IS_FIXED = "The two people of a relationship cannot be changed; delete it and add another."
@@ -39,7 +40,7 @@ def _scope_related(serializer, field_name: str, queryset) -> None:
 # --- Companies ----------------------------------------------------------------------------
 
 
-class CompanySerializer(serializers.ModelSerializer):
+class CompanySerializer(ModelSerializer):
     class Meta:
         model = Company
         fields = [
@@ -92,7 +93,7 @@ class CompanyViewSet(viewsets.ModelViewSet):
 # --- Contacts -----------------------------------------------------------------------------
 
 
-class ContactSerializer(serializers.ModelSerializer):
+class ContactSerializer(ModelSerializer):
     class Meta:
         model = Contact
         fields = [
@@ -171,7 +172,7 @@ class ContactViewSet(viewsets.ModelViewSet):
 # --- Relationships ------------------------------------------------------------------------
 
 
-class RelationshipSerializer(serializers.ModelSerializer):
+class RelationshipSerializer(ModelSerializer):
     class Meta:
         model = Relationship
         fields = [

@@ -17,6 +17,7 @@ from contacts.models import (
     Relationship,
 )
 from contacts.selectors import team_owners
+from core.names import validate_name
 
 CONTACT_FORM_FIELDS = [
     "first_name",
@@ -102,6 +103,7 @@ class ContactForm(forms.ModelForm):
         label="…or a new company",
         max_length=200,
         required=False,
+        validators=[validate_name],
         help_text="Type a name to add a company that is not in Warmpath yet.",
     )
 

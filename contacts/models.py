@@ -11,6 +11,9 @@ from django.db import models
 from django.db.models.functions import Lower
 from simple_history.models import HistoricalRecords
 
+from core import dates
+from core.names import validate_name
+
 
 class Industry(models.TextChoices):
     SOFTWARE = "software", "Software and IT services"
@@ -41,7 +44,7 @@ class RevenueBand(models.TextChoices):
 
 class Company(models.Model):
     team = models.ForeignKey("accounts.Team", on_delete=models.CASCADE, related_name="companies")
-    name = models.CharField(max_length=200)
+    name = models.CharField(max_length=200, validators=[validate_name])
     industry = models.CharField(max_length=32, choices=Industry.choices, blank=True)
     region = models.CharField(max_length=100, blank=True, help_text="e.g. Northeast, DACH, Nordics")
     country = models.CharField(max_length=100, blank=True)
@@ -125,8 +128,8 @@ class Contact(models.Model):
         blank=True,
         related_name="contact_record",
     )
-    first_name = models.CharField(max_length=100)
-    last_name = models.CharField(max_length=100, blank=True)
+    first_name = models.CharField(max_length=100, validators=[validate_name])
+    last_name = models.CharField(max_length=100, blank=True, validators=[validate_name])
     email = models.EmailField(blank=True)
     phone = models.CharField(max_length=40, blank=True)
     company = models.ForeignKey(
@@ -140,7 +143,7 @@ class Contact(models.Model):
     kind = models.CharField(
         max_length=20, choices=ContactKind.choices, default=ContactKind.PROSPECT
     )
-    client_since = models.DateField(null=True, blank=True)
+    client_since = dates.DateField(null=True, blank=True)
     preferred_channel = models.CharField(
         max_length=20, choices=Channel.choices, default=Channel.EMAIL
     )
@@ -152,7 +155,7 @@ class Contact(models.Model):
     )
     linkedin_url = models.URLField("LinkedIn URL", max_length=300, blank=True)
     notes = models.TextField(blank=True)
-    last_contacted_on = models.DateField(null=True, blank=True)
+    last_contacted_on = dates.DateField(null=True, blank=True)
     # Fit against the team's ideal client profile, 0–100; kept up to date by
     # contacts.services.contact_fit_scores_refresh (contact saved, profile changed).
     fit_score = models.PositiveSmallIntegerField(
@@ -268,7 +271,7 @@ class Relationship(models.Model):
         validators=[MinValueValidator(1), MaxValueValidator(5)],
         help_text="1 = barely know each other, 5 = would do anything for each other.",
     )
-    since = models.DateField(null=True, blank=True)
+    since = dates.DateField(null=True, blank=True)
     source = models.CharField(
         max_length=20, choices=RelationshipSource.choices, default=RelationshipSource.TOLD
     )
@@ -326,7 +329,7 @@ class Activity(models.Model):
     )
     verb = models.CharField(max_length=40)
     description = models.CharField(max_length=500)
-    occurred_at = models.DateTimeField()
+    occurred_at = dates.DateTimeField()
 
     class Meta:
         verbose_name_plural = "activities"
@@ -344,7 +347,8 @@ class ImportJob(models.Model):
     """One uploaded CSV file, from its preview to its commit (contacts.imports).
 
     The decoded text is kept until the import is done, so the preview and the commit plan
-    from the same rows, and a large file can be committed by a worker. Progress while a
+    from the same rows, and a large file can be committed by a worker. The preview is kept
+    too: a reload shows it again rather than planning every row again. Progress while a
     worker runs lives in the cache (the commit is one transaction, invisible to other
     connections until it ends); the counts are stored here when it ends.
     """
@@ -376,10 +380,13 @@ class ImportJob(models.Model):
     progress_done = models.PositiveIntegerField(default=0)
     progress_total = models.PositiveIntegerField(default=0)
     result = models.JSONField(default=dict, blank=True)
+    # What the preview page shows, planned once and kept with what it was planned from
+    # (contacts.imports.jobs.import_job_preview); emptied once imported.
+    preview = models.JSONField(default=dict, blank=True)
     error = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
-    started_at = models.DateTimeField(null=True, blank=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
+    started_at = dates.DateTimeField(null=True, blank=True)
+    finished_at = dates.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]

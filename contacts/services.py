@@ -23,6 +23,7 @@ from contacts.models import (
     Relationship,
 )
 from core.errors import StateConflict
+from core.text import fit_field
 
 DUPLICATE_EMAIL = "A contact with this email already exists in your team: {name}."
 DUPLICATE_LINKEDIN = "A contact with this LinkedIn URL already exists in your team: {name}."
@@ -72,7 +73,7 @@ def activity_record(
         contact=contact,
         referral=referral,
         verb=verb,
-        description=description[:500],
+        description=fit_field(Activity, "description", description),
         occurred_at=at or timezone.now(),
     )
 
@@ -282,6 +283,16 @@ def contact_delete(*, contact: Contact, actor) -> None:
         raise StateConflict(CONTACT_IN_USE.format(name=contact.full_name)) from None
 
 
+def contact_names_of_user(user) -> tuple[str, str]:
+    """The first and last name of a user's own contact record: the user's (150 characters
+    each, the contact's 100) made to fit, the username when the first name is empty."""
+    first_name = fit_field(Contact, "first_name", user.first_name)
+    return (
+        first_name or fit_field(Contact, "first_name", user.username),
+        fit_field(Contact, "last_name", user.last_name),
+    )
+
+
 @transaction.atomic
 def contact_for_user_ensure(*, user, team: Team) -> Contact:
     """The contact record that stands for a Warmpath user in their team, so their own ties
@@ -289,12 +300,13 @@ def contact_for_user_ensure(*, user, team: Team) -> Contact:
     existing = Contact.objects.filter(user=user).first()
     if existing:
         return existing
+    first_name, last_name = contact_names_of_user(user)
     contact = Contact.objects.create(
         team=team,
         owner=user,
         user=user,
-        first_name=user.first_name or user.username,
-        last_name=user.last_name,
+        first_name=first_name,
+        last_name=last_name,
         email=user.email if not contact_duplicates(team=team, email=user.email) else "",
         kind=ContactKind.COLLEAGUE,
     )

@@ -50,16 +50,17 @@ class ImportUploadForm(forms.Form):
     def __init__(self, *args, too_large: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
         self.too_large = too_large
-        max_bytes, max_rows = imports.import_limits()
+        limits = imports.import_limits()
         self.fields["file"].help_text = (
-            f"A .csv file of up to {filesizeformat(max_bytes)} and {max_rows:,} rows. "
+            f"A .csv file of up to {filesizeformat(limits.max_bytes)}, {limits.max_rows:,} "
+            f"rows and {limits.max_columns:,} columns. "
             "You will see what it does before anything is saved."
         )
 
     def clean_file(self):
         upload = self.cleaned_data.get("file")
         if self.too_large:
-            max_bytes = imports.import_limits()[0]
+            max_bytes = imports.import_limits().max_bytes
             raise forms.ValidationError(
                 imports.FILE_TOO_LARGE.format(limit=filesizeformat(max_bytes))
             )
@@ -71,12 +72,13 @@ class ImportUploadForm(forms.Form):
 class ColumnMappingForm(forms.Form):
     """One choice per column of a contacts CSV: the contact field it feeds, or nothing."""
 
-    def __init__(self, *args, plan: imports.ImportPlan, **kwargs):
+    def __init__(self, *args, columns: list[dict], **kwargs):
         super().__init__(*args, **kwargs)
         choices = [("", "Not imported")] + [
             (target.name, target.label) for target in imports.CONTACT_TARGETS
         ]
-        for column in plan.columns():
+        self.target_choices = choices  # the page renders the selects itself
+        for column in columns:
             self.fields[f"column_{column['position']}"] = forms.ChoiceField(
                 label=column["header"],
                 choices=choices,
@@ -128,7 +130,7 @@ def import_start(request):
     team = working_team(request)
     limit = None
     if request.method == "POST":
-        max_bytes = imports.import_limits()[0]
+        max_bytes = imports.import_limits().max_bytes
         try:
             declared = int(request.META.get("CONTENT_LENGTH") or 0)
         except ValueError:
@@ -182,37 +184,35 @@ def _render_start(request, form):
 
 @require_http_methods(["GET", "POST"])
 def import_preview(request, pk: int):
+    # The file's text is read only when the preview is planned (again), not on a reload.
     job = get_visible_or_404(
-        imports.import_jobs_for_user(user=request.user, with_content=True), pk=pk
+        imports.import_jobs_for_user(user=request.user, with_preview=True), pk=pk
     )
     is_owner = job.owner_id == request.user.pk
     if request.method == "POST" and not is_owner:
         raise Http404("Only the person who uploaded the file can change its columns.")
-    context = {"job": job, "is_owner": is_owner, "plan": None, "refusal": None}
+    context = {"job": job, "is_owner": is_owner, "preview": None, "refusal": None}
     if job.status in (ImportJob.Status.QUEUED, ImportJob.Status.RUNNING):
         context["progress"] = _progress(job)
         return render(request, "contacts/import_preview.html", context)
     if job.status == ImportJob.Status.DONE:
         return render(request, "contacts/import_preview.html", context)
-    try:
-        plan = imports.import_preview(
-            team=job.team, user=job.owner, kind=job.kind, text=job.content, mapping=job.mapping
-        )
-    except imports.FileRefused as refusal:
-        context["refusal"] = refusal.messages
+    preview = imports.import_job_preview(job=job)
+    if "refusal" in preview:
+        context["refusal"] = preview["refusal"]
         return render(request, "contacts/import_preview.html", context)
     mapping_form = None
     if job.kind == ImportJob.Kind.CONTACTS:
-        mapping_form = ColumnMappingForm(request.POST or None, plan=plan)
+        mapping_form = ColumnMappingForm(request.POST or None, columns=preview["columns"])
         if request.method == "POST" and mapping_form.is_valid():
             imports.import_job_set_mapping(job=job, mapping=mapping_form.mapping())
             messages.success(request, MAPPING_SAVED)
             return redirect("contacts:import-preview", pk=job.pk)
     context.update(
-        plan=plan,
-        summary=plan.summary(),
+        preview=preview,
+        summary=preview["summary"],
         mapping_form=mapping_form,
-        columns=plan.columns(),
+        columns=preview["columns"],
     )
     return render(request, "contacts/import_preview.html", context)
 

@@ -3,36 +3,34 @@
 A list has one FilterSet (in its app's filters.py) holding every filter and the search
 box, used by its page (bound to request.GET) and by its API (the viewset's
 filterset_class), so the two cannot filter the same list differently. The API answers a
-malformed filter with a 400; a page ignores it and applies the others.
+malformed filter with a 400; a page ignores it, says so, and applies the others. Date
+filters hold core.dates' window (DateFilter, UtcIsoDateTimeFilter).
 """
 
-import datetime
 from collections.abc import Callable, Iterable
 
 import django_filters
 from django import forms
 from django.db.models import Q
 from drf_spectacular.utils import extend_schema_field
-from rest_framework import exceptions
 
+from core.dates import DateFormField, DateTimeFormField
 from core.http import MAX_ID
 from core.search import search_words, words_match
 
-OUT_OF_RANGE_TIME = "Give a time between years 1 and 9999, with an offset within ±15:59."
+
+class DateFilter(django_filters.DateFilter):
+    """A day (2026-03-02), in the window of core.dates: a day at the calendar's edge made
+    the pages that add to it or show it in a zone fail (a 500)."""
+
+    field_class = DateFormField
 
 
 class UtcIsoDateTimeFilter(django_filters.IsoDateTimeFilter):
-    """An ISO 8601 time filter that queries in UTC. A valid offset PostgreSQL cannot
-    store (e.g. -18:01), or a time at year 1 or 9999 that leaves the calendar once moved
-    to UTC, reached the database as it was: a 500. Now UTC, or a 400."""
+    """An ISO 8601 time, in the window of core.dates, queried in UTC: a valid offset
+    PostgreSQL cannot store (e.g. -18:01) reached the database as it was (a 500)."""
 
-    def filter(self, qs, value):
-        if value is not None and value.tzinfo is not None:
-            try:
-                value = value.astimezone(datetime.UTC)
-            except OverflowError:
-                raise exceptions.ValidationError({self.field_name: [OUT_OF_RANGE_TIME]}) from None
-        return super().filter(qs, value)
+    field_class = DateTimeFormField
 
 
 @extend_schema_field({"type": "integer", "minimum": 1, "maximum": MAX_ID})

@@ -1,6 +1,7 @@
 from django import forms
 
 from accounts.zones import zone_of
+from core.dates import DateFormField
 from referrals.models import WeeklyGoal
 from reporting import kpis
 
@@ -12,8 +13,8 @@ class PeriodForm(forms.Form):
     week with the form's errors shown; it never fails the page."""
 
     period = forms.ChoiceField(choices=kpis.PERIOD_CHOICES, required=False)
-    start = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    end = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    start = DateFormField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    end = DateFormField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
 
     def clean(self):
         data = super().clean()
@@ -26,6 +27,17 @@ class PeriodForm(forms.Form):
             if end - start > kpis.MAX_PERIOD:
                 raise forms.ValidationError(kpis.PERIOD_TOO_LONG)
         return data
+
+    def refusal(self) -> str | None:
+        """Why the period asked for is refused, field by field ("Start: …"); None when it
+        is fine, or when none was asked for (this week)."""
+        if not self.is_bound or self.is_valid():
+            return None
+        return " ".join(
+            f"{self[name].label}: {error}" if name in self.fields else error
+            for name, errors in self.errors.items()
+            for error in errors
+        )
 
     def period_for(self, user) -> kpis.Period:
         zone = zone_of(user)

@@ -13,7 +13,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.http import Http404, StreamingHttpResponse
+from django.http import Http404, HttpResponseBadRequest, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -21,10 +21,11 @@ from django.utils.text import slugify
 
 from accounts.models import Membership, Team
 from accounts.visibility import managed_team_ids, working_membership
+from core import dates
 from core.csv_safety import Echo, safe_cell
 from dashboard import charts
 from dashboard.forms import GoalForm, PeriodForm
-from exports.views import export_answer
+from exports.views import attachment, export_answer
 from referrals import selectors as referral_selectors
 from referrals.filters import GoalFilter
 from reporting import kpis, services
@@ -35,6 +36,8 @@ GOALS_SAVED = "The goals for the week of {week:%-d %B %Y} are saved."
 GOALS_COPIED = "{count} goals copied from the week before."
 NOTHING_TO_COPY = "There were no goals for the week before to copy."
 GOALS_NOT_SAVED = "Nothing was saved: correct the numbers marked below (whole numbers, 0 or more)."
+WEEK_REFUSED = "Week: {reason} Showing this week instead."
+WEEK_REFUSED_NOTHING_SAVED = "Nothing was saved. Week: {reason}"
 
 # The per-rep table's columns: sort key → (heading, value of a row).
 SORT_COLUMNS = {
@@ -259,19 +262,26 @@ def rep_detail(request, user_id: int):
 # --- Goals -------------------------------------------------------------------------------
 
 
-def _week_from(value) -> date:
+def _week_from(value) -> tuple[date, str | None]:
+    """The Monday of the week asked for (any day of it), else of this week; with the reason
+    when the day asked for is refused (not a date, or outside core.dates' window)."""
     try:
-        day = date.fromisoformat(value or "")
-    except ValueError:
-        day = timezone.localdate()
-    return kpis.monday(day)
+        day = dates.parse_day(value)
+    except ValidationError as error:
+        return kpis.monday(timezone.localdate()), " ".join(error.messages)
+    return kpis.monday(day or timezone.localdate()), None
 
 
 def goals(request):
     """A manager edits the team's goal and each rep's goal of one week; a rep reads theirs."""
     membership = working_membership(request)
     team = membership.team
-    week = _week_from(request.GET.get("week") or request.POST.get("week"))
+    week, refused = _week_from(request.GET.get("week") or request.POST.get("week"))
+    if refused and request.method == "POST":
+        messages.error(request, WEEK_REFUSED_NOTHING_SAVED.format(reason=refused))
+        return redirect(f"{reverse('dashboard:goals')}?week={week:%Y-%m-%d}")
+    if refused:
+        messages.error(request, WEEK_REFUSED.format(reason=refused))
     reps = list(
         Membership.objects.filter(team=team, role=Membership.Role.REP)
         .select_related("user")
@@ -363,7 +373,7 @@ def _csv_response(rows, filename: str) -> StreamingHttpResponse:
         (writer.writerow([safe_cell(cell) for cell in row]) for row in rows),
         content_type="text/csv; charset=utf-8",
     )
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response["Content-Disposition"] = attachment(filename)
     return response
 
 
@@ -372,6 +382,8 @@ def export_reps(request):
     reporting.exports.reps_export_rows)."""
     team_ids = dashboard_team_ids(request)
     form = PeriodForm(request.GET or None)
+    if refusal := form.refusal():
+        return HttpResponseBadRequest(refusal, content_type="text/plain; charset=utf-8")
     period = form.period_for(request.user)
     rows = reps_export_rows(team_ids=team_ids, period=period)
     return _csv_response(rows, f"referral-kpis-{period.start}-{period.end}.csv")
@@ -383,6 +395,8 @@ def export_referrals(request):
     large (exports.views.export_answer; the rows are reporting.exports.referrals_export)."""
     team_ids = dashboard_team_ids(request)
     form = PeriodForm(request.GET or None)
+    if refusal := form.refusal():
+        return HttpResponseBadRequest(refusal, content_type="text/plain; charset=utf-8")
     period = form.period_for(request.user)
     params = {
         "team_ids": None if team_ids is None else list(team_ids),

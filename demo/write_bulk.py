@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from accounts.zones import zone_of
 from contacts.models import Activity, Company, Contact, ContactKind, Relationship, UpdateCadence
+from core.text import fit_field
 from demo.plan import ReferralPlan, Status, TeamPlan
 from demo.words import CHANNEL_WEIGHTS
 from demo.write_services import goals_write
@@ -301,7 +302,7 @@ class BulkWriter:
                 owner_id=plan.owner_id,
                 contact_id=prospect.pk,
                 referral_id=pk,
-                name=f"{prospect} (referred by {referrer})",
+                name=referral_services.deal_name_for(prospect=prospect, referrer=referrer),
                 source=Deal.Source.REFERRAL,
                 value=plan.value,
                 outcome=outcome,
@@ -330,7 +331,11 @@ class BulkWriter:
                     contact_id=referrer.pk,
                     referral_id=pk,
                     verb="asked",
-                    description=f"Asked {referrer} for an introduction to {prospect}"[:500],
+                    description=fit_field(
+                        Activity,
+                        "description",
+                        f"Asked {referrer} for an introduction to {prospect}",
+                    ),
                     occurred_at=plan.asked_at,
                 )
             for to, moment in plan.path:
@@ -342,7 +347,11 @@ class BulkWriter:
                         contact_id=prospect.pk,
                         referral_id=pk,
                         verb=to,
-                        description=text.format(referrer=referrer, prospect=prospect)[:500],
+                        description=fit_field(
+                            Activity,
+                            "description",
+                            text.format(referrer=referrer, prospect=prospect),
+                        ),
                         occurred_at=moment,
                     )
         for check in self.plan.checks:
@@ -382,7 +391,9 @@ class BulkWriter:
                     actor_id=given.owner_id,
                     contact_id=client.pk,
                     verb="gave_referral",
-                    description=f"We introduced {client} to {who}"[:500],
+                    description=fit_field(
+                        Activity, "description", f"We introduced {client} to {who}"
+                    ),
                     occurred_at=moment,
                 )
 

@@ -4,6 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from core import dates
 from exports import registry
 
 # A running job whose worker has reported nothing for this long is taken to have died
@@ -50,11 +51,11 @@ class ExportJob(models.Model):
     result = models.BinaryField(default=b"", help_text="The CSV, gzip-compressed.")
     csv_size = models.PositiveBigIntegerField(default=0, help_text="The CSV's size, in bytes.")
     created_at = models.DateTimeField(auto_now_add=True)
-    started_at = models.DateTimeField(null=True, blank=True)
+    started_at = dates.DateTimeField(null=True, blank=True)
     # The worker's last sign of life (set with each chunk of rows): a job left running by
     # a worker that died is taken over by the next delivery once this is old.
-    progress_at = models.DateTimeField(null=True, blank=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
+    progress_at = dates.DateTimeField(null=True, blank=True)
+    finished_at = dates.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]

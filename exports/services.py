@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from core.csv_safety import Echo
 from core.tasks import publish_after_commit
+from core.text import fit_file_name
 from exports import registry
 from exports.models import STALE_AFTER, ExportJob
 from exports.registry import EXPORT_CHUNK_ROWS
@@ -71,7 +72,11 @@ def export_job_create(
         if job.params == params and job.team_id == team_id:
             return job
     job = ExportJob.objects.create(
-        owner=owner, team_id=team_id, kind=kind, params=params, file_name=file_name[:255]
+        owner=owner,
+        team_id=team_id,
+        kind=kind,
+        params=params,
+        file_name=fit_file_name(file_name, ExportJob._meta.get_field("file_name").max_length),
     )
     publish_after_commit(RUN_TASK, [job.pk])
     return job

@@ -21,6 +21,7 @@ from django_htmx.http import HttpResponseClientRefresh
 
 from accounts.visibility import get_visible_or_404
 from core.csv_safety import Echo
+from core.text import one_line
 from exports import registry, selectors, services
 from exports.models import ExportJob
 from exports.registry import CsvExport
@@ -34,13 +35,19 @@ EXPORT_RESTARTED = "The export was started again."
 EXPORT_NOT_READY = "This export is not ready yet."
 
 
+def attachment(file_name: str) -> str:
+    """The Content-Disposition of a download: its name on one line (core.text.one_line),
+    quoted or encoded as RFC 6266 says, whatever the name holds."""
+    return content_disposition_header(True, one_line(file_name))
+
+
 def csv_response(export: CsvExport, *, file_name: str) -> StreamingHttpResponse:
     """The export streamed row by row while it is read from the database."""
     writer = csv.writer(Echo())
     response = StreamingHttpResponse(
         (writer.writerow(row) for row in export.rows()), content_type="text/csv; charset=utf-8"
     )
-    response["Content-Disposition"] = content_disposition_header(True, file_name)
+    response["Content-Disposition"] = attachment(file_name)
     return response
 
 
@@ -110,7 +117,7 @@ def export_download(request, pk: int):
     response = StreamingHttpResponse(
         selectors.export_file_chunks(job=job), content_type="text/csv; charset=utf-8"
     )
-    response["Content-Disposition"] = content_disposition_header(True, job.file_name)
+    response["Content-Disposition"] = attachment(job.file_name)
     response["Content-Length"] = str(job.csv_size)
     return response
 

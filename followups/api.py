@@ -12,6 +12,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from contacts.models import Channel
+from core.serializers import ModelSerializer
 from followups import selectors, services
 from followups.filters import FollowUpFilter
 from followups.models import FollowUp
@@ -22,7 +23,7 @@ CONFLICT_RESPONSE = OpenApiResponse(
 )
 
 
-class FollowUpSerializer(serializers.ModelSerializer):
+class FollowUpSerializer(ModelSerializer):
     # Empty until the follow-up is done: declared so the schema's enum admits "" (a
     # read-only model field loses allow_blank, and the schema then refused the answer).
     channel = serializers.ChoiceField(

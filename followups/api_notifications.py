@@ -14,13 +14,14 @@ from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from core.serializers import ModelSerializer
 from followups.filters import NotificationFilter
 from followups.models import Notification, Reminder
 from followups.notifications import notification_mark_read, notifications_mark_all_read
 from followups.selectors import notifications_for_user
 
 
-class NotificationSerializer(serializers.ModelSerializer):
+class NotificationSerializer(ModelSerializer):
     kind = serializers.SerializerMethodField(
         help_text="What the reminder is about: due, or escalation; null for other notes."
     )

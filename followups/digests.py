@@ -19,7 +19,7 @@ from accounts.zones import zone_of
 from followups.emails import absolute_url, followup_email_context, render_email
 from followups.models import FollowUp
 from outbox.models import OutgoingEmail
-from outbox.services import outgoing_email_create_once
+from outbox.services import email_subject, outgoing_email_create_once
 
 # The digest goes out on the first hourly run from 7:00 local time; until noon a missed
 # run (broker or beat down) still catches up, never twice thanks to the dedupe key.
@@ -108,7 +108,7 @@ def _digest_create(*, user: User, zone: ZoneInfo, day: date, key: str) -> Outgoi
     return outgoing_email_create_once(
         team_id=None,
         to=user.email,
-        subject=render_to_string("emails/digest_subject.txt", context).strip()[:300],
+        subject=email_subject(render_to_string("emails/digest_subject.txt", context)),
         body=render_email("emails/digest.txt", context, zone),
         purpose="digest",
         dedupe_key=key,

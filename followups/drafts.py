@@ -16,6 +16,7 @@ from django.utils.formats import date_format
 from accounts.zones import zone_of
 from followups.models import FollowUp
 from followups.services import PERIODIC_PREFIX
+from outbox.services import email_subject
 from referrals.models import Referral
 
 Kind = FollowUp.Kind
@@ -64,7 +65,13 @@ def _status_sentence(referral: Referral, zone) -> str:
 def draft_for(followup: FollowUp) -> Draft:
     """The message for this follow-up, addressed to its recipient, signed by its owner
     (the referral's rep). Needs the owner and the referral with its referrer and prospect
-    (followups.selectors joins them)."""
+    (followups.selectors joins them). Its subject is one line that fits an email's (the
+    send form refuses a longer one), whatever the length of the names in it."""
+    draft = _draft(followup)
+    return Draft(subject=email_subject(draft.subject), body=draft.body)
+
+
+def _draft(followup: FollowUp) -> Draft:
     referral = followup.referral
     # The follow-up's owner is the referral's rep (already joined); dates on their calendar.
     owner = followup.owner

@@ -14,6 +14,7 @@ from django.db import models
 from simple_history.models import HistoricalRecords
 
 from contacts.models import Channel
+from core import dates
 
 
 class FollowUp(models.Model):
@@ -46,7 +47,7 @@ class FollowUp(models.Model):
         related_name="followups_received",
         help_text="Whom to thank or update: the referrer, or the prospect.",
     )
-    due_at = models.DateTimeField()
+    due_at = dates.DateTimeField()
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
     channel = models.CharField(
         max_length=20, choices=Channel.choices, blank=True, help_text="The channel used."
@@ -57,11 +58,11 @@ class FollowUp(models.Model):
     gift_cost = models.DecimalField(
         max_digits=10, decimal_places=2, null=True, blank=True, validators=[MinValueValidator(0)]
     )
-    done_at = models.DateTimeField(null=True, blank=True)
+    done_at = dates.DateTimeField(null=True, blank=True)
     # Set when the "it is due" reminder has been claimed; the scan only looks at pending
     # follow-ups where this is still empty (see the partial index).
-    reminded_at = models.DateTimeField(null=True, blank=True)
-    escalated_at = models.DateTimeField(null=True, blank=True)
+    reminded_at = dates.DateTimeField(null=True, blank=True)
+    escalated_at = dates.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     # Who changed what, when (django-simple-history). Claims by queryset.update()
@@ -153,7 +154,7 @@ class Notification(models.Model):
     message = models.CharField(max_length=300)
     url = models.CharField(max_length=300, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
-    read_at = models.DateTimeField(null=True, blank=True)
+    read_at = dates.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-pk"]

@@ -33,10 +33,11 @@ from django.utils.dates import MONTHS, WEEKDAYS
 
 from accounts.models import Membership, User
 from accounts.zones import zone_named, zone_of
+from core.text import fit_field
 from followups.emails import absolute_url, followup_email_context, followup_path, render_email
 from followups.models import FollowUp, Notification, Reminder
 from outbox.models import OutgoingEmail
-from outbox.services import outgoing_emails_send_after_commit
+from outbox.services import email_subject, outgoing_emails_send_after_commit
 
 # --- Tunables (settings may override them; tests of real processes shorten the waits) ---
 
@@ -216,7 +217,10 @@ def _remind_batch(*, now: datetime, batch: int) -> tuple[int, int]:
             )
             notifications.append(
                 Notification(
-                    user_id=row["owner_id"], reminder=reminder, message=message[:300], url=path
+                    user_id=row["owner_id"],
+                    reminder=reminder,
+                    message=fit_field(Notification, "message", message),
+                    url=path,
                 )
             )
             if row["owner__is_active"] and row["owner__email"]:
@@ -240,7 +244,7 @@ def _remind_batch(*, now: datetime, batch: int) -> tuple[int, int]:
                     OutgoingEmail(
                         team_id=row["team_id"],
                         to=row["owner__email"],
-                        subject=SUBJECT_DUE.format(kind=kind, recipient=recipient)[:300],
+                        subject=email_subject(SUBJECT_DUE.format(kind=kind, recipient=recipient)),
                         body=body,
                         purpose="reminder",
                         reminder=reminder,
@@ -346,7 +350,7 @@ def _escalate_batch(*, now: datetime, batch: int) -> tuple[int, int]:
                 Notification(
                     user=manager,
                     reminder=reminder,
-                    message=message[:300],
+                    message=fit_field(Notification, "message", message),
                     url=path,
                 )
             )
@@ -362,9 +366,11 @@ def _escalate_batch(*, now: datetime, batch: int) -> tuple[int, int]:
                     OutgoingEmail(
                         team_id=followup.team_id,
                         to=manager.email,
-                        subject=SUBJECT_ESCALATED.format(
-                            owner=followup.owner, kind=kind, recipient=followup.recipient
-                        )[:300],
+                        subject=email_subject(
+                            SUBJECT_ESCALATED.format(
+                                owner=followup.owner, kind=kind, recipient=followup.recipient
+                            )
+                        ),
                         body=render_email("emails/escalation.txt", context, zone),
                         purpose="escalation",
                         reminder=reminder,

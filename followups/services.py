@@ -57,10 +57,12 @@ from django.utils import timezone
 from accounts.zones import zone_of
 from contacts.models import Channel, UpdateCadence
 from contacts.services import activity_record
+from core import dates
 from core.errors import StateConflict
+from core.text import fit_field
 from followups.models import FollowUp
 from outbox.models import OutgoingEmail
-from outbox.services import outgoing_emails_send_after_commit
+from outbox.services import email_subject, outgoing_emails_send_after_commit
 from referrals.events import ASKED
 from referrals.models import FINAL_STATUSES, STEP_TIME_FIELD, Referral
 
@@ -125,8 +127,9 @@ def add_months(moment: datetime, months: int) -> datetime:
 
 def periodic_next_due(*, cadence: str, after: datetime, zone) -> datetime:
     """One cadence interval after `after`, on the rep's wall clock (DST-safe: an aware
-    datetime in a ZoneInfo adds days by the calendar, and its offset is recomputed)."""
-    local = after.astimezone(zone)
+    datetime in a ZoneInfo adds days by the calendar, and its offset is recomputed). An
+    `after` stored outside core.dates' window (before it existed) counts from its edge."""
+    local = dates.nearest_in_window(after).astimezone(zone)
     if cadence == UpdateCadence.WEEKLY:
         local = local + timedelta(days=7)
     elif cadence == UpdateCadence.MONTHLY:
@@ -394,7 +397,7 @@ def followup_skip(*, followup: FollowUp, actor, reason: str) -> FollowUp:
     now = timezone.now()
     followup.status = FollowUp.Status.SKIPPED
     followup.done_at = now
-    followup.skip_reason = reason[: FollowUp._meta.get_field("skip_reason").max_length]
+    followup.skip_reason = fit_field(FollowUp, "skip_reason", reason)
     followup.save(update_fields=["status", "done_at", "skip_reason", "updated_at"])
     activity_record(
         team=followup.referral.team,
@@ -422,13 +425,13 @@ def followup_email_send(*, followup: FollowUp, actor, subject: str, body: str) -
     recipient = followup.recipient
     if not recipient.email:
         raise ValidationError(NO_EMAIL_ADDRESS.format(recipient=recipient))
-    subject, body = " ".join(subject.split()), body.strip()
+    subject, body = email_subject(subject), body.strip()
     if not subject or not body:
         raise ValidationError(EMPTY_MESSAGE)
     email = OutgoingEmail.objects.create(
         team_id=followup.team_id,
         to=recipient.email,
-        subject=subject[: OutgoingEmail._meta.get_field("subject").max_length],
+        subject=subject,
         body=body,
         purpose="followup",
         followup=followup,

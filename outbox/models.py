@@ -6,6 +6,8 @@ follow-ups app with its table, which keeps its old name.
 
 from django.db import models
 
+from core import dates
+
 
 class OutgoingEmail(models.Model):
     """Every email Warmpath sends, written in the same transaction as the reason for it
@@ -48,8 +50,8 @@ class OutgoingEmail(models.Model):
     attempts = models.PositiveSmallIntegerField(default=0)
     last_error = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
-    claimed_at = models.DateTimeField(null=True, blank=True)
-    sent_at = models.DateTimeField(null=True, blank=True)
+    claimed_at = dates.DateTimeField(null=True, blank=True)
+    sent_at = dates.DateTimeField(null=True, blank=True)
 
     class Meta:
         db_table = "followups_outgoingemail"

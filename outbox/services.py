@@ -15,6 +15,13 @@ doorbell:
   show it once.
 - An email unique per person and day or week (digest, weekly summary) carries a
   ``dedupe_key``: the unique index makes a second run create nothing.
+- A send that fails, for whatever reason, leaves the row with its error: back in the
+  queue for a later try (the server or the network), or failed for good when trying again
+  cannot help (a refused recipient, a message that cannot be built) or the attempts are
+  used up. Never ``sending`` with no error.
+- Headers are built in one place (``email_message``), from text made one line
+  (core.text.one_line) whatever the row holds: a name with a line break in an old row
+  cannot add a header, nor make the message unsendable.
 
 The outbox knows no domain app: its callers render the email and say why it is sent.
 """
@@ -33,6 +40,7 @@ from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
 from core.tasks import publish_after_commit, publish_now
+from core.text import fit, fit_field, one_line
 from outbox.models import OutgoingEmail
 
 logger = logging.getLogger(__name__)
@@ -50,6 +58,13 @@ DRAIN_LIMIT = 1000
 
 GAVE_UP_STALE = "The worker stopped while sending, {attempts} times; gave up."
 GAVE_UP_ATTEMPTS = "Gave up after {attempts} attempts."
+LAST_ERROR_MAX_LENGTH = 2000
+
+# Failures that trying again cannot mend: the server refused every recipient, or the
+# message itself cannot be built or encoded (BadHeaderError and UnicodeError are
+# ValueErrors). Anything else — the server, the network, a backend's own error — is
+# retried until the attempts are used up.
+PERMANENT_ERRORS = (smtplib.SMTPRecipientsRefused, ValueError, TypeError)
 
 
 def _seconds_setting(name: str, default: timedelta) -> timedelta:
@@ -80,6 +95,12 @@ def outgoing_emails_send_after_commit(email_ids: list[int]) -> None:
     """Hand these emails to a worker once the current transaction commits (nothing if it
     rolls back). With the broker down they stay queued for the drain (core.tasks)."""
     publish_after_commit(SEND_TASK, email_ids)
+
+
+def email_subject(text: str) -> str:
+    """The subject as an email row stores it: one line, fitting its column. Every writer
+    of an OutgoingEmail passes its subject through here."""
+    return fit_field(OutgoingEmail, "subject", one_line(text))
 
 
 def outgoing_email_create_once(**fields) -> OutgoingEmail | None:
@@ -133,29 +154,55 @@ def outgoing_email_send(*, email_id: int) -> SendOutcome:
     if not claimed:
         return SendOutcome.NOT_CLAIMED
     email = OutgoingEmail.objects.get(pk=email_id)
-    message = EmailMessage(
-        subject=email.subject,
-        body=email.body,
-        from_email=settings.DEFAULT_FROM_EMAIL,
-        to=[email.to],
-        headers={"Message-ID": message_id(email), "X-Warmpath-Purpose": email.purpose},
-    )
     try:
-        message.send()
-    except (smtplib.SMTPException, OSError) as error:
-        permanent = isinstance(error, smtplib.SMTPRecipientsRefused)
-        gave_up = permanent or email.attempts >= _max_attempts()
-        # Only if the claim is still ours: a slow send reclaimed by another worker is theirs.
-        OutgoingEmail.objects.filter(pk=email_id, claimed_at=claimed_at).update(
-            status=OutgoingEmail.Status.FAILED if gave_up else OutgoingEmail.Status.QUEUED,
-            last_error=f"{type(error).__name__}: {error}"[:2000],
-        )
-        logger.warning("Email %s not sent (attempt %s): %s", email_id, email.attempts, error)
-        return SendOutcome.FAILED if gave_up else SendOutcome.RETRY
+        email_message(email).send()
+    except Exception as error:  # whatever it is, the row keeps it: never 'sending' for ever
+        return _send_failed(email, claimed_at=claimed_at, error=error)
     OutgoingEmail.objects.filter(pk=email_id).update(
         status=OutgoingEmail.Status.SENT, sent_at=timezone.now(), last_error=""
     )
     return SendOutcome.SENT
+
+
+def email_message(email: OutgoingEmail) -> EmailMessage:
+    """The message for the row. Every header is one line (core.text.one_line), whatever the
+    row holds: the subject written from a name with a line break in an old row, or typed.
+    The recipient is not rewritten: an address that is not one fails the send for good."""
+    return EmailMessage(
+        subject=one_line(email.subject),
+        body=email.body,
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[email.to],
+        headers={
+            "Message-ID": one_line(message_id(email)),
+            "X-Warmpath-Purpose": one_line(email.purpose),
+        },
+    )
+
+
+def _error_text(error: Exception) -> str:
+    """What the admin reads of a failure: its class and message, storable whatever they
+    hold (no NUL, no lone surrogate: the database would refuse them), never empty."""
+    text = f"{type(error).__name__}: {error}".replace("\x00", "")
+    text = text.encode("utf-8", "replace").decode("utf-8")
+    return fit(text, LAST_ERROR_MAX_LENGTH)
+
+
+def _send_failed(email: OutgoingEmail, *, claimed_at: datetime, error: Exception) -> SendOutcome:
+    """Record a failed try: the row goes back to the queue with its error, or is failed for
+    good (PERMANENT_ERRORS, or its last attempt)."""
+    email_id, attempts = email.pk, email.attempts
+    gave_up = isinstance(error, PERMANENT_ERRORS) or attempts >= _max_attempts()
+    # Only if the claim is still ours: a slow send reclaimed by another worker is theirs.
+    OutgoingEmail.objects.filter(pk=email_id, claimed_at=claimed_at).update(
+        status=OutgoingEmail.Status.FAILED if gave_up else OutgoingEmail.Status.QUEUED,
+        last_error=_error_text(error),
+    )
+    if isinstance(error, smtplib.SMTPException | OSError):
+        logger.warning("Email %s not sent (attempt %s): %s", email_id, attempts, error)
+    else:  # not the server's doing: the traceback says where it came from
+        logger.exception("Email %s not sent (attempt %s)", email_id, attempts)
+    return SendOutcome.FAILED if gave_up else SendOutcome.RETRY
 
 
 # --- The drain and the admin's retry ------------------------------------------------------

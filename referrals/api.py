@@ -21,6 +21,8 @@ from rest_framework.response import Response
 
 from accounts.visibility import visible_owned, working_team, working_team_or_none
 from contacts.models import Contact
+from core.dates import DateTimeSerializerField
+from core.serializers import ModelSerializer
 from referrals import filters, selectors, services
 from referrals.models import (
     STEP_TIME_FIELD,
@@ -59,7 +61,7 @@ DUPLICATE_ASK_RESPONSE = OpenApiResponse(
 # --- Serializers ----------------------------------------------------------------------------
 
 
-class TeamScopedSerializer(serializers.ModelSerializer):
+class TeamScopedSerializer(ModelSerializer):
     """Ids of contacts and roster entries are looked up in the user's team only, so an id
     of another team is "does not exist" (400) — never a way to reach across teams."""
 
@@ -196,7 +198,7 @@ TRANSITION_TARGETS = [
 
 class TransitionSerializer(serializers.Serializer):
     to = serializers.ChoiceField(choices=TRANSITION_TARGETS)
-    at = serializers.DateTimeField(
+    at = DateTimeSerializerField(
         required=False,
         allow_null=True,
         default=None,

@@ -10,7 +10,7 @@ from django.db.models import QuerySet
 
 from accounts.zones import zone_of
 from contacts.models import Channel
-from core.filters import IdFilter, UtcIsoDateTimeFilter, search_filters
+from core.filters import DateFilter, IdFilter, UtcIsoDateTimeFilter, search_filters
 from referrals.forms import DATE_WIDGET
 from referrals.models import (
     OPEN_STATUSES,
@@ -88,13 +88,13 @@ class ReferralFilter(django_filters.rest_framework.FilterSet):
     quality = django_filters.ChoiceFilter(choices=Quality.choices, empty_label="Any quality")
     owner = IdFilter(label="Rep")
     # Days of the user's own calendar (accounts.zones), as the page shows them.
-    asked_from = django_filters.DateFilter(
+    asked_from = DateFilter(
         method="filter_asked_from",
         label="Asked from",
         widget=DATE_WIDGET,
         help_text="Asked on this day (in the user's time zone) or later.",
     )
-    asked_to = django_filters.DateFilter(
+    asked_to = DateFilter(
         method="filter_asked_to",
         label="Asked until",
         widget=DATE_WIDGET,
@@ -131,27 +131,18 @@ class ReferralFilter(django_filters.rest_framework.FilterSet):
             return queryset.filter(status__in=OPEN_STATUSES)
         return queryset.filter(status=value)
 
-    def _day_start(self, day: date) -> datetime | None:
+    def _day_start(self, day: date) -> datetime:
         """The start of `day` in the user's own zone, in UTC (a midnight the clocks skip
-        reads as the instant the day starts); None when it falls before year 1 or after
-        9999 in UTC, where no time is stored."""
+        reads as the instant the day starts). Days are in the window (core.dates): a day
+        and the next one exist in every zone."""
         zone = zone_of(getattr(self.request, "user", None))
-        try:
-            return datetime.combine(day, time.min, tzinfo=zone).astimezone(UTC)
-        except OverflowError:
-            return None
+        return datetime.combine(day, time.min, tzinfo=zone).astimezone(UTC)
 
     def filter_asked_from(self, queryset, name, value: date) -> QuerySet:
-        start = self._day_start(value)
-        if start is None:
-            return queryset if value.year == 1 else queryset.none()
-        return queryset.filter(asked_at__gte=start)
+        return queryset.filter(asked_at__gte=self._day_start(value))
 
     def filter_asked_to(self, queryset, name, value: date) -> QuerySet:
-        end = self._day_start(value + timedelta(days=1)) if value < date.max else None
-        if end is None:
-            return queryset.none() if value.year == 1 else queryset
-        return queryset.filter(asked_at__lt=end)
+        return queryset.filter(asked_at__lt=self._day_start(value + timedelta(days=1)))
 
 
 class DealFilter(django_filters.rest_framework.FilterSet):
@@ -183,16 +174,16 @@ class ReferralGivenFilter(django_filters.rest_framework.FilterSet):
         help_text="Every word must appear in the client's or the introduced person's name, "
         "or the note.",
     )
-    given_from = django_filters.DateFilter(
+    given_from = DateFilter(
         field_name="given_on", lookup_expr="gte", label="From", widget=DATE_WIDGET
     )
-    given_to = django_filters.DateFilter(
+    given_to = DateFilter(
         field_name="given_on", lookup_expr="lte", label="Until", widget=DATE_WIDGET
     )
     owner = IdFilter(label="Rep")
     client = IdFilter()
-    given_on__gte = django_filters.DateFilter(field_name="given_on", lookup_expr="gte")
-    given_on__lte = django_filters.DateFilter(field_name="given_on", lookup_expr="lte")
+    given_on__gte = DateFilter(field_name="given_on", lookup_expr="gte")
+    given_on__lte = DateFilter(field_name="given_on", lookup_expr="lte")
 
     class Meta:
         model = ReferralGiven
@@ -211,7 +202,8 @@ class ReferralGivenFilter(django_filters.rest_framework.FilterSet):
 class GoalFilter(django_filters.rest_framework.FilterSet):
     team = IdFilter()
     rep = IdFilter()
-    week = django_filters.DateFilter(
+    week_start = DateFilter(help_text="The Monday of the week.")
+    week = DateFilter(
         method="filter_week", help_text="Any day of the week: the goals of its Monday."
     )
 

@@ -1,14 +1,15 @@
 """Forms of the referral pages. They validate input and hand clean data to
 referrals.services; none of them saves anything itself."""
 
-import datetime
-
 from django import forms
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
 
+from contacts.models import Company, Contact
+from core.dates import DateFormField, DateTimeFormField
 from core.http import parse_id
+from core.names import validate_name
 from referrals.models import Deal, Priority, Quality, Referral, RosterEntry
 from referrals.selectors import contacts_for_picking, referrals_for_user, roster_for_user
 
@@ -26,7 +27,6 @@ def contact_label(contact) -> str:
     return f"{contact.full_name}{company} (fit {contact.fit_score})"
 
 
-TIME_OUT_OF_RANGE = "Give a time between years 1 and 9999."
 SEE_OPEN_ASK = "Open that ask"
 
 
@@ -40,21 +40,6 @@ def duplicate_ask_html(duplicate, *, user) -> str:
         return message
     url = reverse("referrals:referral-detail", args=[existing.pk])
     return format_html('{} <a href="{}">{}</a>', message, url, SEE_OPEN_ASK)
-
-
-class UtcDateTimeField(forms.DateTimeField):
-    """A time typed with any ISO offset, kept in UTC: an offset PostgreSQL cannot store
-    (e.g. -18:01) reached the database as typed — a 500 — and a time at year 1 or 9999
-    may leave the calendar once moved to UTC (a form error now)."""
-
-    def to_python(self, value):
-        result = super().to_python(value)
-        if result is None:
-            return result
-        try:
-            return result.astimezone(datetime.UTC)
-        except OverflowError:
-            raise forms.ValidationError(TIME_OUT_OF_RANGE, code="invalid") from None
 
 
 class ContactPicker(forms.Select):
@@ -132,9 +117,25 @@ class RosterEntryCreateForm(TeamFormMixin, forms.Form):
     prospect = _contact_field(
         label="Prospect", required=False, help_text="Someone already in your team's contacts…"
     )
-    new_first_name = forms.CharField(label="…or a new person: first name", required=False)
-    new_last_name = forms.CharField(label="Last name", required=False)
-    new_company = forms.CharField(label="Company", required=False, max_length=200)
+    # The new contact's and company's name fields, with their limits and rule (core.names).
+    new_first_name = forms.CharField(
+        label="…or a new person: first name",
+        required=False,
+        max_length=Contact._meta.get_field("first_name").max_length,
+        validators=[validate_name],
+    )
+    new_last_name = forms.CharField(
+        label="Last name",
+        required=False,
+        max_length=Contact._meta.get_field("last_name").max_length,
+        validators=[validate_name],
+    )
+    new_company = forms.CharField(
+        label="Company",
+        required=False,
+        max_length=Company._meta.get_field("name").max_length,
+        validators=[validate_name],
+    )
     new_email = forms.EmailField(label="Email", required=False)
     priority = forms.TypedChoiceField(choices=Priority.choices, coerce=int, initial=Priority.MEDIUM)
     reason = forms.CharField(
@@ -176,7 +177,7 @@ class ReadinessCheckForm(TeamFormMixin, forms.Form):
     contact_fields = ("client",)
 
     client = _contact_field(label="Client", kind="client")
-    checked_on = forms.DateField(label="Conversation on", widget=DATE_WIDGET)
+    checked_on = DateFormField(label="Conversation on", widget=DATE_WIDGET)
     went_well = forms.CharField(
         label="What have we done right?", required=False, widget=forms.Textarea(attrs={"rows": 3})
     )
@@ -226,7 +227,7 @@ class ReferralCreateForm(TeamFormMixin, forms.Form):
     )
     prospect = _contact_field(label="Prospect", help_text="The person you want to meet.")
     roster_entry = forms.ModelChoiceField(queryset=None, required=False, widget=forms.HiddenInput)
-    asked_at = UtcDateTimeField(
+    asked_at = DateTimeFormField(
         label="Asked on",
         required=False,
         widget=DATETIME_WIDGET,
@@ -272,7 +273,7 @@ class TransitionForm(forms.Form):
     form's: an impossible one comes back as the service's TransitionError."""
 
     to = forms.ChoiceField(choices=Referral.Status.choices)
-    at = UtcDateTimeField(
+    at = DateTimeFormField(
         label="When did it happen?",
         required=False,
         widget=DATETIME_WIDGET,
@@ -296,12 +297,12 @@ class DealForm(TeamFormMixin, forms.Form):
     contact_fields = ("contact",)
 
     contact = _contact_field(label="Contact")
-    name = forms.CharField(required=False, max_length=200)
+    name = forms.CharField(required=False, max_length=200, validators=[validate_name])
     source = forms.ChoiceField(choices=Deal.Source.choices, initial=Deal.Source.COLD)
     value = forms.DecimalField(required=False, min_value=0, max_digits=14, decimal_places=2)
     outcome = forms.ChoiceField(choices=Deal.Outcome.choices, initial=Deal.Outcome.OPEN)
-    opened_on = forms.DateField(widget=DATE_WIDGET)
-    closed_on = forms.DateField(
+    opened_on = DateFormField(widget=DATE_WIDGET)
+    closed_on = DateFormField(
         required=False, widget=DATE_WIDGET, help_text="Only for a won or lost deal."
     )
 
@@ -328,8 +329,10 @@ class ReferralGivenForm(TeamFormMixin, forms.Form):
     introduced = _contact_field(
         label="Introduced to", required=False, help_text="Someone in your team's contacts…"
     )
-    introduced_name = forms.CharField(label="…or their name", required=False, max_length=200)
-    given_on = forms.DateField(label="Introduced on", widget=DATE_WIDGET)
+    introduced_name = forms.CharField(
+        label="…or their name", required=False, max_length=200, validators=[validate_name]
+    )
+    given_on = DateFormField(label="Introduced on", widget=DATE_WIDGET)
     note = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}))
 
     def __init__(self, *args, user, team, **kwargs):

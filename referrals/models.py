@@ -8,6 +8,8 @@ from django.db import models
 from simple_history.models import HistoricalRecords
 
 from contacts.models import Channel
+from core import dates
+from core.names import validate_name
 
 
 class Priority(models.IntegerChoices):
@@ -63,7 +65,7 @@ class ReadinessCheck(models.Model):
     client = models.ForeignKey(
         "contacts.Contact", on_delete=models.CASCADE, related_name="readiness_checks"
     )
-    checked_on = models.DateField()
+    checked_on = dates.DateField()
     went_well = models.TextField("what we have done right", blank=True)
     could_improve = models.TextField("what we could do better", blank=True)
     would_take = models.TextField("what it would take for them to refer us", blank=True)
@@ -132,7 +134,7 @@ class Referral(models.Model):
     roster_entry = models.ForeignKey(
         RosterEntry, on_delete=models.SET_NULL, null=True, blank=True, related_name="referrals"
     )
-    asked_at = models.DateTimeField()
+    asked_at = dates.DateTimeField()
     reason = models.TextField("business reason", blank=True)
     quality = models.CharField(max_length=10, choices=Quality.choices, default=Quality.GOOD)
     channel = models.CharField(max_length=20, choices=Channel.choices, default=Channel.EMAIL)
@@ -146,12 +148,12 @@ class Referral(models.Model):
         validators=[MinValueValidator(0)],
         help_text="Deal value when won.",
     )
-    confirmed_at = models.DateTimeField(null=True, blank=True)
-    contacted_at = models.DateTimeField(null=True, blank=True)
-    meeting_at = models.DateTimeField(null=True, blank=True)
-    won_at = models.DateTimeField(null=True, blank=True)
-    lost_at = models.DateTimeField(null=True, blank=True)
-    declined_at = models.DateTimeField(null=True, blank=True)
+    confirmed_at = dates.DateTimeField(null=True, blank=True)
+    contacted_at = dates.DateTimeField(null=True, blank=True)
+    meeting_at = dates.DateTimeField(null=True, blank=True)
+    won_at = dates.DateTimeField(null=True, blank=True)
+    lost_at = dates.DateTimeField(null=True, blank=True)
+    declined_at = dates.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     # Who changed what, when (django-simple-history; shown to the owner, managers and
@@ -251,14 +253,14 @@ class Deal(models.Model):
     referral = models.OneToOneField(
         Referral, on_delete=models.SET_NULL, null=True, blank=True, related_name="deal"
     )
-    name = models.CharField(max_length=200, blank=True)
+    name = models.CharField(max_length=200, blank=True, validators=[validate_name])
     source = models.CharField(max_length=20, choices=Source.choices)
     value = models.DecimalField(
         max_digits=14, decimal_places=2, null=True, blank=True, validators=[MinValueValidator(0)]
     )
     outcome = models.CharField(max_length=10, choices=Outcome.choices, default=Outcome.OPEN)
-    opened_on = models.DateField()
-    closed_on = models.DateField(null=True, blank=True)
+    opened_on = dates.DateField()
+    closed_on = dates.DateField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -318,9 +320,12 @@ class ReferralGiven(models.Model):
         help_text="The person we introduced them to, if they are in Warmpath.",
     )
     introduced_name = models.CharField(
-        max_length=200, blank=True, help_text="Or their name, if they are not."
+        max_length=200,
+        blank=True,
+        validators=[validate_name],
+        help_text="Or their name, if they are not.",
     )
-    given_on = models.DateField()
+    given_on = dates.DateField()
     note = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -345,7 +350,7 @@ class WeeklyGoal(models.Model):
         blank=True,
         related_name="weekly_goals",
     )
-    week_start = models.DateField(help_text="The Monday of the week.")
+    week_start = dates.DateField(help_text="The Monday of the week.")
     asks = models.PositiveIntegerField(default=0)
     intros = models.PositiveIntegerField(default=0)
     meetings = models.PositiveIntegerField(default=0)

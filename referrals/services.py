@@ -14,6 +14,7 @@ from accounts.zones import zone_of
 from contacts.models import Contact
 from contacts.services import activity_record, company_get_or_create_by_name, contact_create
 from core.errors import StateConflict
+from core.text import fit_field
 from referrals.events import ASKED, referral_event_send
 from referrals.models import (
     FINAL_STATUSES,
@@ -76,6 +77,8 @@ CLOSED_WITHOUT_DATE = "A won or lost deal needs its closing date."
 OPEN_WITH_DATE = "An open deal has no closing date yet."
 CLOSED_BEFORE_OPENED = "A deal cannot close before it opened."
 GIVEN_NEEDS_SOMEONE = "Say whom you introduced: pick a contact or type a name."
+# The name of the deal a referral opens when it reaches a meeting.
+REFERRAL_DEAL_NAME = "{prospect} (referred by {referrer})"
 
 
 class TransitionError(StateConflict):
@@ -380,6 +383,12 @@ def _owner_local_date(referral: Referral, moment: datetime) -> date:
     return timezone.localdate(moment, zone_of(referral.owner))
 
 
+def deal_name_for(*, prospect: Contact, referrer: Contact) -> str:
+    """The name of the deal a referral opens: both people's names, made to fit the column
+    (two names of 100 + 100 characters each do not, and the step to "meeting" failed)."""
+    return fit_field(Deal, "name", REFERRAL_DEAL_NAME.format(prospect=prospect, referrer=referrer))
+
+
 def _deal_follow(referral: Referral, at: datetime) -> None:
     """The referral's deal mirrors it from the meeting on (DESIGN.md, KPI definitions),
     dated on the owner's calendar."""
@@ -391,7 +400,7 @@ def _deal_follow(referral: Referral, at: datetime) -> None:
                 "team": referral.team,
                 "owner": referral.owner,
                 "contact": referral.prospect,
-                "name": f"{referral.prospect} (referred by {referral.referrer})",
+                "name": deal_name_for(prospect=referral.prospect, referrer=referral.referrer),
                 "source": Deal.Source.REFERRAL,
                 "value": referral.value,
                 "opened_on": day,

@@ -33,6 +33,7 @@ READINESS_GREEN_LIGHT = "{client} gave the green light: you may ask them for int
 ASK_RECORDED = "Ask recorded: {referrer} → {prospect}. Thank {referrer} within a day."
 REFERRAL_SAVED = "Referral saved."
 STEP_RECORDED = "{referral}: {status}."
+FIELD_REFUSED = "{field} — {reason}"
 DEAL_SAVED = "Deal saved."
 GIVEN_RECORDED = "Introduction for {client} recorded. Reciprocity counts."
 
@@ -430,8 +431,10 @@ def referral_transition(request, pk):
     referral = _referral_for(request, pk)
     form = forms.TransitionForm(request.POST)
     if not form.is_valid():
-        for field_errors in form.errors.values():
+        for name, field_errors in form.errors.items():
             for message in field_errors:
+                if name in form.fields:  # the page shows no form: name the field
+                    message = FIELD_REFUSED.format(field=form.fields[name].label, reason=message)
                 messages.error(request, message)
     else:
         data = form.cleaned_data

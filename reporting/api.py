@@ -29,12 +29,14 @@ from rest_framework.views import APIView
 from accounts.models import Membership, Team
 from accounts.visibility import NO_TEAM, managed_team_ids, team_ids
 from accounts.zones import zone_of
+from core import dates
+from core.serializers import ModelSerializer
 from referrals import selectors as referral_selectors
 from referrals.filters import GoalFilter
 from referrals.models import WeeklyGoal
 from reporting import kpis, services
 
-BAD_DATE = "Use a date like 2026-03-02."
+BAD_DATE = dates.NOT_A_DATE
 NOT_A_MANAGED_TEAM = "You can set goals only for a team you manage."
 
 _goal_numbers = {key: serializers.FloatField(allow_null=True) for key in kpis.GOAL_KEYS}
@@ -77,13 +79,11 @@ KpiSerializer = inline_serializer(
 
 
 def _date(request, name: str, default: date) -> date:
-    value = request.query_params.get(name)
-    if value in (None, ""):
-        return default
     try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise ValidationError({name: [BAD_DATE]}) from None
+        day = dates.parse_day(request.query_params.get(name))
+    except DjangoValidationError as error:
+        raise ValidationError({name: error.messages}) from None
+    return default if day is None else day
 
 
 def _id(request, name: str) -> int | None:
@@ -156,7 +156,7 @@ class KpiView(APIView):
         return Response({key: numbers[key] for key in kpis.CONTRACT_KEYS})
 
 
-class GoalSerializer(serializers.ModelSerializer):
+class GoalSerializer(ModelSerializer):
     class Meta:
         model = WeeklyGoal
         fields = ["id", "team", "rep", "week_start", *kpis.GOAL_KEYS]

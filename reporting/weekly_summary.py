@@ -17,7 +17,7 @@ from django.utils import timezone
 from accounts.models import Membership
 from accounts.zones import zone_of
 from outbox.models import OutgoingEmail
-from outbox.services import outgoing_email_create_once
+from outbox.services import email_subject, outgoing_email_create_once
 from reporting import kpis
 
 # Monday, from 7:00 local time (the morning digest's window); until noon a missed run
@@ -113,12 +113,12 @@ def weekly_summaries_send(*, now: datetime | None = None) -> int:
         }
         # Dates in the email read in the manager's time zone, whatever the worker's.
         with timezone.override(zone):
-            subject = render_to_string("emails/weekly_summary_subject.txt", context).strip()
+            subject = render_to_string("emails/weekly_summary_subject.txt", context)
             body = render_to_string("emails/weekly_summary.txt", context).strip() + "\n"
         if outgoing_email_create_once(
             team_id=membership.team_id,
             to=membership.user.email,
-            subject=subject[:300],
+            subject=email_subject(subject),
             body=body,
             purpose="weekly_summary",
             dedupe_key=key,

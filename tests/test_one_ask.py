@@ -430,8 +430,7 @@ def test_twenty_parallel_form_posts_make_one_ask():
 
 # --- The migration closes the duplicates recorded before the constraint -----------------------
 
-BEFORE = ("referrals", "0006_idealclientprofile_to_contacts")
-AFTER = ("referrals", "0008_one_open_ask_per_referrer_and_prospect")
+BEFORE = ("referrals", "0007_names_follow_the_rule_of_names")
 
 
 @pytest.mark.now(NOW)

@@ -9,9 +9,11 @@ Redis and PostgreSQL: tests/test_reminders_integration.py.
 
 import smtplib
 from datetime import timedelta
+from email import message_from_bytes
 
 import pytest
 from django.core import mail
+from django.core.mail import BadHeaderError
 from django.utils import timezone
 
 from outbox import services, tasks
@@ -192,6 +194,113 @@ def test_the_send_tasks_are_late_acked_and_redelivered_if_their_worker_dies():
     task = tasks.outgoing_email_send
     assert task.acks_late is True
     assert task.reject_on_worker_lost is True
+
+
+# --- A failure of any kind --------------------------------------------------------------
+
+BACKEND_SEND = "django.core.mail.backends.locmem.EmailBackend.send_messages"
+
+
+class BackendOwnError(Exception):
+    """What a third-party email backend (an API client) may raise."""
+
+
+# (error, given up at once?) — the message cannot be built or encoded, or the server
+# refused the recipients: trying again cannot help. Anything else is retried.
+FAILURES = {
+    "bad-header": (BadHeaderError("Header values can't contain newlines"), True),
+    "unicode": (UnicodeEncodeError("utf-8", "\ud800", 0, 1, "surrogates not allowed"), True),
+    "value": (ValueError("bad value"), True),
+    "type": (TypeError("unexpected None"), True),
+    "recipients-refused": (smtplib.SMTPRecipientsRefused({"a@example.com": (550, b"No")}), True),
+    "server-gone": (smtplib.SMTPServerDisconnected("Connection unexpectedly closed"), False),
+    "data-refused": (smtplib.SMTPDataError(451, b"Try again later"), False),
+    "timeout": (TimeoutError("timed out"), False),
+    "connection-reset": (ConnectionResetError(104, "Connection reset by peer"), False),
+    "runtime": (RuntimeError("the backend broke"), False),
+    "key": (KeyError("missing"), False),
+    "empty-message": (RuntimeError(), False),
+    "backend-own": (BackendOwnError("quota exceeded"), False),
+}
+
+
+@pytest.mark.parametrize(("error", "permanent"), FAILURES.values(), ids=FAILURES.keys())
+def test_a_failure_of_any_kind_is_recorded_and_follows_the_retry_policy(
+    monkeypatch, settings, error, permanent
+):
+    """Whatever raises inside the send, the row is never left 'sending' with no error:
+    back in the queue with the error while attempts remain, failed at once when trying
+    again cannot help, failed on its last attempt otherwise."""
+    settings.OUTGOING_EMAIL_MAX_ATTEMPTS = 3
+    email = make_email()
+
+    def broken(self, messages):
+        raise error
+
+    monkeypatch.setattr(BACKEND_SEND, broken)
+
+    outcomes = [services.outgoing_email_send(email_id=email.pk) for _ in range(4)]
+
+    email.refresh_from_db()
+    assert email.status == "failed"
+    assert email.last_error.startswith(f"{type(error).__name__}: ")
+    if permanent:
+        assert outcomes == ["failed", "not_claimed", "not_claimed", "not_claimed"]
+        assert email.attempts == 1
+    else:
+        assert outcomes == ["retry", "retry", "failed", "not_claimed"]
+        assert email.attempts == 3
+
+
+@pytest.mark.parametrize("error", [RuntimeError("boom"), BadHeaderError("bad header")])
+def test_the_send_task_records_any_failure_and_retries_only_what_may_pass(monkeypatch, error):
+    email = make_email()
+    monkeypatch.setattr(BACKEND_SEND, lambda self, messages: (_ for _ in ()).throw(error))
+    monkeypatch.setattr(tasks, "retry_countdown", lambda retries: 0)
+
+    result = tasks.outgoing_email_send.apply(args=[email.pk])
+
+    email.refresh_from_db()
+    assert result.get() == "failed"
+    assert email.status == "failed"
+    assert email.last_error == f"{type(error).__name__}: {error}"
+    expected_attempts = 1 if isinstance(error, ValueError) else services.EMAIL_MAX_ATTEMPTS
+    assert email.attempts == expected_attempts
+
+
+def test_a_row_with_a_line_break_in_its_subject_is_sent_on_one_line():
+    """A row written before subjects were made one line (or by any other way): sent, with
+    no header and no recipient added by the name in it."""
+    email = make_email(
+        subject="Due: thank Ref\nBcc: someone@example.com\r\nX-Evil: 1",
+        purpose="reminder\nBcc: other@example.com",
+    )
+
+    assert services.outgoing_email_send(email_id=email.pk) == SendOutcome.SENT
+
+    (message,) = mail.outbox
+    assert message.recipients() == ["alice@example.com"]
+    parsed = message_from_bytes(message.message().as_bytes())
+    assert parsed["Subject"] == "Due: thank Ref Bcc: someone@example.com X-Evil: 1"
+    assert parsed.get_all("Bcc") is None and parsed.get_all("X-Evil") is None
+
+
+def test_an_address_that_is_not_one_fails_at_once_with_its_error():
+    email = make_email(to="alice@example.com\nBcc: someone@example.com")
+
+    assert services.outgoing_email_send(email_id=email.pk) == SendOutcome.FAILED
+
+    email.refresh_from_db()
+    assert email.status == "failed"
+    assert email.last_error.startswith("BadHeaderError: ")
+    assert mail.outbox == []
+
+
+def test_email_subjects_are_written_on_one_line_and_fit():
+    subject = services.email_subject("Due: thank\n" + "Bartholomew " * 40)
+    assert "\n" not in subject
+    assert len(subject) <= OutgoingEmail._meta.get_field("subject").max_length
+    assert subject.endswith("…")
 
 
 # --- The drain ---------------------------------------------------------------------------

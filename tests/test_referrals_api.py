@@ -418,9 +418,9 @@ def test_an_ask_is_deleted_only_while_asked(alice_api, people, acme, alice):
 
 
 def test_the_referral_list_filters(alice_api, people, referral, acme, alice):
-    other = ReferralFactory(
-        referrer=people["client"], prospect=ContactFactory(team=acme, owner=alice)
-    )
+    # Named, not Faker's: a random "Peterson" would match the search for "Pete".
+    olga = ContactFactory(team=acme, owner=alice, first_name="Olga", last_name="Other")
+    other = ReferralFactory(referrer=people["client"], prospect=olga, reason="Expansion")
     services.referral_transition(referral=other, to="confirmed")
     ids = lambda **params: [  # noqa: E731
         row["id"] for row in alice_api.get("/api/v1/referrals/", params).data["results"]

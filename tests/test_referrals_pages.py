@@ -473,7 +473,9 @@ def test_won_asks_for_the_value_in_the_page(alice_client, referral):
     for status in (Status.CONFIRMED, Status.CONTACTED, Status.MEETING):
         services.referral_transition(referral=referral, to=status)
     response = step(alice_client, referral, Status.WON)
-    assert messages_of(response) == [referral_forms.WON_NEEDS_VALUE]
+    assert messages_of(response) == [
+        views.FIELD_REFUSED.format(field="Deal value", reason=referral_forms.WON_NEEDS_VALUE)
+    ]
     referral.refresh_from_db()
     assert referral.status == Status.MEETING
 

@@ -164,6 +164,34 @@ def test_the_login_page_and_the_token_endpoint_share_one_count(alice, client):
     assert log_in(client, "alice", TEST_PASSWORD).status_code == 429
 
 
+def _try(client, path: str, username: str):
+    if path == "token":
+        return token_request(username, "not-the-password")
+    return log_in(client, username, "not-the-password", path)
+
+
+@pytest.mark.parametrize("username", ["u" * 300, "é" * 5000], ids=["300", "5000"])
+@pytest.mark.parametrize("path", ["/login/", "/admin/login/", "token"])
+def test_a_username_of_any_length_is_counted_never_a_500(db, client, path, username):
+    """The failure's record keeps the username in a 255-character column: a longer one
+    was a DataError there (PostgreSQL), a 500. Now it is counted under its first 255
+    characters, and locks out like any other."""
+    responses = [_try(client, path, username) for _ in range(LIMIT)]
+
+    assert [response.status_code for response in responses][-1] == 429
+    assert all(response.status_code < 500 for response in responses)
+    recorded = AccessAttempt.objects.get()
+    assert recorded.username == username[: AccessAttempt._meta.get_field("username").max_length]
+
+
+@pytest.mark.parametrize("path", ["/login/", "/admin/login/", "token"])
+def test_a_username_with_nul_is_refused_never_a_500(db, client, path):
+    # PostgreSQL cannot store NUL: the forms and the serializer refuse it, and the record
+    # of a failure drops it (accounts.security.login_username).
+    assert _try(client, path, "ann\x00").status_code in (200, 400)
+    assert security.login_username(None, {"username": "ann\x00"}) == "ann"
+
+
 def test_the_token_endpoint_is_throttled_per_address(db):
     rate, _, _ = settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]["token"].partition("/")
     users = UserFactory.create_batch(int(rate) + 1)

@@ -199,6 +199,7 @@ AXES_RESET_ON_SUCCESS = True
 AXES_HTTP_RESPONSE_CODE = 429
 AXES_LOCKOUT_CALLABLE = "accounts.security.lockout_response"
 AXES_CLIENT_IP_CALLABLE = "accounts.security.client_ip"
+AXES_USERNAME_CALLABLE = "accounts.security.login_username"
 
 # --- Content-Security-Policy (django-csp) -------------------------------------------------
 # Every page's scripts and styles come from our own static files: no inline <script>, no
@@ -292,9 +293,16 @@ SPECTACULAR_SETTINGS = {
 
 # --- Imports ---------------------------------------------------------------------------
 # CSV imports (contacts.imports): a bigger upload is refused while it arrives, before it is
-# read in full; a file with more data rows is refused before anything is planned.
+# read in full; a file past any other limit is refused before anything is planned. Together
+# they bound what one upload or preview costs, whatever the file.
 WARMPATH_IMPORT_MAX_BYTES = env_int("WARMPATH_IMPORT_MAX_BYTES", 10 * 1024 * 1024)
 WARMPATH_IMPORT_MAX_ROWS = env_int("WARMPATH_IMPORT_MAX_ROWS", 50_000)
+# Outlook's and Google's contact exports have about 90 columns.
+WARMPATH_IMPORT_MAX_COLUMNS = env_int("WARMPATH_IMPORT_MAX_COLUMNS", 200)
+# Characters in one row (a line, or the lines of a row whose quoted cell spans several).
+WARMPATH_IMPORT_MAX_ROW_CHARS = env_int("WARMPATH_IMPORT_MAX_ROW_CHARS", 32_768)
+# Lines, blank ones and those inside quoted cells included.
+WARMPATH_IMPORT_MAX_LINES = env_int("WARMPATH_IMPORT_MAX_LINES", 200_000)
 
 # --- Exports ---------------------------------------------------------------------------
 # CSV exports (exports app): up to this many rows stream while the user waits; a larger

@@ -4,11 +4,12 @@ small file, by a Celery worker for a large one), run by the worker."""
 
 from __future__ import annotations
 
+import json
 import logging
 
 from django.core.cache import cache
 from django.db import IntegrityError, transaction
-from django.db.models import QuerySet
+from django.db.models import Count, Max, OuterRef, QuerySet, Subquery
 from django.utils import timezone
 
 from accounts.visibility import visible_owned
@@ -31,6 +32,7 @@ from contacts.models import (
 )
 from contacts.services import contact_for_user_ensure
 from core.tasks import publish_after_commit
+from core.text import fit_field, fit_file_name
 
 logger = logging.getLogger(__name__)
 
@@ -49,6 +51,8 @@ COMMIT_FAILED = (
     "happens again, tell your administrator."
 )
 ALREADY_STARTED = "This import has already been started."
+# The states whose page shows the preview (and whose columns may still be chosen).
+PREVIEWED = (ImportJob.Status.PREVIEW, ImportJob.Status.FAILED)
 
 # --- The commit ----------------------------------------------------------------------------------
 
@@ -122,7 +126,7 @@ def _apply(plan: ImportPlan, *, team, user, file_name: str, progress: Progress) 
             actor=user,
             contact_id=person.pk,
             verb=verb,
-            description=description[:500],
+            description=fit_field(Activity, "description", description),
             occurred_at=now,
         )
         for person, verb, description in plan.activities
@@ -134,10 +138,12 @@ def _apply(plan: ImportPlan, *, team, user, file_name: str, progress: Progress) 
                 actor=user,
                 contact_id=plan.me.pk,
                 verb="imported",
-                description=(
+                description=fit_field(
+                    Activity,
+                    "description",
                     f"Imported {len(plan.new_relationships):,} LinkedIn connections"
-                    f" from {file_name or 'a file'}"
-                )[:500],
+                    f" from {file_name or 'a file'}",
+                ),
                 occurred_at=now,
             )
         )
@@ -250,6 +256,7 @@ def import_commit(*, job: ImportJob) -> dict:
                 status=ImportJob.Status.DONE,
                 result=result,
                 content="",
+                preview={},
                 error="",
                 progress_done=2 * half,
                 progress_total=2 * half,
@@ -275,11 +282,54 @@ def _fail(job: ImportJob, message: str) -> None:
 # --- Reads -------------------------------------------------------------------------------------
 
 
-def import_jobs_for_user(*, user, with_content: bool = False) -> QuerySet[ImportJob]:
+def import_jobs_for_user(
+    *, user, with_content: bool = False, with_preview: bool = False
+) -> QuerySet[ImportJob]:
     """The import jobs the user may see: a rep their own, a manager their team's. Without
-    the file's text (up to the size limit) unless asked for."""
+    the file's text (up to the size limit) or its preview unless asked for."""
     jobs = visible_owned(ImportJob.objects.all(), user).select_related("owner", "team")
-    return jobs if with_content else jobs.defer("content")
+    deferred = [
+        name
+        for name, wanted in (("content", with_content), ("preview", with_preview))
+        if not wanted
+    ]
+    return jobs.defer(*deferred) if deferred else jobs
+
+
+# --- The preview, planned once ------------------------------------------------------------------
+
+
+def _preview_stamp(job: ImportJob) -> str:
+    """What a job's preview is planned from besides its file (which never changes): its
+    columns, and the team's contacts, companies and relationships as their number and last
+    change tell (one query)."""
+    stamps = {}
+    for name, model in (("contacts", Contact), ("companies", Company), ("ties", Relationship)):
+        rows = model.objects.filter(team_id=OuterRef("team_id")).order_by().values("team_id")
+        stamps[f"{name}_count"] = Subquery(rows.annotate(count=Count("pk")).values("count"))
+        stamps[f"{name}_last"] = Subquery(rows.annotate(last=Max("updated_at")).values("last"))
+    team_data = ImportJob.objects.filter(pk=job.pk).values(**stamps).first()
+    return json.dumps([job.mapping, team_data], sort_keys=True, default=str)
+
+
+def import_job_preview(*, job: ImportJob) -> dict:
+    """The job's preview (ImportPlan.preview, or {"refusal": messages} for a file that
+    cannot be imported as it is): planned once and kept on the job, planned again only when
+    its columns or the team's data have changed since. A reload costs one query, not a
+    plan; a plan's cost is bounded by the import limits."""
+    stamp = _preview_stamp(job)
+    if job.preview.get("stamp") == stamp:
+        return job.preview
+    try:
+        preview = import_preview(
+            team=job.team, user=job.owner, kind=job.kind, text=job.content, mapping=job.mapping
+        ).preview()
+    except FileRefused as refusal:
+        preview = {"refusal": refusal.messages}
+    preview["stamp"] = stamp
+    ImportJob.objects.filter(pk=job.pk, status__in=PREVIEWED).update(preview=preview)
+    job.preview = preview
+    return preview
 
 
 # --- The job's life -----------------------------------------------------------------------------
@@ -296,7 +346,7 @@ def import_job_create(*, team, owner, kind: str, file_name: str, data: bytes) ->
         team=team,
         owner=owner,
         kind=kind,
-        file_name=file_name[:255],
+        file_name=fit_file_name(file_name, ImportJob._meta.get_field("file_name").max_length),
         encoding=decoded.encoding,
         content=decoded.text,
         row_count=len(table.rows),
@@ -308,7 +358,7 @@ RESTARTABLE = (ImportJob.Status.PREVIEW, ImportJob.Status.QUEUED, ImportJob.Stat
 
 
 def import_job_set_mapping(*, job: ImportJob, mapping: dict[str, str]) -> ImportJob:
-    if job.status not in (ImportJob.Status.PREVIEW, ImportJob.Status.FAILED):
+    if job.status not in PREVIEWED:
         raise FileRefused(ALREADY_STARTED)
     job.mapping = {position: target for position, target in mapping.items() if target}
     job.save(update_fields=["mapping"])

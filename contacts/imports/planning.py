@@ -4,8 +4,9 @@ preview shows the plan, the commit (contacts.imports.jobs) applies it."""
 
 from __future__ import annotations
 
+import itertools
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -27,6 +28,7 @@ from contacts.imports.files import (
     parse_date,
     person_name_key,
     read_table,
+    shown,
     url_validator,
 )
 from contacts.models import (
@@ -40,14 +42,21 @@ from contacts.models import (
 )
 from contacts.services import (
     RELATIONSHIP_WITH_ITSELF,
+    contact_names_of_user,
     normalize_linkedin_url,
 )
+from core.dates import WINDOW, in_window
+from core.names import name_normalise
 
 Progress = Callable[[int, int], None]
-# Rows shown on the preview, with their planned outcome.
+# Rows shown on the preview, with their planned outcome; and of a wide file, the columns
+# shown with them (those imported first): with SHOWN_CHARS, they bound a preview's size.
 PREVIEW_ROWS = 20
+PREVIEW_COLUMNS = 25
 # Problems listed by row on the preview and the result (the totals count them all).
 LISTED_ISSUES = 200
+# The placeholders of the reasons below that quote a value or a name, shortened (skip).
+QUOTED = ("value", "name", "company", "a", "b")
 BATCH_SIZE = 1000
 LINKEDIN_STRENGTH = 2  # a LinkedIn connection: they know each other, not more yet
 RELATIONSHIP_DEFAULT_STRENGTH = 3
@@ -93,6 +102,10 @@ ROW_BAD_DATE = Reason(
     "Date not recognised",
     "Row {row}: “{value}” is not a date (write it like 2024-03-12 or 12 Mar 2024).",
 )
+ROW_DATE_OUTSIDE_WINDOW = Reason(
+    "Date outside the years Warmpath keeps",
+    "Row {row}: {column} “{value}” is outside the years Warmpath keeps (" + WINDOW + ").",
+)
 ROW_NO_PERSON = Reason(
     "Person missing", "Row {row}: no email or LinkedIn URL for the {side} person."
 )
@@ -107,6 +120,10 @@ ROW_PAIR_UP_TO_DATE = Reason(
     "Already up to date", "Row {row}: {a} and {b} are already linked as the file says."
 )
 NOTE_BAD_CONNECTED_ON = "Connected On “{value}” is not a date, imported without it"
+NOTE_CONNECTED_ON_OUTSIDE_WINDOW = (
+    "Connected On “{value}” is outside the years Warmpath keeps (" + WINDOW + "), imported "
+    "without it"
+)
 GROUP_NEW_CONTACT = "New contact"
 GROUP_MATCHED = "Matches an existing contact by {how}"
 GROUP_NEW_RELATIONSHIP = "New relationship"
@@ -177,6 +194,11 @@ class ImportPlan:
         self.rows.append(RowPlan(row=row, outcome=outcome, reason=reason, group=group))
 
     def skip(self, row: int, reason: Reason, **values) -> None:
+        """Skip the row. What a reason quotes from the file or the team's data (a value,
+        a name) is shown at most SHOWN_CHARS long: up to LISTED_ISSUES of them are."""
+        for name in QUOTED:
+            if name in values:
+                values[name] = shown(values[name])
         self.add(row, SKIP, reason.message.format(row=row, **values), reason.group)
 
     def columns(self) -> list[dict]:
@@ -185,7 +207,7 @@ class ImportPlan:
         return [
             {
                 "position": str(position),
-                "header": header or f"(column {position + 1})",
+                "header": shown(header) or f"(column {position + 1})",
                 "target": self.mapping.get(str(position), ""),
                 "label": labels.get(self.mapping.get(str(position), ""), ""),
             }
@@ -194,6 +216,48 @@ class ImportPlan:
 
     def preview_rows(self) -> list[RowPlan]:
         return self.rows[:PREVIEW_ROWS]
+
+    def shown_positions(self) -> list[int]:
+        """The columns the preview's first rows show: all of them, or for a wide file
+        the imported ones and the first others, up to PREVIEW_COLUMNS, in the file's order."""
+        positions = range(len(self.header))
+        if len(positions) <= PREVIEW_COLUMNS:
+            return list(positions)
+        imported = {int(position) for position in self.mapping if position.isdigit()}
+        chosen = sorted(imported & set(positions))[:PREVIEW_COLUMNS]
+        others = (position for position in positions if position not in imported)
+        chosen += itertools.islice(others, PREVIEW_COLUMNS - len(chosen))
+        return sorted(chosen)
+
+    def preview(self) -> dict:
+        """What the preview page shows of this plan, ready to keep (JSON) and bounded in
+        size whatever the file: PREVIEW_ROWS rows, PREVIEW_COLUMNS of their cells, each
+        value at most SHOWN_CHARS long (contacts.imports.jobs keeps it on the job)."""
+        positions = self.shown_positions()
+        return {
+            "header_row": self.header_row,
+            "mapping": self.mapping,
+            "mapping_errors": self.mapping_errors,
+            "ready": self.ready,
+            "columns": self.columns(),
+            "shown_headers": [
+                shown(self.header[position]) or f"(column {position + 1})" for position in positions
+            ],
+            "hidden_columns": len(self.header) - len(positions),
+            "rows": [
+                {
+                    "row": row_plan.row,
+                    "outcome": row_plan.outcome,
+                    "reason": row_plan.reason,
+                    "cells": [
+                        shown(row_plan.cells[position]) if position < len(row_plan.cells) else ""
+                        for position in positions
+                    ],
+                }
+                for row_plan in self.preview_rows()
+            ],
+            "summary": self.summary() if self.ready else None,
+        }
 
     def summary(self) -> dict:
         counts = Counter(plan.outcome for plan in self.rows)
@@ -323,11 +387,13 @@ class _Network:
 
 
 def _clean_person(row: int, values: dict[str, str]) -> tuple[dict | None, Reason | None, dict]:
-    """The row's person, cleaned and validated; or the reason it is skipped."""
-    first, last = values.get("first_name", ""), values.get("last_name", "")
+    """The row's person, cleaned and validated; or the reason it is skipped. Names (the
+    person's and the company's) are normalised by the rule of names (core.names): a file
+    is fixed, not refused, for a line break or a direction override in a name."""
+    first = name_normalise(values.get("first_name", ""))
+    last = name_normalise(values.get("last_name", ""))
     if "full_name" in values and not first and not last:
-        first, _, last = values["full_name"].partition(" ")
-    first, last = " ".join(first.split()), " ".join(last.split())
+        first, _, last = name_normalise(values["full_name"]).partition(" ")
     if not first and not last:
         return None, ROW_NO_NAME, {}
     if not first:  # a contact's first name is required; "Prince" goes there
@@ -337,7 +403,7 @@ def _clean_person(row: int, values: dict[str, str]) -> tuple[dict | None, Reason
         "last_name": last,
         "email": values.get("email", "").strip(),
         "linkedin_url": normalize_linkedin_url(values.get("linkedin_url", "")),
-        "company": " ".join(values.get("company", "").split()),
+        "company": name_normalise(values.get("company", "")),
         "title": " ".join(values.get("title", "").split()),
         "phone": values.get("phone", "").strip(),
         "notes": values.get("notes", "").strip(),
@@ -400,7 +466,7 @@ def _fill_blanks(person: _Person, row: dict, network: _Network, plan: ImportPlan
 
 def _plan_people(plan: ImportPlan, table: Table, *, team, user, progress: Progress) -> None:
     linkedin = plan.kind == ImportJob.Kind.LINKEDIN
-    columns = column_positions(plan.mapping, table.header)
+    columns = table.index(column_positions(plan.mapping, table.header))
     network = _Network(team)
     my_ties: dict[int, tuple[int, date | None]] = {}
     if linkedin:
@@ -414,10 +480,10 @@ def _plan_people(plan: ImportPlan, table: Table, *, team, user, progress: Progre
     first_row_of: dict[int, int] = {}  # id(person) → the row that claimed it
     source = "LinkedIn connections" if linkedin else "a contacts CSV"
     total = len(table.rows)
-    for position, (row, cells) in enumerate(table.rows):
+    for position, (row, cells, width) in enumerate(table.rows):
         if position % BATCH_SIZE == 0:
             progress(position, total)
-        values = _row_values(plan, row, cells, table.header, columns)
+        values = _row_values(plan, row, cells, width, table.header, columns)
         if values is None:
             continue
         cleaned, problem, details = _clean_person(row, values)
@@ -428,7 +494,12 @@ def _plan_people(plan: ImportPlan, table: Table, *, team, user, progress: Progre
         if linkedin and values.get("since", "").strip():
             since = parse_date(values["since"])
             if since is None:
-                notes.append(NOTE_BAD_CONNECTED_ON.format(value=values["since"].strip()))
+                notes.append(NOTE_BAD_CONNECTED_ON.format(value=shown(values["since"].strip())))
+            elif not in_window(since):
+                since = None
+                notes.append(
+                    NOTE_CONNECTED_ON_OUTSIDE_WINDOW.format(value=shown(values["since"].strip()))
+                )
         name_key = person_name_key(
             cleaned["first_name"], cleaned["last_name"], company_name_key(cleaned["company"])
         )
@@ -513,10 +584,11 @@ def _my_person(network: _Network, *, team, user) -> _Person:
         if pk in network.by_pk:
             return network.by_pk[pk]
     email = user.email if user.email and user.email.lower() not in network.by_email else ""
+    first_name, last_name = contact_names_of_user(user)
     person = _Person(
         pk=None,
-        first_name=user.first_name or user.username,
-        last_name=user.last_name,
+        first_name=first_name,
+        last_name=last_name,
         email=email,
         linkedin_url="",
         company_key="",
@@ -592,33 +664,36 @@ def _sentence(parts: list[str]) -> str:
 
 
 def _row_values(
-    plan: ImportPlan, row: int, cells: list[str], header: list[str], columns: dict[str, int]
+    plan: ImportPlan,
+    row: int,
+    cells: tuple[str, ...],
+    width: int,
+    header: list[str],
+    columns: dict[str, int],
 ) -> dict[str, str] | None:
-    """The row's cells by target; a short row is padded, a row with more non-blank values
-    than columns is skipped (a comma outside quotes shifts every value after it)."""
-    if len(cells) > len(header) and any(cell.strip() for cell in cells[len(header) :]):
-        plan.skip(row, ROW_TOO_MANY_VALUES, found=len(cells), expected=len(header))
+    """The row's values by target (`cells` are the kept ones: Table.index); a row with
+    more non-blank values than columns (`width`, its number of cells, is then not 0) is
+    skipped (a comma outside quotes shifts every value after it)."""
+    if width:
+        plan.skip(row, ROW_TOO_MANY_VALUES, found=width, expected=len(header))
         return None
-    return {
-        target: (cells[position] if position < len(cells) else "").strip()
-        for target, position in columns.items()
-    }
+    return {target: cells[place].strip() for target, place in columns.items()}
 
 
 # --- Planning relationships (relationships CSV) -----------------------------------------------
 
 
 def _plan_relationships(plan: ImportPlan, table: Table, *, team, user, progress: Progress) -> None:
-    columns = column_positions(plan.mapping, table.header)
+    columns = table.index(column_positions(plan.mapping, table.header))
     network = _Network(team)
     total = len(table.rows)
     found: list[tuple[int, _Person, _Person, dict]] = []
     first_row_of_pair: dict[tuple[int, int], int] = {}
     kind_choices = ", ".join(label for _, label in RelationshipKind.choices)
-    for position, (row, cells) in enumerate(table.rows):
+    for position, (row, cells, width) in enumerate(table.rows):
         if position % BATCH_SIZE == 0:
             progress(position // 2, total)
-        values = _row_values(plan, row, cells, table.header, columns)
+        values = _row_values(plan, row, cells, width, table.header, columns)
         if values is None:
             continue
         people = []
@@ -652,6 +727,9 @@ def _plan_relationships(plan: ImportPlan, table: Table, *, team, user, progress:
             fields["since"] = parse_date(values["since"])
             if fields["since"] is None:
                 plan.skip(row, ROW_BAD_DATE, value=values["since"])
+                continue
+            if not in_window(fields["since"]):
+                plan.skip(row, ROW_DATE_OUTSIDE_WINDOW, column="Since", value=values["since"])
                 continue
         if values.get("notes"):
             limit = field_limit("notes", Relationship)
@@ -769,7 +847,12 @@ def import_preview(
     """What importing this text would do, row by row. Writes nothing. Raises FileRefused
     when the file cannot be imported at all; a mapping that cannot be imported yet (the
     contacts CSV) comes back as plan.mapping_errors."""
-    table = read_table(text, kind=kind)
+
+    def imported(header: list[str]) -> Iterable[int]:
+        chosen = mapping_guess(header, kind) if mapping is None else mapping
+        return column_positions(chosen, header).values()
+
+    table = read_table(text, kind=kind, keep=imported, sample=PREVIEW_ROWS)
     if mapping is None:
         mapping = mapping_guess(table.header, kind)
     plan = ImportPlan(kind=kind, header=table.header, header_row=table.header_row, mapping=mapping)
@@ -783,7 +866,7 @@ def import_preview(
         _plan_people(plan, table, team=team, user=user, progress=progress)
     # Every data row has exactly one plan, so the first plans are the first rows.
     plan.rows.sort(key=lambda row_plan: row_plan.row)
-    shown = dict(table.rows[:PREVIEW_ROWS])
+    first_rows = dict(table.sample)
     for row_plan in plan.rows[:PREVIEW_ROWS]:
-        row_plan.cells = shown.get(row_plan.row, [])
+        row_plan.cells = first_rows.get(row_plan.row, [])
     return plan

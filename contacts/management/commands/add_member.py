@@ -32,6 +32,12 @@ class Command(BaseCommand):
                 last_name=options["last_name"],
             )
         except ValidationError as error:
+            if hasattr(error, "error_dict"):  # a team's or a user's field (a name, a length)
+                refused = "; ".join(
+                    f"{field}: {' '.join(messages)}"
+                    for field, messages in error.message_dict.items()
+                )
+                raise CommandError(f"Refused: {refused}") from None
             raise CommandError("Password refused: " + " ".join(error.messages)) from None
         membership = result.membership
         parts = [

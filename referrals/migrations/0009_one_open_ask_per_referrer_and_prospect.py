@@ -1,12 +1,12 @@
 """The constraint behind "one ask is one ask" (referrals.models.Referral.Meta); the open
-duplicates recorded before it were closed by 0007."""
+duplicates recorded before it were closed by 0008."""
 
 from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("referrals", "0007_close_duplicate_open_asks"),
+        ("referrals", "0008_close_duplicate_open_asks"),
     ]
 
     operations = [

@@ -1,5 +1,5 @@
 """One ask is one ask: at most one *open* referral per referrer and prospect (the
-constraint itself is added by the next migration, 0008, in a transaction of its own).
+constraint itself is added by the next migration, 0009, in a transaction of its own).
 
 Before that constraint, a double click (or a retried API call) recorded the same ask twice.
 Such duplicates already in a database would make adding the constraint fail, so they are
@@ -110,7 +110,7 @@ class Migration(migrations.Migration):
         ("accounts", "0001_initial"),
         ("contacts", "0007_idealclientprofile_from_referrals"),
         ("followups", "0006_outgoingemail_moved_to_outbox"),
-        ("referrals", "0006_idealclientprofile_to_contacts"),
+        ("referrals", "0007_names_follow_the_rule_of_names"),
     ]
 
     operations = [
