@@ -10,6 +10,7 @@ from __future__ import annotations
 import importlib
 import pkgutil
 from datetime import UTC, date, datetime, time, timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import django_filters
@@ -189,12 +190,17 @@ def project_classes(base: type) -> list[type]:
     return [found[name] for name in sorted(found)]
 
 
+def is_ours(path: str) -> bool:
+    # Our apps live in the repository; installed libraries may too (a virtualenv inside
+    # the clone, as `make` builds it), but under site-packages.
+    return path.startswith(str(settings.BASE_DIR)) and "site-packages" not in Path(path).parts
+
+
 def project_models() -> list[type[models.Model]]:
-    base_dir = str(settings.BASE_DIR)
     return [
         model
         for model in apps.get_models()
-        if apps.get_app_config(model._meta.app_label).path.startswith(base_dir)
+        if is_ours(apps.get_app_config(model._meta.app_label).path)
         # simple-history's copies: their fields are the model's own (same classes).
         and not hasattr(model, "instance_type")
     ]
