@@ -4,6 +4,8 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from core import dates
+
 
 class IdempotencyKey(models.Model):
     """One client's key, the request it was first used with, and the answer it got.
@@ -24,7 +26,7 @@ class IdempotencyKey(models.Model):
     response_content_type = models.CharField(max_length=200, blank=True)
     response_location = models.TextField(blank=True)
     response_body = models.BinaryField()
-    created_at = models.DateTimeField(default=timezone.now)
+    created_at = dates.DateTimeField(default=timezone.now)
 
     class Meta:
         constraints = [
