@@ -8,10 +8,10 @@ from django.db.models import Q
 
 from contacts.models import Company, Contact, ContactKind, Industry, Relationship
 from contacts.selectors import contact_search_filter
-from core.filters import IdFilter, search_filters
+from core.filters import FilterSet, IdFilter, WholeNumberFilter, search_filters
 
 
-class CompanyFilter(django_filters.rest_framework.FilterSet):
+class CompanyFilter(FilterSet):
     q, search = search_filters(
         fields=("name", "country", "region"),
         help_text="Every word must appear in the company's name, country or region.",
@@ -23,7 +23,7 @@ class CompanyFilter(django_filters.rest_framework.FilterSet):
         fields = ["q", "search", "industry", "country"]
 
 
-class ContactFilter(django_filters.rest_framework.FilterSet):
+class ContactFilter(FilterSet):
     q, search = search_filters(
         condition=contact_search_filter,
         help_text="Every word must appear in the first or last name, the email or the "
@@ -42,7 +42,7 @@ class ContactFilter(django_filters.rest_framework.FilterSet):
         fields = ["q", "search", "kind", "owner", "company", "industry"]
 
 
-class RelationshipFilter(django_filters.rest_framework.FilterSet):
+class RelationshipFilter(FilterSet):
     q, search = search_filters(
         fields=(
             "contact_a__first_name",
@@ -53,7 +53,7 @@ class RelationshipFilter(django_filters.rest_framework.FilterSet):
         help_text="Every word must appear in either person's first or last name.",
     )
     contact = IdFilter(method="filter_contact", label="Either person")
-    min_strength = django_filters.NumberFilter(field_name="strength", lookup_expr="gte")
+    min_strength = WholeNumberFilter(field_name="strength", lookup_expr="gte")
 
     class Meta:
         model = Relationship

@@ -41,6 +41,18 @@ LAST_DAY = date(2100, 12, 31)
 FIRST_MOMENT = datetime.combine(FIRST_DAY, datetime.min.time(), timezone(timedelta(hours=14)))
 LAST_MOMENT = datetime.combine(LAST_DAY, datetime.max.time(), timezone(timedelta(hours=-12)))
 
+# The window as the API's schema can say it (a pattern on the text of a day or a time): the
+# years 1900 to 2100, and offsets from UTC−12 to UTC+14.
+_YEAR = "(19[0-9]{2}|20[0-9]{2}|2100)"
+_DAY = _YEAR + "-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])"
+_OFFSET = "(Z|z|[+](0[0-9]|1[0-3]):[0-5][0-9]|[+]14:00|-(0[0-9]|1[01]):[0-5][0-9]|-12:00)"
+DAY_PATTERN = f"^{_DAY}$"
+MOMENT_PATTERN = (
+    f"^{_DAY}[Tt ]([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9](\\.[0-9]{{1,6}})?)?{_OFFSET}?$"
+)
+DAY_SCHEMA = {"type": "string", "format": "date", "pattern": DAY_PATTERN}
+MOMENT_SCHEMA = {"type": "string", "format": "date-time", "pattern": MOMENT_PATTERN}
+
 WINDOW = f"{FIRST_DAY.day} {FIRST_DAY:%B %Y} to {LAST_DAY.day} {LAST_DAY:%B %Y}"
 OUTSIDE_WINDOW = f"Outside the years Warmpath keeps: give a date from {WINDOW}."
 NOT_A_DATE = "Use a date like 2026-03-02."

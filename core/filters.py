@@ -11,14 +11,22 @@ from collections.abc import Callable, Iterable
 
 import django_filters
 from django import forms
+from django.db import models
 from django.db.models import Q
 from drf_spectacular.utils import extend_schema_field
 
-from core.dates import DateFormField, DateTimeFormField
+from core.dates import DAY_SCHEMA, MOMENT_SCHEMA, DateFormField, DateTimeFormField
 from core.http import MAX_ID
 from core.search import search_words, words_match
 
 
+def _or_empty(schema: dict) -> dict:
+    """A filter's value in a query string may be empty: the filter is then not applied,
+    as a page's empty box (the schema of a query parameter says so)."""
+    return {"anyOf": [schema, {"type": "string", "maxLength": 0}]}
+
+
+@extend_schema_field(_or_empty(DAY_SCHEMA))
 class DateFilter(django_filters.DateFilter):
     """A day (2026-03-02), in the window of core.dates: a day at the calendar's edge made
     the pages that add to it or show it in a zone fail (a 500)."""
@@ -26,6 +34,7 @@ class DateFilter(django_filters.DateFilter):
     field_class = DateFormField
 
 
+@extend_schema_field(_or_empty(MOMENT_SCHEMA))
 class UtcIsoDateTimeFilter(django_filters.IsoDateTimeFilter):
     """An ISO 8601 time, in the window of core.dates, queried in UTC: a valid offset
     PostgreSQL cannot store (e.g. -18:01) reached the database as it was (a 500)."""
@@ -45,6 +54,52 @@ class IdFilter(django_filters.NumberFilter):
         kwargs.setdefault("min_value", 1)
         kwargs.setdefault("max_value", MAX_ID)
         super().__init__(*args, **kwargs)
+
+
+@extend_schema_field(_or_empty({"type": "integer", "minimum": 0, "maximum": MAX_ID}))
+class WholeNumberFilter(django_filters.NumberFilter):
+    """A count or a grade (a relationship's strength…): a whole number, as its column
+    holds. django-filter's own number filter took 0.5 and a 40-digit number."""
+
+    field_class = forms.IntegerField
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("min_value", 0)
+        kwargs.setdefault("max_value", MAX_ID)
+        super().__init__(*args, **kwargs)
+
+
+@extend_schema_field(_or_empty({"type": "boolean"}))
+class BooleanFilter(django_filters.BooleanFilter):
+    """true or false (or empty: not applied). django-filter's own took `null`, `unknown`
+    and anything else as "not applied", silently."""
+
+    field_class = forms.TypedChoiceField
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("choices", [("true", "Yes"), ("false", "No")])
+        kwargs.setdefault("coerce", lambda value: value == "true")
+        kwargs.setdefault("empty_value", None)
+        super().__init__(*args, **kwargs)
+
+
+class FilterSet(django_filters.rest_framework.FilterSet):
+    """The base of every list's FilterSet: a filter generated for a whole-number column is
+    a whole-number filter, and a yes/no filter takes true or false only."""
+
+    FILTER_DEFAULTS = {
+        **django_filters.rest_framework.FilterSet.FILTER_DEFAULTS,
+        **{
+            field_class: {"filter_class": WholeNumberFilter}
+            for field_class in (
+                models.IntegerField,
+                models.SmallIntegerField,
+                models.PositiveIntegerField,
+                models.PositiveSmallIntegerField,
+                models.BigIntegerField,
+            )
+        },
+    }
 
 
 class WordsFilter(django_filters.CharFilter):

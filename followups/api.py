@@ -6,21 +6,19 @@ Scoped like the pages (accounts.visibility: a rep's own, a manager's team, anoth
 is a 404); a follow-up that is no longer pending answers 409, a bad payload 400.
 """
 
-from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from contacts.models import Channel
+from core.problems import problem_doc
 from core.serializers import ModelSerializer
 from followups import selectors, services
 from followups.filters import FollowUpFilter
 from followups.models import FollowUp
 
-CONFLICT_RESPONSE = OpenApiResponse(
-    response=inline_serializer("FollowUpConflict", {"detail": serializers.CharField()}),
-    description="The follow-up is no longer pending (already done or skipped).",
-)
+CONFLICT_RESPONSE = problem_doc("The follow-up is no longer pending (already done or skipped).")
 
 
 class FollowUpSerializer(ModelSerializer):

@@ -14,6 +14,7 @@ from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from core.api_queries import KnownParameters
 from core.serializers import ModelSerializer
 from followups.filters import NotificationFilter
 from followups.models import Notification, Reminder
@@ -46,7 +47,7 @@ class NotificationViewSet(
     serializer_class = NotificationSerializer
     # The list is the user's own, newest first; no ordering to choose. Its filters are the
     # notifications page's (followups.filters).
-    filter_backends = [DjangoFilterBackend]
+    filter_backends = [KnownParameters, DjangoFilterBackend]
     filterset_class = NotificationFilter
 
     def get_queryset(self):

@@ -5,14 +5,14 @@ user's notifications."""
 import django_filters
 from django.db.models import QuerySet
 
-from core.filters import IdFilter, UtcIsoDateTimeFilter, search_filters
+from core.filters import BooleanFilter, FilterSet, IdFilter, UtcIsoDateTimeFilter, search_filters
 from followups.models import FollowUp, Notification
 
 # ?show=unread is the notifications page's tab; ?unread=true the API's name for it.
 SHOW_UNREAD = "unread"
 
 
-class FollowUpFilter(django_filters.rest_framework.FilterSet):
+class FollowUpFilter(FilterSet):
     q, search = search_filters(
         fields=(
             "recipient__first_name",
@@ -52,10 +52,8 @@ class FollowUpFilter(django_filters.rest_framework.FilterSet):
         ]
 
 
-class NotificationFilter(django_filters.rest_framework.FilterSet):
-    unread = django_filters.BooleanFilter(
-        method="filter_unread", help_text="Only unread notifications (true)."
-    )
+class NotificationFilter(FilterSet):
+    unread = BooleanFilter(method="filter_unread", help_text="Only unread notifications (true).")
     show = django_filters.ChoiceFilter(
         choices=[(SHOW_UNREAD, "Unread"), ("all", "All")],
         method="filter_show",

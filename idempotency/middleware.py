@@ -34,12 +34,13 @@ from contextlib import contextmanager
 
 from django.conf import settings
 from django.db import IntegrityError, OperationalError, connection, transaction
-from django.http import HttpResponse, JsonResponse
+from django.http import HttpResponse
 from django.urls import Resolver404, resolve
 from rest_framework.exceptions import APIException
 from rest_framework.request import Request
 from rest_framework.views import APIView
 
+from core.problems import problem_response
 from idempotency.models import IdempotencyKey
 from idempotency.services import keys_expire_before
 
@@ -192,7 +193,9 @@ def _replay(stored: IdempotencyKey, fingerprint: str):
 
 
 def _problem(detail: str, status: int):
-    return JsonResponse({"detail": detail}, status=status)
+    code = {400: "invalid", 409: "key_in_progress", 422: "key_reused"}[status]
+    errors = {HEADER: [detail]} if status == 400 else None
+    return problem_response(status, detail, code=code, errors=errors)
 
 
 @contextmanager

@@ -3,7 +3,9 @@ hook (SPECTACULAR_SETTINGS["POSTPROCESSING_HOOKS"]) that adds it, with the 409 a
 may answer, to every POST operation that needs a signed-in user — the operations
 idempotency.middleware serves."""
 
+from core.problems import PROBLEM_CONTENT_TYPE
 from idempotency.middleware import (
+    BAD_KEY,
     HEADER,
     KEY_IN_PROGRESS,
     KEY_PATTERN,
@@ -32,19 +34,19 @@ PARAMETER = {
         "gets 409 after a few seconds."
     ),
 }
-DETAIL = {
-    "type": "object",
-    "properties": {"detail": {"type": "string"}},
-    "required": ["detail"],
-}
+PROBLEM = {"schema": {"$ref": "#/components/schemas/Problem"}}
 RESPONSES = {
+    "400": {
+        "description": f"Idempotency-Key: {BAD_KEY}",
+        "content": {PROBLEM_CONTENT_TYPE: PROBLEM},
+    },
     "409": {
         "description": f"Idempotency-Key: {KEY_IN_PROGRESS}",
-        "content": {"application/json": {"schema": DETAIL}},
+        "content": {PROBLEM_CONTENT_TYPE: PROBLEM},
     },
     "422": {
         "description": f"Idempotency-Key: {KEY_REUSED}",
-        "content": {"application/json": {"schema": DETAIL}},
+        "content": {PROBLEM_CONTENT_TYPE: PROBLEM},
     },
 }
 
@@ -61,6 +63,13 @@ def document_idempotency_key(result, generator, request, public):
         operation.setdefault("parameters", []).append(dict(PARAMETER))
         responses = operation.setdefault("responses", {})
         for status, response in RESPONSES.items():
-            # A 409 of the operation's own (a refused state change) also has `detail`.
-            responses.setdefault(status, response)
+            # A 400 or 409 of the operation's own (a refused state change) is a problem
+            # too; its description gains the key's.
+            if status in responses:
+                own = responses[status]
+                own["description"] = (
+                    f"{own.get('description', '')} {response['description']}".strip()
+                )
+            else:
+                responses[status] = response
     return result

@@ -22,6 +22,7 @@ from rest_framework.response import Response
 from accounts.visibility import visible_owned, working_team, working_team_or_none
 from contacts.models import Contact
 from core.dates import DateTimeSerializerField
+from core.problems import ProblemSerializer, problem_doc
 from core.serializers import ModelSerializer
 from referrals import filters, selectors, services
 from referrals.models import (
@@ -33,25 +34,22 @@ from referrals.models import (
     RosterEntry,
 )
 
-CONFLICT_RESPONSE = OpenApiResponse(
-    response=inline_serializer("ReferralConflict", {"detail": serializers.CharField()}),
-    description="The record's state refuses the change; `detail` says why.",
-)
+CONFLICT_RESPONSE = problem_doc("The record's state refuses the change; `detail` says why.")
+
+
+class DuplicateAskSerializer(ProblemSerializer):
+    existing_referral = inline_serializer(
+        "ExistingReferral",
+        {"id": serializers.IntegerField(), "url": serializers.URLField()},
+        allow_null=True,
+        required=False,
+        help_text="The open ask in the way; null when it is a teammate's that you "
+        "cannot see (`detail` names who made it).",
+    )
+
+
 DUPLICATE_ASK_RESPONSE = OpenApiResponse(
-    response=inline_serializer(
-        "DuplicateAsk",
-        {
-            "detail": serializers.CharField(),
-            "existing_referral": inline_serializer(
-                "ExistingReferral",
-                {"id": serializers.IntegerField(), "url": serializers.URLField()},
-                allow_null=True,
-                required=False,
-                help_text="The open ask in the way; null when it is a teammate's that you "
-                "cannot see (`detail` names who made it).",
-            ),
-        },
-    ),
+    response=DuplicateAskSerializer,
     description="The prospect already has an open ask through this referrer (asked, "
     "confirmed, contacted or meeting), by you or a teammate: nothing is recorded. Move "
     "that one along; once it is won, lost or declined, a new ask is accepted.",

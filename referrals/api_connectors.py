@@ -12,6 +12,7 @@ from rest_framework import serializers, viewsets
 
 from contacts import selectors
 from contacts.models import Contact
+from core.api_queries import refuse_unknown
 from referrals import connectors
 
 
@@ -59,8 +60,16 @@ connectors_schema = extend_schema(
     ),
     parameters=[
         ConnectorQuerySerializer,
-        OpenApiParameter("page", int, description="Page number."),
-        OpenApiParameter("page_size", int, description="Results per page, up to 500."),
+        OpenApiParameter(
+            "page",
+            {"type": "integer", "minimum": 1, "maximum": 1_000_000},
+            description="Page number.",
+        ),
+        OpenApiParameter(
+            "page_size",
+            {"type": "integer", "minimum": 1, "maximum": 500},
+            description="Results per page, up to 500.",
+        ),
     ],
     responses={
         200: ConnectorPageSerializer,
@@ -84,6 +93,7 @@ class ContactConnectorViewSet(viewsets.GenericViewSet):
     @connectors_schema
     def connectors(self, request, pk=None):
         """The paginated connectors of the target; a bad max_hops is a 400."""
+        refuse_unknown(request, {*ConnectorQuerySerializer().fields, "page", "page_size"})
         query = ConnectorQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         found = connectors.connectors_for(

@@ -10,7 +10,7 @@ from django.db.models import QuerySet
 
 from accounts.zones import zone_of
 from contacts.models import Channel
-from core.filters import DateFilter, IdFilter, UtcIsoDateTimeFilter, search_filters
+from core.filters import DateFilter, FilterSet, IdFilter, UtcIsoDateTimeFilter, search_filters
 from referrals.forms import DATE_WIDGET
 from referrals.models import (
     OPEN_STATUSES,
@@ -28,7 +28,7 @@ from referrals.models import (
 OPEN = "open"
 
 
-class RosterFilter(django_filters.rest_framework.FilterSet):
+class RosterFilter(FilterSet):
     q, search = search_filters(
         fields=(
             "prospect__first_name",
@@ -52,7 +52,7 @@ class RosterFilter(django_filters.rest_framework.FilterSet):
         fields = ["q", "search", "status", "priority", "owner", "prospect"]
 
 
-class ReadinessCheckFilter(django_filters.rest_framework.FilterSet):
+class ReadinessCheckFilter(FilterSet):
     q, search = search_filters(
         fields=("client__first_name", "client__last_name", "testimonial"),
         help_text="Every word must appear in the client's name or the testimonial.",
@@ -65,7 +65,7 @@ class ReadinessCheckFilter(django_filters.rest_framework.FilterSet):
         fields = ["q", "search", "client", "green_light", "owner"]
 
 
-class ReferralFilter(django_filters.rest_framework.FilterSet):
+class ReferralFilter(FilterSet):
     q, search = search_filters(
         fields=(
             "referrer__first_name",
@@ -145,7 +145,7 @@ class ReferralFilter(django_filters.rest_framework.FilterSet):
         return queryset.filter(asked_at__lt=self._day_start(value + timedelta(days=1)))
 
 
-class DealFilter(django_filters.rest_framework.FilterSet):
+class DealFilter(FilterSet):
     q, search = search_filters(
         fields=("name", "contact__first_name", "contact__last_name", "contact__company__name"),
         help_text="Every word must appear in the deal's name, or the contact's name or company.",
@@ -160,7 +160,7 @@ class DealFilter(django_filters.rest_framework.FilterSet):
         fields = ["q", "search", "source", "outcome", "owner", "contact"]
 
 
-class ReferralGivenFilter(django_filters.rest_framework.FilterSet):
+class ReferralGivenFilter(FilterSet):
     q, search = search_filters(
         fields=(
             "client__first_name",
@@ -199,7 +199,7 @@ class ReferralGivenFilter(django_filters.rest_framework.FilterSet):
         ]
 
 
-class GoalFilter(django_filters.rest_framework.FilterSet):
+class GoalFilter(FilterSet):
     team = IdFilter()
     rep = IdFilter()
     week_start = DateFilter(help_text="The Monday of the week.")

@@ -30,6 +30,9 @@ from accounts.models import Membership, Team
 from accounts.visibility import NO_TEAM, managed_team_ids, team_ids
 from accounts.zones import zone_of
 from core import dates
+from core.api_queries import refuse_unknown
+from core.dates import DAY_SCHEMA
+from core.problems import problem_doc
 from core.serializers import ModelSerializer
 from referrals import selectors as referral_selectors
 from referrals.filters import GoalFilter
@@ -134,16 +137,18 @@ def kpi_scope(user, *, rep_id: int | None, team_id: int | None) -> kpis.Scope:
 class KpiView(APIView):
     @extend_schema(
         parameters=[
-            OpenApiParameter(
-                "start", OpenApiTypes.DATE, description="First day (default: this Monday)."
-            ),
-            OpenApiParameter("end", OpenApiTypes.DATE, description="Last day (default: today)."),
+            OpenApiParameter("start", DAY_SCHEMA, description="First day (default: this Monday)."),
+            OpenApiParameter("end", DAY_SCHEMA, description="Last day (default: today)."),
             OpenApiParameter("rep", OpenApiTypes.INT, description="One rep's numbers."),
             OpenApiParameter("team", OpenApiTypes.INT, description="One team's numbers."),
         ],
-        responses={200: KpiSerializer},
+        responses={
+            200: KpiSerializer,
+            404: problem_doc("No such rep or team among those you may see."),
+        },
     )
     def get(self, request):
+        refuse_unknown(request, {"start", "end", "rep", "team"})
         today = kpis.today_for(request.user)
         start = _date(request, "start", kpis.monday(today))
         end = _date(request, "end", today)

@@ -1,8 +1,10 @@
 """The JSON API's common ground, which every endpoint inherits and every integration relies
-on: getting a token, authenticating with it or a session, JSON errors (401 for the
-anonymous, never a redirect or a 500), pagination, and the OpenAPI schema with its UI."""
+on: getting a token, authenticating with it or a session, errors as problem details (401
+for the anonymous, never a redirect, an HTML page or a 500), strict query strings,
+pagination, and the OpenAPI schema with its UI."""
 
 import json
+from http import HTTPStatus
 
 import pytest
 import yaml
@@ -23,6 +25,8 @@ from accounts.models import Team
 from config.api import Pagination
 from tests.factories import TEST_PASSWORD, TeamFactory, UserFactory
 from tests.test_accounts import assert_assets_served_locally
+
+PROBLEM = "application/problem+json"
 
 # --- Probe endpoints -----------------------------------------------------------------------
 # Minimal API views with the project's defaults (authentication, permissions, pagination,
@@ -117,8 +121,8 @@ def test_token_refused_for_bad_credentials(alice, username, password):
     response = token_for(username, password)
 
     assert response.status_code == 400
-    assert response["Content-Type"] == "application/json"
-    assert "non_field_errors" in response.json()
+    assert response["Content-Type"] == PROBLEM
+    assert "non_field_errors" in response.json()["errors"]
     assert not Token.objects.exists()
 
 
@@ -132,7 +136,7 @@ def test_token_request_without_fields_gets_field_errors(db):
     response = Client().post("/api/v1/auth/token/", {}, content_type="application/json")
 
     assert response.status_code == 400
-    assert set(response.json()) == {"username", "password"}
+    assert set(response.json()["errors"]) == {"username", "password"}
 
 
 def test_token_request_with_broken_json_is_a_400_not_a_500(db):
@@ -168,7 +172,8 @@ def test_an_invalid_token_is_a_401(alice):
     response = token_client("0" * 40).get("/probe/whoami/")
 
     assert response.status_code == 401
-    assert response.json() == {"detail": "Invalid token."}
+    assert response.json()["detail"] == "Invalid token."
+    assert response.json()["code"] == "authentication_failed"
 
 
 @uses_probes
@@ -176,9 +181,15 @@ def test_anonymous_api_request_is_a_json_401_not_a_redirect(client, db):
     response = client.get("/probe/whoami/")
 
     assert response.status_code == 401
-    assert response["Content-Type"] == "application/json"
+    assert response["Content-Type"] == PROBLEM
     assert response["WWW-Authenticate"] == "Token"
-    assert response.json() == {"detail": "Authentication credentials were not provided."}
+    assert response.json() == {
+        "type": "about:blank",
+        "title": "Unauthorized",
+        "status": 401,
+        "detail": "Authentication credentials were not provided.",
+        "code": "not_authenticated",
+    }
 
 
 @uses_probes
@@ -203,19 +214,42 @@ def test_session_writes_need_the_csrf_token(alice):
 
 @uses_probes
 @pytest.mark.parametrize(
-    ("kind", "status", "body"),
+    ("kind", "status", "members"),
     [
-        ("field", 400, {"value": ["Value must be positive."]}),
-        ("rule", 400, {"detail": "This referral is already won."}),
-        ("missing", 404, {"detail": "Not found."}),
-        ("forbidden", 403, {"detail": "Not yours."}),  # the service's own reason
+        (
+            "field",
+            400,
+            {
+                "detail": "value: Value must be positive.",
+                "code": "invalid",
+                "errors": {"value": ["Value must be positive."]},
+            },
+        ),
+        (
+            "rule",
+            400,
+            {
+                "detail": "This referral is already won.",
+                "code": "invalid",
+                "errors": {"non_field_errors": ["This referral is already won."]},
+            },
+        ),
+        ("missing", 404, {"detail": "Not found.", "code": "not_found"}),
+        # The service's own reason.
+        ("forbidden", 403, {"detail": "Not yours.", "code": "permission_denied"}),
     ],
 )
-def test_errors_raised_by_services_become_json(alice_client, kind, status, body):
+def test_errors_raised_by_services_become_problems(alice_client, kind, status, members):
     response = alice_client.get(f"/probe/error/{kind}/")
 
     assert response.status_code == status
-    assert response.json() == body
+    assert response["Content-Type"] == PROBLEM
+    assert response.json() == {
+        "type": "about:blank",
+        "title": HTTPStatus(status).phrase,
+        "status": status,
+        **members,
+    }
 
 
 # --- Pagination -------------------------------------------------------------------------------
@@ -235,12 +269,35 @@ def test_lists_are_paginated(alice_client, acme, globex):
     assert body["previous"] is None
 
 
-@pytest.mark.parametrize(("asked", "given"), [(None, 50), ("10", 10), ("500", 500), ("5000", 500)])
-def test_page_size_is_capped_at_500(asked, given):
+@pytest.mark.parametrize(("asked", "given"), [(None, 50), ("1", 1), ("10", 10), ("500", 500)])
+def test_page_size_from_1_to_500(asked, given):
     query = {"page_size": asked} if asked else {}
     request = Request(APIRequestFactory().get("/", query))
 
     assert Pagination().get_page_size(request) == given
+
+
+@uses_probes
+@pytest.mark.parametrize("name", ["page", "page_size"])
+@pytest.mark.parametrize(
+    "value", ["", "0", "-1", "abc", "1.5", " 2", "٣", "1e3", "9" * 5000, "501", "1000001"]
+)
+def test_a_page_or_page_size_not_a_whole_number_in_range_is_a_400(alice_client, name, value):
+    if name == "page" and value == "501":
+        return  # page 501 is a whole number in range: past the last page, a 404
+    response = alice_client.get("/probe/teams/", {name: value})
+
+    assert response.status_code == 400, response.content[:300]
+    assert response["Content-Type"] == PROBLEM
+    assert response.json()["errors"][name][0].startswith("A whole number from 1 to")
+
+
+@uses_probes
+def test_a_page_past_the_last_is_a_404(alice_client, acme):
+    response = alice_client.get("/probe/teams/", {"page": 2})
+
+    assert response.status_code == 404
+    assert response.json()["detail"] == "Invalid page."
 
 
 # --- Schema and its UI --------------------------------------------------------------------------
@@ -271,6 +328,7 @@ def test_schema_needs_authentication(client, db):
     response = client.get("/api/schema/", HTTP_ACCEPT="application/json")
 
     assert response.status_code == 401
+    assert response["Content-Type"] == PROBLEM
     assert response.json()["detail"] == "Authentication credentials were not provided."
 
 

@@ -61,6 +61,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Outermost: every error answer under /api/ is problem details (core.problems).
+    "core.problems.ApiProblemMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -254,11 +256,18 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 50,
     # A list's search box (`search`, or `q` as on its page) is a filter of its FilterSet,
     # shared with the page (core.filters), not DRF's SearchFilter.
+    # KnownParameters first: a query parameter a list does not document is a 400, and so
+    # is an ordering it cannot sort by (core.api_queries).
     "DEFAULT_FILTER_BACKENDS": [
+        "core.api_queries.KnownParameters",
         "django_filters.rest_framework.DjangoFilterBackend",
-        "rest_framework.filters.OrderingFilter",
+        "core.api_queries.StrictOrdering",
     ],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # JSON only, errors included (problem details, core.problems); people read the API in
+    # its documentation (/api/docs/), not in REST framework's HTML pages.
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    # Every operation documents its error answers (config.api_schema).
+    "DEFAULT_SCHEMA_CLASS": "config.api_schema.AutoSchema",
     "EXCEPTION_HANDLER": "config.api.exception_handler",
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
     # Throttles are opt-in per view (throttle_scope); the token endpoint uses "token".
@@ -278,6 +287,9 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "SCHEMA_PATH_PREFIX": r"/api/v1",
+    # What a client sends and what it gets are described apart: a request's schema holds
+    # only the fields it may write (read-only ones are ignored when sent).
+    "COMPONENT_SPLIT_REQUEST": True,
     # One name per choice set shared by several fields or models.
     "ENUM_NAME_OVERRIDES": {
         "ChannelEnum": "contacts.models.Channel",
