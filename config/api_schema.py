@@ -29,6 +29,7 @@ from core.dates import DAY_SCHEMA, MOMENT_SCHEMA
 from core.problems import PROBLEM_CONTENT_TYPE, ProblemSerializer
 
 WRITES = {"POST", "PUT", "PATCH"}
+EMPTY = {"type": "string", "maxLength": 0}
 
 DESCRIPTIONS = {
     "400": "The request is malformed: `errors` names each field or query parameter and why.",
@@ -49,6 +50,7 @@ class AutoSchema(SpectacularAutoSchema):
         operation = super().get_operation(*args, **kwargs)
         if operation is None:
             return None
+        self._filters_may_be_empty(operation)
         problem = self._problem_reference()
         responses = operation.setdefault("responses", {})
         for status in self._error_statuses(operation):
@@ -87,6 +89,16 @@ class AutoSchema(SpectacularAutoSchema):
         ):
             statuses.append("429")
         return statuses
+
+    def _filters_may_be_empty(self, operation: dict) -> None:
+        """A list's filter given empty (`?kind=`) is not applied, as a page's empty box:
+        each filter's parameter admits "" besides its values."""
+        filterset_class = getattr(self.view, "filterset_class", None)
+        if filterset_class is None:
+            return
+        for parameter in operation.get("parameters", []):
+            if parameter.get("in") == "query" and parameter["name"] in filterset_class.base_filters:
+                parameter["schema"] = {"anyOf": [parameter["schema"], EMPTY]}
 
     def _is_detail(self) -> bool:
         return "{" in self.path

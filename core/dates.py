@@ -41,17 +41,22 @@ LAST_DAY = date(2100, 12, 31)
 FIRST_MOMENT = datetime.combine(FIRST_DAY, datetime.min.time(), timezone(timedelta(hours=14)))
 LAST_MOMENT = datetime.combine(LAST_DAY, datetime.max.time(), timezone(timedelta(hours=-12)))
 
-# The window as the API's schema can say it (a pattern on the text of a day or a time): the
-# years 1900 to 2100, and offsets from UTC−12 to UTC+14.
+# The window as the API's schema can say it, a pattern on the text of a day or a time: the
+# years 1900 to 2100, offsets from UTC−12 to UTC+14. A day is also `format: date` (the
+# calendar says which days exist). A time is the pattern alone, which says what Warmpath
+# reads — seconds and offset may be left out, unlike `format: date-time` — and admits no
+# 29 February, 30 or 31 of a month without one (a leap day is accepted, not advertised).
 _YEAR = "(19[0-9]{2}|20[0-9]{2}|2100)"
 _DAY = _YEAR + "-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])"
+_EXISTING_DAY = (
+    _YEAR + "-((0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8])|(0[13-9]|1[0-2])-(29|30)|(0[13578]|1[02])-31)"
+)
+_TIME = "([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9]([.][0-9]{1,6})?)?"
 _OFFSET = "(Z|z|[+](0[0-9]|1[0-3]):[0-5][0-9]|[+]14:00|-(0[0-9]|1[01]):[0-5][0-9]|-12:00)"
 DAY_PATTERN = f"^{_DAY}$"
-MOMENT_PATTERN = (
-    f"^{_DAY}[Tt ]([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9](\\.[0-9]{{1,6}})?)?{_OFFSET}?$"
-)
+MOMENT_PATTERN = f"^{_EXISTING_DAY}[Tt ]{_TIME}{_OFFSET}?$"
 DAY_SCHEMA = {"type": "string", "format": "date", "pattern": DAY_PATTERN}
-MOMENT_SCHEMA = {"type": "string", "format": "date-time", "pattern": MOMENT_PATTERN}
+MOMENT_SCHEMA = {"type": "string", "pattern": MOMENT_PATTERN}
 
 WINDOW = f"{FIRST_DAY.day} {FIRST_DAY:%B %Y} to {LAST_DAY.day} {LAST_DAY:%B %Y}"
 OUTSIDE_WINDOW = f"Outside the years Warmpath keeps: give a date from {WINDOW}."

@@ -20,13 +20,7 @@ from core.http import MAX_ID
 from core.search import search_words, words_match
 
 
-def _or_empty(schema: dict) -> dict:
-    """A filter's value in a query string may be empty: the filter is then not applied,
-    as a page's empty box (the schema of a query parameter says so)."""
-    return {"anyOf": [schema, {"type": "string", "maxLength": 0}]}
-
-
-@extend_schema_field(_or_empty(DAY_SCHEMA))
+@extend_schema_field(DAY_SCHEMA)
 class DateFilter(django_filters.DateFilter):
     """A day (2026-03-02), in the window of core.dates: a day at the calendar's edge made
     the pages that add to it or show it in a zone fail (a 500)."""
@@ -34,7 +28,7 @@ class DateFilter(django_filters.DateFilter):
     field_class = DateFormField
 
 
-@extend_schema_field(_or_empty(MOMENT_SCHEMA))
+@extend_schema_field(MOMENT_SCHEMA)
 class UtcIsoDateTimeFilter(django_filters.IsoDateTimeFilter):
     """An ISO 8601 time, in the window of core.dates, queried in UTC: a valid offset
     PostgreSQL cannot store (e.g. -18:01) reached the database as it was (a 500)."""
@@ -56,7 +50,7 @@ class IdFilter(django_filters.NumberFilter):
         super().__init__(*args, **kwargs)
 
 
-@extend_schema_field(_or_empty({"type": "integer", "minimum": 0, "maximum": MAX_ID}))
+@extend_schema_field({"type": "integer", "minimum": 0, "maximum": MAX_ID})
 class WholeNumberFilter(django_filters.NumberFilter):
     """A count or a grade (a relationship's strength…): a whole number, as its column
     holds. django-filter's own number filter took 0.5 and a 40-digit number."""
@@ -69,7 +63,7 @@ class WholeNumberFilter(django_filters.NumberFilter):
         super().__init__(*args, **kwargs)
 
 
-@extend_schema_field(_or_empty({"type": "boolean"}))
+@extend_schema_field({"type": "boolean"})
 class BooleanFilter(django_filters.BooleanFilter):
     """true or false (or empty: not applied). django-filter's own took `null`, `unknown`
     and anything else as "not applied", silently."""
@@ -99,6 +93,7 @@ class FilterSet(django_filters.rest_framework.FilterSet):
                 models.BigIntegerField,
             )
         },
+        models.BooleanField: {"filter_class": BooleanFilter},
     }
 
 

@@ -13,7 +13,7 @@ body too large), the database out of reach, an unexpected error:
   permission_denied, not_authenticated, throttled, conflict…).
 - `errors` (400 only) holds the messages per field, as the fields are named in the request;
   the messages that belong to no one field are under `non_field_errors`.
-- Extension members add what a client needs to act, e.g. `existing` on the 409 of a
+- Extension members add what a client needs to act, e.g. `existing_referral` on the 409 of a
   second open ask (the one already there).
 
 The shape is described once (ProblemSerializer) and documented on every operation
@@ -137,7 +137,7 @@ def _sentence(text: str) -> str:
 
 
 class ProblemSerializer(serializers.Serializer):
-    """The schema of a problem (RFC 9457); other members may follow (`existing`…)."""
+    """The schema of a problem (RFC 9457); other members may follow (`existing_referral`…)."""
 
     type = serializers.CharField(help_text='"about:blank": the status says what it is.')
     title = serializers.CharField(help_text="The status's name, e.g. Bad Request.")

@@ -20,6 +20,7 @@ from contacts.services import (
     RELATIONSHIP_EXISTS,
     RELATIONSHIP_WITH_ITSELF,
 )
+from tests.api_errors import NON_FIELD_ERRORS, detail, field_errors, problem_of
 from tests.factories import (
     ClientFactory,
     CompanyFactory,
@@ -175,13 +176,13 @@ def test_a_duplicate_contact_is_a_400_with_the_services_message(
     before = Contact.objects.count()
     response = alice_api.post("/api/v1/contacts/", {"first_name": "Annie", **payload})
     assert response.status_code == 400
-    assert response.json()[field] == [message]
+    assert field_errors(response)[field] == [message]
     assert Contact.objects.count() == before
 
 
 def test_a_bad_email_is_a_400(alice_api):
     response = alice_api.post("/api/v1/contacts/", {"first_name": "X", "email": "nope"})
-    assert response.status_code == 400 and "email" in response.json()
+    assert response.status_code == 400 and "email" in field_errors(response)
     assert not Contact.objects.exists()
 
 
@@ -189,13 +190,14 @@ def test_another_teams_company_does_not_exist_for_the_api(alice_api, globex):
     theirs = CompanyFactory(team=globex)
     response = alice_api.post("/api/v1/contacts/", {"first_name": "X", "company": theirs.pk})
     assert response.status_code == 400
-    assert "does not exist" in response.json()["company"][0]
+    assert "does not exist" in field_errors(response)["company"][0]
 
 
 def test_someone_of_no_team_cannot_create(admin_user):
     response = api_for(admin_user).post("/api/v1/contacts/", {"first_name": "X"})
     assert response.status_code == 400
-    assert response.json() == {"detail": NO_TEAM}
+    assert field_errors(response) == {NON_FIELD_ERRORS: [NO_TEAM]}
+    assert (problem_of(response)["code"], detail(response)) == ("no_team", NO_TEAM)
 
 
 def test_updating_a_contact_goes_through_the_service(bob_api, bob, ann):
@@ -208,7 +210,7 @@ def test_updating_a_contact_goes_through_the_service(bob_api, bob, ann):
 
 def test_updating_into_a_duplicate_is_a_400(alice_api, ann, ben):
     response = alice_api.patch(f"/api/v1/contacts/{ben.pk}/", {"email": "ann@EXAMPLE.com"})
-    assert response.status_code == 400 and "email" in response.json()
+    assert response.status_code == 400 and "email" in field_errors(response)
     ben.refresh_from_db()
     assert ben.email != "ann@EXAMPLE.com"
 
@@ -234,7 +236,7 @@ def test_a_manager_may_delete_a_teams_contact(maya_api, ann):
 def test_a_teammate_may_not_delete_someone_elses_contact(bob_api, ann):
     response = bob_api.delete(f"/api/v1/contacts/{ann.pk}/")
     assert response.status_code == 403
-    assert response.json() == {"detail": ONLY_OWNER_OR_MANAGER_DELETES}
+    assert detail(response) == ONLY_OWNER_OR_MANAGER_DELETES
     assert Contact.objects.filter(pk=ann.pk).exists()
 
 
@@ -242,7 +244,7 @@ def test_a_contact_on_referrals_cannot_be_deleted(alice_api, alice, ann, ben):
     ReferralFactory(referrer=ann, prospect=ben, owner=alice)
     response = alice_api.delete(f"/api/v1/contacts/{ann.pk}/")
     assert response.status_code == 409
-    assert response.json() == {"detail": CONTACT_IN_USE.format(name="Ann Client")}
+    assert detail(response) == CONTACT_IN_USE.format(name="Ann Client")
     assert Contact.objects.filter(pk=ann.pk).exists()
 
 
@@ -265,7 +267,8 @@ def test_companies_list_filter_and_create(alice_api, acme, acme_corp, ben, globe
 def test_a_duplicate_company_name_is_a_400(alice_api, acme_corp):
     response = alice_api.post("/api/v1/companies/", {"name": "acme CORP"})
     assert response.status_code == 400
-    assert response.json()["name"] == [DUPLICATE_COMPANY.format(name="acme CORP")]
+    assert field_errors(response)["name"] == [DUPLICATE_COMPANY.format(name="acme CORP")]
+    assert detail(response) == f"name: {DUPLICATE_COMPANY.format(name='acme CORP')}"
 
 
 def test_updating_a_company(bob_api, acme_corp):
@@ -279,7 +282,7 @@ def test_only_a_manager_deletes_a_company_and_its_people_stay(alice_api, maya_ap
     company_id = ann.company_id
     response = alice_api.delete(f"/api/v1/companies/{company_id}/")
     assert response.status_code == 403
-    assert response.json() == {"detail": ONLY_MANAGER_DELETES_COMPANY}
+    assert detail(response) == ONLY_MANAGER_DELETES_COMPANY
     assert maya_api.delete(f"/api/v1/companies/{company_id}/").status_code == 204
     ann.refresh_from_db()
     assert ann.company is None
@@ -310,20 +313,20 @@ def test_a_duplicate_relationship_is_a_400(alice_api, ann, ben, reverse_order):
     a, b = (ben, ann) if reverse_order else (ann, ben)
     response = alice_api.post("/api/v1/relationships/", {"contact_a": a.pk, "contact_b": b.pk})
     assert response.status_code == 400
-    assert response.json() == {"detail": RELATIONSHIP_EXISTS.format(a=a, b=b)}
+    assert field_errors(response) == {NON_FIELD_ERRORS: [RELATIONSHIP_EXISTS.format(a=a, b=b)]}
     assert Relationship.objects.count() == 1
 
 
 def test_a_relationship_with_oneself_is_a_400(alice_api, ann):
     response = alice_api.post("/api/v1/relationships/", {"contact_a": ann.pk, "contact_b": ann.pk})
     assert response.status_code == 400
-    assert response.json() == {"detail": RELATIONSHIP_WITH_ITSELF}
+    assert field_errors(response) == {NON_FIELD_ERRORS: [RELATIONSHIP_WITH_ITSELF]}
 
 
 def test_another_teams_contact_does_not_exist_for_a_relationship(alice_api, ann, gil):
     response = alice_api.post("/api/v1/relationships/", {"contact_a": ann.pk, "contact_b": gil.pk})
     assert response.status_code == 400
-    assert "does not exist" in response.json()["contact_b"][0]
+    assert "does not exist" in field_errors(response)["contact_b"][0]
     assert not Relationship.objects.exists()
 
 
@@ -333,14 +336,14 @@ def test_a_member_of_two_teams_cannot_link_across_them(acme, globex, alice, ann,
         "/api/v1/relationships/", {"contact_a": ann.pk, "contact_b": gil.pk}
     )
     assert response.status_code == 400
-    assert response.json() == {"detail": RELATIONSHIP_ACROSS_TEAMS}
+    assert field_errors(response) == {NON_FIELD_ERRORS: [RELATIONSHIP_ACROSS_TEAMS]}
 
 
 def test_a_strength_outside_1_to_5_is_a_400(alice_api, ann, ben):
     response = alice_api.post(
         "/api/v1/relationships/", {"contact_a": ann.pk, "contact_b": ben.pk, "strength": 6}
     )
-    assert response.status_code == 400 and "strength" in response.json()
+    assert response.status_code == 400 and "strength" in field_errors(response)
 
 
 def test_relationships_filter_by_either_person(alice_api, acme, alice, ann, ben):
@@ -366,7 +369,7 @@ def test_updating_a_relationship_keeps_its_pair(alice_api, ann, ben, acme, alice
     other = ContactFactory(team=acme, owner=alice)
     moved = alice_api.patch(f"/api/v1/relationships/{tie.pk}/", {"contact_b": other.pk})
     assert moved.status_code == 400
-    assert moved.json() == {"detail": PAIR_IS_FIXED}
+    assert field_errors(moved) == {NON_FIELD_ERRORS: [PAIR_IS_FIXED]}
     tie.refresh_from_db()
     assert (tie.strength, tie.kind, tie.contact_b_id) == (4, "friend", max(ann.pk, ben.pk))
 
@@ -416,7 +419,7 @@ def test_staff_see_every_team(admin_user, ann, gil):
 def test_the_anonymous_get_401(client, url):
     response = client.get(url)
     assert response.status_code == 401
-    assert "detail" in response.json()
+    assert detail(response)
 
 
 def test_a_token_works_and_sees_the_active_team(alice, ann):

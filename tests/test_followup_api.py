@@ -11,6 +11,7 @@ from rest_framework.test import APIClient
 from contacts.models import Activity, Channel
 from followups import services
 from followups.models import FollowUp
+from tests.api_errors import detail, field_errors
 from tests.factories import ClientFactory, FollowUpFactory, MembershipFactory, ReferralFactory
 
 # Calendar-sensitive: .ci/run also runs these at hostile moments (tests/clock.py).
@@ -147,7 +148,7 @@ def test_complete_then_again_is_a_conflict(alice, followup):
     )
     assert first.json()["done_at"] is not None
     assert second.status_code == 409
-    assert "already done" in second.json()["detail"]
+    assert "already done" in detail(second)
     assert Activity.objects.filter(verb="followup_done").count() == 1
 
 
@@ -156,7 +157,7 @@ def test_complete_needs_a_known_channel(alice, followup):
     assert client.post(f"{URL}{followup.pk}/complete/", {}, format="json").status_code == 400
     response = client.post(f"{URL}{followup.pk}/complete/", {"channel": "pigeon"}, format="json")
     assert response.status_code == 400
-    assert "channel" in response.json()
+    assert "channel" in field_errors(response)
 
 
 def test_a_gift_on_anything_but_the_closing_thanks_is_a_400(alice, followup):
@@ -166,7 +167,7 @@ def test_a_gift_on_anything_but_the_closing_thanks_is_a_400(alice, followup):
         format="json",
     )
     assert response.status_code == 400
-    assert response.json() == {"gift_note": [services.GIFT_ONLY_ON_CLOSING]}
+    assert field_errors(response) == {"gift_note": [services.GIFT_ONLY_ON_CLOSING]}
 
 
 @pytest.mark.parametrize("payload", [{}, {"reason": ""}, {"reason": "   "}])
@@ -174,7 +175,7 @@ def test_skip_without_a_reason_is_a_400(alice, followup, payload):
     response = api_for(alice).post(f"{URL}{followup.pk}/skip/", payload, format="json")
 
     assert response.status_code == 400
-    assert response.json() == {"reason": [services.SKIP_NEEDS_REASON]}
+    assert field_errors(response) == {"reason": [services.SKIP_NEEDS_REASON]}
     followup.refresh_from_db()
     assert followup.status == "pending"
 

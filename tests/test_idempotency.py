@@ -25,6 +25,7 @@ from idempotency import middleware, services, tasks
 from idempotency.models import IdempotencyKey
 from referrals import services as referral_services
 from referrals.models import Referral
+from tests.api_errors import detail, field_errors, problem_of
 from tests.factories import (
     ClientFactory,
     ContactFactory,
@@ -130,7 +131,8 @@ def test_the_same_key_with_another_request_is_a_422(alice, alice_api, people, ac
 
     for response in (other_body, other_path):
         assert response.status_code == 422
-        assert response.json() == {"detail": middleware.KEY_REUSED}
+        body = problem_of(response)
+        assert (body["code"], body["detail"]) == ("key_reused", middleware.KEY_REUSED)
     assert Referral.objects.get().reason == "First"
     assert not Contact.objects.filter(first_name="Nina").exists()
 
@@ -142,7 +144,8 @@ def test_a_malformed_key_is_a_400_and_any_other_is_served(alice_api, key):
     valid = middleware._KEY.match(key) is not None
     assert response.status_code == (201 if valid else 400)
     if not valid:
-        assert response.json() == {"detail": middleware.BAD_KEY}
+        assert field_errors(response) == {"Idempotency-Key": [middleware.BAD_KEY]}
+        assert detail(response) == middleware.BAD_KEY
 
 
 # --- Which answers are kept -----------------------------------------------------------------
@@ -363,12 +366,13 @@ def test_a_second_request_waits_for_the_first_and_gets_409_past_the_wait(
 
     def second():
         time.sleep(0.5)
-        response = ask(token_client(rep), people, key)
-        return response.status_code, response.json()
+        return ask(token_client(rep), people, key)
 
-    created, (status, body) = at_once([first, second])
+    created, refused = at_once([first, second])
     assert created == 201
-    assert (status, body) == (409, {"detail": middleware.KEY_IN_PROGRESS})
+    assert refused.status_code == 409
+    body = problem_of(refused)
+    assert (body["code"], body["detail"]) == ("key_in_progress", middleware.KEY_IN_PROGRESS)
     monkeypatch.setattr(referral_services, "referrer_warning", warning)
     again = ask(token_client(rep), people, key)
     assert (again.status_code, again[middleware.REPLAYED_HEADER]) == (201, "true")

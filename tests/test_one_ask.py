@@ -24,9 +24,11 @@ from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from contacts.models import Activity
+from core.problems import PROBLEM_CONTENT_TYPE
 from followups.models import FollowUp
 from referrals import forms, services
 from referrals.models import ONE_OPEN_ASK, OPEN_STATUSES, Deal, Referral
+from tests.api_errors import detail, problem_of
 from tests.factories import (
     ClientFactory,
     ContactFactory,
@@ -301,7 +303,7 @@ def test_two_api_posts_make_one_ask_and_a_409_with_its_link(alice, client_contac
 
     assert created.status_code == 201
     assert refused.status_code == 409
-    body = refused.json()
+    body = problem_of(refused)
     referral_id = created.json()["id"]
     assert body["existing_referral"] == {
         "id": referral_id,
@@ -319,17 +321,18 @@ def test_a_teammates_409_names_who_asked_and_has_no_link(
     ask(alice, acme, client_contact, prospect)
     refused = api_ask(api(bob), client_contact, prospect)
     assert refused.status_code == 409
-    assert refused.json()["existing_referral"] is None
-    assert f"{alice} asked on" in refused.json()["detail"]
+    assert problem_of(refused)["existing_referral"] is None
+    assert f"{alice} asked on" in detail(refused)
 
 
 def test_the_schema_documents_the_409_of_a_create():
     schema = SchemaGenerator().get_schema(request=None, public=True)
     conflict = schema["paths"]["/api/v1/referrals/"]["post"]["responses"]["409"]
-    ref = conflict["content"]["application/json"]["schema"]["$ref"].split("/")[-1]
-    assert set(schema["components"]["schemas"][ref]["properties"]) == {
-        "detail",
-        "existing_referral",
+    ref = conflict["content"][PROBLEM_CONTENT_TYPE]["schema"]["$ref"].split("/")[-1]
+    components = schema["components"]["schemas"]
+    # A problem (core.problems), plus the open ask in the way.
+    assert set(components[ref]["properties"]) == set(components["Problem"]["properties"]) | {
+        "existing_referral"
     }
 
 

@@ -19,6 +19,7 @@ from django.db.utils import ConnectionHandler, OperationalError
 from django.test import RequestFactory
 
 from config.unavailable import DATABASE_UNAVAILABLE, RETRY_AFTER_SECONDS, server_error
+from tests.api_errors import problem_of
 from trust.processes import REPO_ROOT, child_env, free_port
 
 
@@ -59,7 +60,8 @@ def test_the_api_without_its_database_answers_json_503(tmp_path):
 
     assert response.status_code == 503
     assert response["Retry-After"] == str(RETRY_AFTER_SECONDS)
-    assert json.loads(response.content) == {"detail": DATABASE_UNAVAILABLE}
+    body = problem_of(response)
+    assert (body["code"], body["detail"]) == ("unavailable", DATABASE_UNAVAILABLE)
 
 
 def test_any_other_error_is_still_a_500():

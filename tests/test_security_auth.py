@@ -17,6 +17,7 @@ from rest_framework.views import APIView
 
 from accounts import security
 from accounts.views_security import NO_TOKEN_TO_REVOKE, TOKEN_REVOKED
+from tests.api_errors import detail, problem_of
 from tests.factories import TEST_PASSWORD, UserFactory
 
 LIMIT = settings.AXES_FAILURE_LIMIT
@@ -151,7 +152,8 @@ def test_the_token_endpoint_locks_out_with_a_json_429(alice):
 
     assert [r.status_code for r in responses[:-1]] == [400] * (LIMIT - 1)
     assert responses[-1].status_code == 429
-    assert responses[-1].json() == {"detail": security.locked_out_message()}
+    locked = problem_of(responses[-1])
+    assert (locked["code"], locked["detail"]) == ("throttled", security.locked_out_message())
     right_password = token_request("alice", TEST_PASSWORD)
     assert right_password.status_code == 429
     assert not Token.objects.filter(user=alice).exists()
@@ -202,7 +204,7 @@ def test_the_token_endpoint_is_throttled_per_address(db):
     refused = token_request(users[0].username, TEST_PASSWORD)
     assert refused.status_code == 429
     assert int(refused["Retry-After"]) > 0
-    assert "throttled" in refused.json()["detail"]
+    assert "throttled" in detail(refused)
     # Another address has its own count.
     assert token_request(users[0].username, TEST_PASSWORD, address="10.9.8.7").status_code == 200
 

@@ -26,6 +26,7 @@ from accounts.visibility import (
 )
 from contacts.models import Activity, Company, Contact, Relationship
 from referrals.models import Deal, ReadinessCheck, Referral, ReferralGiven, RosterEntry
+from tests.api_errors import NON_FIELD_ERRORS, detail, field_errors, problem_of
 from tests.factories import (
     ClientFactory,
     CompanyFactory,
@@ -312,4 +313,5 @@ def test_the_api_tells_someone_of_no_team_why_it_cannot_record(admin_user, url, 
     api.force_authenticate(admin_user)
     response = api.post(url, data)
     assert response.status_code == 400
-    assert response.json() == {"detail": NO_TEAM}
+    assert field_errors(response) == {NON_FIELD_ERRORS: [NO_TEAM]}
+    assert (problem_of(response)["code"], detail(response)) == ("no_team", NO_TEAM)
