@@ -14,6 +14,13 @@ from simple_history.models import HistoricalRecords
 from core import dates
 from core.names import validate_name
 
+# What a second record with the same name, email or link is told, also when it lost a race
+# to a write of the same moment (core.integrity).
+COMPANY_NAME_TAKEN = "A company with this name already exists in your team."
+CONTACT_EMAIL_TAKEN = "A contact with this email already exists in your team."
+CONTACT_LINKEDIN_TAKEN = "A contact with this LinkedIn URL already exists in your team."
+RELATIONSHIP_TAKEN = "These two people are already linked; edit that relationship instead."
+
 
 class Industry(models.TextChoices):
     SOFTWARE = "software", "Software and IT services"
@@ -58,7 +65,12 @@ class Company(models.Model):
         verbose_name_plural = "companies"
         ordering = ["name"]
         constraints = [
-            models.UniqueConstraint("team", Lower("name"), name="company_unique_name_per_team"),
+            models.UniqueConstraint(
+                "team",
+                Lower("name"),
+                name="company_unique_name_per_team",
+                violation_error_message=COMPANY_NAME_TAKEN,
+            ),
         ]
 
     def __str__(self) -> str:
@@ -175,11 +187,13 @@ class Contact(models.Model):
                 Lower("email"),
                 condition=~models.Q(email=""),
                 name="contact_unique_email_per_team",
+                violation_error_message=CONTACT_EMAIL_TAKEN,
             ),
             models.UniqueConstraint(
                 fields=["team", "linkedin_url"],
                 condition=~models.Q(linkedin_url=""),
                 name="contact_unique_linkedin_per_team",
+                violation_error_message=CONTACT_LINKEDIN_TAKEN,
             ),
             models.CheckConstraint(
                 condition=models.Q(fit_score__gte=0, fit_score__lte=100),
@@ -285,7 +299,9 @@ class Relationship(models.Model):
     class Meta:
         constraints = [
             models.UniqueConstraint(
-                fields=["contact_a", "contact_b"], name="relationship_unique_pair"
+                fields=["contact_a", "contact_b"],
+                name="relationship_unique_pair",
+                violation_error_message=RELATIONSHIP_TAKEN,
             ),
             models.CheckConstraint(
                 condition=models.Q(contact_a__lt=models.F("contact_b")),
