@@ -4,6 +4,7 @@ import logging
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import IntegrityError
 from django.http import Http404
 from rest_framework import exceptions, status
 from rest_framework.authtoken.views import ObtainAuthToken
@@ -14,6 +15,7 @@ from rest_framework.views import exception_handler as drf_exception_handler
 
 from accounts.visibility import NoWorkingTeam
 from core.errors import StateConflict
+from core.integrity import unique_violation_error
 
 logger = logging.getLogger(__name__)
 
@@ -29,6 +31,11 @@ def exception_handler(exc, context):
     Django's own ValidationError as a 400 with field errors, so a rule broken deep in a
     service never surfaces as a 500. A user of no team (accounts.visibility.NoWorkingTeam,
     a 404 on pages) gets a 400 {"detail"} saying so."""
+    if isinstance(exc, IntegrityError):
+        # A unique rule the database enforced after validation passed (a race): a 400.
+        converted = unique_violation_error(exc)
+        if converted is not None:
+            exc = converted
     if isinstance(exc, NoWorkingTeam):
         return Response({"detail": str(exc)}, status=status.HTTP_400_BAD_REQUEST)
     if isinstance(exc, StateConflict):
