@@ -11,8 +11,10 @@ from django.db import models
 from django.db.models.functions import Lower
 from simple_history.models import HistoricalRecords
 
+from contacts.links import LinkedInURLField
 from core import dates
 from core.names import validate_name
+from core.web import WebAddressField
 
 # What a second record with the same name, email or link is told, also when it lost a race
 # to a write of the same moment (core.integrity).
@@ -57,7 +59,9 @@ class Company(models.Model):
     country = models.CharField(max_length=100, blank=True)
     employee_count = models.PositiveIntegerField(null=True, blank=True)
     revenue_band = models.CharField(max_length=16, choices=RevenueBand.choices, blank=True)
-    website = models.URLField(blank=True)
+    website = WebAddressField(
+        blank=True, help_text="http or https; a bare domain such as acme.com is read as https."
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -165,7 +169,12 @@ class Contact(models.Model):
         default=UpdateCadence.EACH_STEP,
         help_text="How often this person likes to hear how their referrals are going.",
     )
-    linkedin_url = models.URLField("LinkedIn URL", max_length=300, blank=True)
+    linkedin_url = LinkedInURLField(
+        "LinkedIn URL",
+        max_length=300,
+        blank=True,
+        help_text="A linkedin.com address, stored as https://www.linkedin.com/in/….",
+    )
     notes = models.TextField(blank=True)
     last_contacted_on = dates.DateField(null=True, blank=True)
     # Fit against the team's ideal client profile, 0–100; kept up to date by
