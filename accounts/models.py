@@ -52,6 +52,10 @@ class Team(models.Model):
         return self.name
 
 
+# Also what a second membership saved at the same moment is told (core.integrity).
+ALREADY_A_MEMBER = "This user is already a member of this team."
+
+
 class Membership(models.Model):
     class Role(models.TextChoices):
         REP = "rep", "Sales rep"
@@ -66,7 +70,11 @@ class Membership(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["user", "team"], name="membership_unique_user_team"),
+            models.UniqueConstraint(
+                fields=["user", "team"],
+                name="membership_unique_user_team",
+                violation_error_message=ALREADY_A_MEMBER,
+            ),
             models.CheckConstraint(
                 condition=models.Q(role__in=["rep", "manager"]), name="membership_role_valid"
             ),

@@ -5,6 +5,7 @@ import logging
 from django.core.exceptions import NON_FIELD_ERRORS as NON_FIELD_ERRORS_DJANGO
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import IntegrityError
 from django.http import Http404
 from rest_framework import exceptions, status
 from rest_framework.authtoken.views import ObtainAuthToken
@@ -14,6 +15,7 @@ from rest_framework.views import exception_handler as drf_exception_handler
 
 from accounts.visibility import NoWorkingTeam
 from core.errors import StateConflict
+from core.integrity import unique_violation_error
 from core.problems import NON_FIELD_ERRORS, PROBLEM_CONTENT_TYPE, problem, summary_of
 
 logger = logging.getLogger(__name__)
@@ -64,10 +66,16 @@ MAX_PAGE = 1_000_000
 def exception_handler(exc, context):
     """Every exception a view raises, as problem details (core.problems): DRF's own, plus
     the services' errors — StateConflict a 409 (with its `api_members`, such as the open
-    ask in the way), Django's ValidationError a 400 with the field errors, a user of no
-    team (accounts.visibility.NoWorkingTeam, a 404 on pages) a 400 saying so — so a rule
-    broken deep in a service never surfaces as a 500. Anything else is left to Django's
-    500 handler, which answers a problem too (ApiProblemMiddleware)."""
+    ask in the way), Django's ValidationError a 400 with the field errors, a unique rule
+    the database enforced after validation passed (a race, core.integrity) a 400 with the
+    rule's message, a user of no team (accounts.visibility.NoWorkingTeam, a 404 on pages)
+    a 400 saying so — so a rule broken deep in a service never surfaces as a 500.
+    Anything else is left to Django's 500 handler, which answers a problem too
+    (ApiProblemMiddleware)."""
+    if isinstance(exc, IntegrityError):
+        converted = unique_violation_error(exc)
+        if converted is not None:
+            exc = converted
     members, code = {}, None
     if isinstance(exc, NoWorkingTeam):
         exc, code = exceptions.ValidationError({NON_FIELD_ERRORS: [str(exc)]}), "no_team"

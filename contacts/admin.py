@@ -4,7 +4,6 @@ renders a select of 200,000 contacts."""
 
 from django import forms
 from django.contrib import admin
-from django.db import models
 from django.db.models import Count
 
 from accounts.audit import AuditHistoryAdmin
@@ -24,13 +23,8 @@ from contacts.services import (
     ideal_client_profile_update,
 )
 
-# Links typed without a scheme are web addresses: https, as Django 6 will assume.
-URL_FIELDS_ASSUME_HTTPS = {models.URLField: {"assume_scheme": "https"}}
-
 
 class VisibleToUserAdmin(admin.ModelAdmin):
-    formfield_overrides = URL_FIELDS_ASSUME_HTTPS
-
     def get_queryset(self, request):
         return visible_shared(super().get_queryset(request), request.user)
 
@@ -41,7 +35,6 @@ class ContactInline(admin.TabularInline):
     autocomplete_fields = ["owner"]
     extra = 0
     show_change_link = True
-    formfield_overrides = URL_FIELDS_ASSUME_HTTPS
 
 
 @admin.register(Company)

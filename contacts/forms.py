@@ -107,10 +107,6 @@ class ContactForm(forms.ModelForm):
         help_text="Type a name to add a company that is not in Warmpath yet.",
     )
 
-    linkedin_url = forms.URLField(
-        label="LinkedIn URL", max_length=300, required=False, assume_scheme="https"
-    )
-
     class Meta:
         model = Contact
         fields = CONTACT_FORM_FIELDS
@@ -161,8 +157,6 @@ class ContactForm(forms.ModelForm):
 
 
 class CompanyForm(forms.ModelForm):
-    website = forms.URLField(required=False, assume_scheme="https")
-
     class Meta:
         model = Company
         fields = COMPANY_FORM_FIELDS

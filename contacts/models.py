@@ -11,8 +11,17 @@ from django.db import models
 from django.db.models.functions import Lower
 from simple_history.models import HistoricalRecords
 
+from contacts.links import LinkedInURLField
 from core import dates
 from core.names import validate_name
+from core.web import WebAddressField
+
+# What a second record with the same name, email or link is told, also when it lost a race
+# to a write of the same moment (core.integrity).
+COMPANY_NAME_TAKEN = "A company with this name already exists in your team."
+CONTACT_EMAIL_TAKEN = "A contact with this email already exists in your team."
+CONTACT_LINKEDIN_TAKEN = "A contact with this LinkedIn URL already exists in your team."
+RELATIONSHIP_TAKEN = "These two people are already linked; edit that relationship instead."
 
 
 class Industry(models.TextChoices):
@@ -50,7 +59,9 @@ class Company(models.Model):
     country = models.CharField(max_length=100, blank=True)
     employee_count = models.PositiveIntegerField(null=True, blank=True)
     revenue_band = models.CharField(max_length=16, choices=RevenueBand.choices, blank=True)
-    website = models.URLField(blank=True)
+    website = WebAddressField(
+        blank=True, help_text="http or https; a bare domain such as acme.com is read as https."
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -58,7 +69,12 @@ class Company(models.Model):
         verbose_name_plural = "companies"
         ordering = ["name"]
         constraints = [
-            models.UniqueConstraint("team", Lower("name"), name="company_unique_name_per_team"),
+            models.UniqueConstraint(
+                "team",
+                Lower("name"),
+                name="company_unique_name_per_team",
+                violation_error_message=COMPANY_NAME_TAKEN,
+            ),
         ]
 
     def __str__(self) -> str:
@@ -153,7 +169,12 @@ class Contact(models.Model):
         default=UpdateCadence.EACH_STEP,
         help_text="How often this person likes to hear how their referrals are going.",
     )
-    linkedin_url = models.URLField("LinkedIn URL", max_length=300, blank=True)
+    linkedin_url = LinkedInURLField(
+        "LinkedIn URL",
+        max_length=300,
+        blank=True,
+        help_text="A linkedin.com address, stored as https://www.linkedin.com/in/….",
+    )
     notes = models.TextField(blank=True)
     last_contacted_on = dates.DateField(null=True, blank=True)
     # Fit against the team's ideal client profile, 0–100; kept up to date by
@@ -175,11 +196,13 @@ class Contact(models.Model):
                 Lower("email"),
                 condition=~models.Q(email=""),
                 name="contact_unique_email_per_team",
+                violation_error_message=CONTACT_EMAIL_TAKEN,
             ),
             models.UniqueConstraint(
                 fields=["team", "linkedin_url"],
                 condition=~models.Q(linkedin_url=""),
                 name="contact_unique_linkedin_per_team",
+                violation_error_message=CONTACT_LINKEDIN_TAKEN,
             ),
             models.CheckConstraint(
                 condition=models.Q(fit_score__gte=0, fit_score__lte=100),
@@ -285,7 +308,9 @@ class Relationship(models.Model):
     class Meta:
         constraints = [
             models.UniqueConstraint(
-                fields=["contact_a", "contact_b"], name="relationship_unique_pair"
+                fields=["contact_a", "contact_b"],
+                name="relationship_unique_pair",
+                violation_error_message=RELATIONSHIP_TAKEN,
             ),
             models.CheckConstraint(
                 condition=models.Q(contact_a__lt=models.F("contact_b")),

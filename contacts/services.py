@@ -2,7 +2,6 @@
 
 from collections.abc import Iterable
 from datetime import datetime
-from urllib.parse import urlsplit
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
@@ -14,6 +13,7 @@ from accounts.models import Team
 from accounts.services import MemberAddResult, membership_provision
 from accounts.visibility import is_manager_of
 from contacts.fit import fit_score
+from contacts.links import normalize_linkedin_url
 from contacts.models import (
     Activity,
     Company,
@@ -158,19 +158,6 @@ def company_get_or_create_by_name(*, team: Team, name: str) -> tuple[Company, bo
 
 
 # --- Contacts ---------------------------------------------------------------------------
-
-
-def normalize_linkedin_url(url: str) -> str:
-    """One spelling per LinkedIn profile, so the same person is recognised however the
-    link was copied: https, www host, lower-case path, no query, no trailing slash."""
-    url = (url or "").strip()
-    if not url:
-        return ""
-    parts = urlsplit(url if "://" in url else f"https://{url}")
-    host = parts.netloc.lower()
-    if host == "linkedin.com" or host.endswith(".linkedin.com"):
-        return f"https://www.linkedin.com{parts.path.rstrip('/').lower()}"
-    return url
 
 
 def contact_duplicates(

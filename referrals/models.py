@@ -11,6 +11,12 @@ from contacts.models import Channel
 from core import dates
 from core.names import validate_name
 
+# What a second roster entry or goal for the same week is told, also when it lost a race
+# to a write of the same moment (core.integrity).
+ON_THE_ROSTER = "This prospect is already on your roster."
+TEAM_GOAL_TAKEN = "The team already has a goal for this week."
+REP_GOAL_TAKEN = "This rep already has a goal for this week."
+
 
 class Priority(models.IntegerChoices):
     HIGH = 1, "High"
@@ -47,7 +53,11 @@ class RosterEntry(models.Model):
     class Meta:
         verbose_name_plural = "roster entries"
         constraints = [
-            models.UniqueConstraint(fields=["owner", "prospect"], name="roster_unique_prospect"),
+            models.UniqueConstraint(
+                fields=["owner", "prospect"],
+                name="roster_unique_prospect",
+                violation_error_message=ON_THE_ROSTER,
+            ),
         ]
         indexes = [models.Index(fields=["team", "owner", "priority"])]
 
@@ -366,11 +376,13 @@ class WeeklyGoal(models.Model):
                 fields=["team", "week_start"],
                 condition=models.Q(rep__isnull=True),
                 name="weekly_goal_one_team_goal_per_week",
+                violation_error_message=TEAM_GOAL_TAKEN,
             ),
             models.UniqueConstraint(
                 fields=["team", "rep", "week_start"],
                 condition=models.Q(rep__isnull=False),
                 name="weekly_goal_one_rep_goal_per_week",
+                violation_error_message=REP_GOAL_TAKEN,
             ),
         ]
 

@@ -77,6 +77,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # A write the database refused after validation let it through (a race): a 400 page.
+    "core.middleware.UniqueViolationMiddleware",
     "accounts.middleware.UserTimezoneMiddleware",
     # Records who made each change in the models' history (django-simple-history).
     "simple_history.middleware.HistoryRequestMiddleware",

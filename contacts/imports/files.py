@@ -24,7 +24,6 @@ from typing import NamedTuple
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import URLValidator
 from django.template.defaultfilters import filesizeformat
 
 from contacts.models import (
@@ -603,7 +602,6 @@ DATE_FORMATS = (
     "%b %d, %Y",
     "%B %d, %Y",
 )
-url_validator = URLValidator(schemes=["http", "https"])
 
 
 def parse_date(value: str) -> date | None:

@@ -29,8 +29,8 @@ from contacts.imports.files import (
     person_name_key,
     read_table,
     shown,
-    url_validator,
 )
+from contacts.links import normalize_linkedin_url
 from contacts.models import (
     Company,
     Contact,
@@ -40,11 +40,7 @@ from contacts.models import (
     RelationshipKind,
     RelationshipSource,
 )
-from contacts.services import (
-    RELATIONSHIP_WITH_ITSELF,
-    contact_names_of_user,
-    normalize_linkedin_url,
-)
+from contacts.services import RELATIONSHIP_WITH_ITSELF, contact_names_of_user
 from core.dates import WINDOW, in_window
 from core.names import name_normalise
 
@@ -78,7 +74,9 @@ class Reason:
 
 ROW_NO_NAME = Reason("No name", "Row {row}: no first or last name; a contact needs a name.")
 ROW_BAD_EMAIL = Reason("Email not valid", "Row {row}: “{value}” is not an email address.")
-ROW_BAD_URL = Reason("LinkedIn URL not valid", "Row {row}: “{value}” is not a web address.")
+ROW_BAD_URL = Reason(
+    "LinkedIn URL not valid", "Row {row}: “{value}” is not a LinkedIn web address."
+)
 ROW_TOO_LONG = Reason("Value too long", "Row {row}: {column} is longer than {limit} characters.")
 ROW_TOO_MANY_VALUES = Reason(
     "More values than columns",
@@ -427,7 +425,8 @@ def _clean_person(row: int, values: dict[str, str]) -> tuple[dict | None, Reason
             return None, ROW_BAD_EMAIL, {"value": person["email"]}
     if person["linkedin_url"]:
         try:
-            url_validator(person["linkedin_url"])
+            # The rule of the field, as on the pages and in the API (contacts.links).
+            Contact._meta.get_field("linkedin_url").run_validators(person["linkedin_url"])
         except ValidationError:
             return None, ROW_BAD_URL, {"value": values.get("linkedin_url", "").strip()}
     if "kind" in values:
