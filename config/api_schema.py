@@ -128,3 +128,15 @@ class WindowedDayField(_WindowedField):
 class WindowedMomentField(_WindowedField):
     target_class = "core.dates.DateTimeSerializerField"
     schema = MOMENT_SCHEMA
+
+
+class WebAddressSerializerField(OpenApiSerializerFieldExtension):
+    """A web address as sent may be a bare domain (acme.com, read as https://acme.com):
+    a string; as shown, always a URI (core.web)."""
+
+    target_class = "core.web.WebAddressSerializerField"
+
+    def map_serializer_field(self, auto_schema, direction):
+        if direction == "request":
+            return {"type": "string"}
+        return {"type": "string", "format": "uri"}

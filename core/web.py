@@ -15,8 +15,6 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.db import models
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 WEB_ADDRESS_SCHEMES = ("http", "https")
@@ -54,7 +52,6 @@ class WebAddressFormField(forms.CharField):
         return self.normalize(super().to_python(value))
 
 
-@extend_schema_field(OpenApiTypes.URI)
 class WebAddressSerializerField(serializers.CharField):
     def __init__(self, *, normalize=web_address_normalize, **kwargs):
         self.normalize = normalize
