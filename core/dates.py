@@ -52,9 +52,9 @@ _EXISTING_DAY = (
     _YEAR + "-((0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8])|(0[13-9]|1[0-2])-(29|30)|(0[13578]|1[02])-31)"
 )
 _TIME = "([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9]([.][0-9]{1,6})?)?"
-_OFFSET = "(Z|z|[+](0[0-9]|1[0-3]):[0-5][0-9]|[+]14:00|-(0[0-9]|1[01]):[0-5][0-9]|-12:00)"
+_OFFSET = "(Z|[+](0[0-9]|1[0-3]):[0-5][0-9]|[+]14:00|-(0[0-9]|1[01]):[0-5][0-9]|-12:00)"
 DAY_PATTERN = f"^{_DAY}$"
-MOMENT_PATTERN = f"^{_EXISTING_DAY}[Tt ]{_TIME}{_OFFSET}?$"
+MOMENT_PATTERN = f"^{_EXISTING_DAY}[T ]{_TIME}{_OFFSET}?$"
 DAY_SCHEMA = {"type": "string", "format": "date", "pattern": DAY_PATTERN}
 MOMENT_SCHEMA = {"type": "string", "pattern": MOMENT_PATTERN}
 

@@ -2,9 +2,12 @@
 
 from django.db import models
 from rest_framework import serializers
+from rest_framework.exceptions import ValidationError
 
 from core.dates import DateSerializerField, DateTimeSerializerField
 from core.web import WebAddressField, WebAddressSerializerField
+
+FIXED_AFTER_CREATE = "Cannot be changed once recorded: it identifies the record."
 
 
 class ModelSerializer(serializers.ModelSerializer):
@@ -19,6 +22,29 @@ class ModelSerializer(serializers.ModelSerializer):
         models.DateTimeField: DateTimeSerializerField,
         WebAddressField: WebAddressSerializerField,
     }
+
+    # Fields that identify the record and do not change once it exists (a referral's
+    # referrer and prospect, a goal's week). An update may send them — a client that PUTs
+    # back what it read does — but only with the values they have: another value is a
+    # 400 that says so, not silently ignored.
+    fixed_after_create: tuple[str, ...] = ()
+
+    def to_internal_value(self, data):
+        values = super().to_internal_value(data)
+        if self.instance is None or isinstance(self.instance, list):
+            return values
+        errors = {}
+        for name in self.fixed_after_create:
+            source = self.fields[name].source
+            if source not in values:
+                continue
+            if values[source] != getattr(self.instance, source):
+                errors[name] = [FIXED_AFTER_CREATE]
+            else:
+                del values[source]
+        if errors:
+            raise ValidationError(errors)
+        return values
 
     def build_standard_field(self, field_name, model_field):
         field_class, field_kwargs = super().build_standard_field(field_name, model_field)

@@ -64,8 +64,6 @@ class TeamScopedSerializer(ModelSerializer):
     of another team is "does not exist" (400) — never a way to reach across teams."""
 
     contact_fields: tuple[str, ...] = ()
-    # Fields that identify the record and do not change once it exists.
-    fixed_after_create: tuple[str, ...] = ()
 
     def get_fields(self):
         fields = super().get_fields()
@@ -85,9 +83,6 @@ class TeamScopedSerializer(ModelSerializer):
                 if team and user
                 else RosterEntry.objects.none()
             )
-        if self.instance is not None and not isinstance(self.instance, list):
-            for name in self.fixed_after_create:
-                fields[name].read_only = True
         return fields
 
 

@@ -134,6 +134,9 @@ def kpi_scope(user, *, rep_id: int | None, team_id: int | None) -> kpis.Scope:
     raise Http404(NO_TEAM)
 
 
+DAY_OR_EMPTY = {"anyOf": [DAY_SCHEMA, {"type": "string", "maxLength": 0}]}
+
+
 class KpiView(APIView):
     @extend_schema(
         parameters=[
@@ -162,6 +165,8 @@ class KpiView(APIView):
 
 
 class GoalSerializer(ModelSerializer):
+    fixed_after_create = ("team", "rep", "week_start")
+
     class Meta:
         model = WeeklyGoal
         fields = ["id", "team", "rep", "week_start", *kpis.GOAL_KEYS]
@@ -176,9 +181,6 @@ class GoalSerializer(ModelSerializer):
                 if user.is_staff
                 else Team.objects.filter(pk__in=managed_team_ids(user))
             )
-        if self.instance is not None and not isinstance(self.instance, list):
-            for name in ("team", "rep", "week_start"):
-                fields[name].read_only = True
         return fields
 
 

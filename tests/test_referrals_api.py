@@ -9,6 +9,7 @@ import pytest
 from django.utils import timezone
 from rest_framework.test import APIClient
 
+from core.serializers import FIXED_AFTER_CREATE
 from referrals import services
 from referrals.models import (
     STEP_TIME_FIELD,
@@ -118,9 +119,23 @@ def test_updating_a_roster_entry_never_touches_its_status_or_prospect(
 ):
     entry = RosterEntryFactory(prospect=people["prospect"], owner=alice)
     other = ContactFactory(team=acme, owner=alice)
+
+    # Another prospect is refused, saying why, and nothing of the update is done.
     response = alice_api.patch(
         f"/api/v1/roster/{entry.pk}/",
         {"priority": 3, "status": "won", "prospect": other.pk},
+        format="json",
+    )
+    assert response.status_code == 400
+    assert field_errors(response) == {"prospect": [FIXED_AFTER_CREATE]}
+    entry.refresh_from_db()
+    assert (entry.priority, entry.status, entry.prospect) == (2, "wanted", people["prospect"])
+
+    # The same prospect (what a client read, sent back) is fine; the status stays the
+    # referrals' business.
+    response = alice_api.patch(
+        f"/api/v1/roster/{entry.pk}/",
+        {"priority": 3, "status": "won", "prospect": people["prospect"].pk},
         format="json",
     )
     assert response.status_code == 200
