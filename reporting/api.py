@@ -140,8 +140,12 @@ DAY_OR_EMPTY = {"anyOf": [DAY_SCHEMA, {"type": "string", "maxLength": 0}]}
 class KpiView(APIView):
     @extend_schema(
         parameters=[
-            OpenApiParameter("start", DAY_SCHEMA, description="First day (default: this Monday)."),
-            OpenApiParameter("end", DAY_SCHEMA, description="Last day (default: today)."),
+            OpenApiParameter(
+                "start", DAY_OR_EMPTY, description="First day (empty or left out: this Monday)."
+            ),
+            OpenApiParameter(
+                "end", DAY_OR_EMPTY, description="Last day (empty or left out: today)."
+            ),
             OpenApiParameter("rep", OpenApiTypes.INT, description="One rep's numbers."),
             OpenApiParameter("team", OpenApiTypes.INT, description="One team's numbers."),
         ],
