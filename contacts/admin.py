@@ -23,19 +23,20 @@ from contacts.services import (
     RELATIONSHIP_WITH_ITSELF,
     ideal_client_profile_update,
 )
+from core.admin import AutocompleteAdminMixin
 
 # Links typed without a scheme are web addresses: https, as Django 6 will assume.
 URL_FIELDS_ASSUME_HTTPS = {models.URLField: {"assume_scheme": "https"}}
 
 
-class VisibleToUserAdmin(admin.ModelAdmin):
+class VisibleToUserAdmin(AutocompleteAdminMixin, admin.ModelAdmin):
     formfield_overrides = URL_FIELDS_ASSUME_HTTPS
 
     def get_queryset(self, request):
         return visible_shared(super().get_queryset(request), request.user)
 
 
-class ContactInline(admin.TabularInline):
+class ContactInline(AutocompleteAdminMixin, admin.TabularInline):
     model = Contact
     fields = ["first_name", "last_name", "email", "title", "kind", "owner"]
     autocomplete_fields = ["owner"]
