@@ -7,9 +7,10 @@ from rest_framework.authtoken.models import TokenProxy
 
 from accounts import security
 from accounts.models import Membership, Team, User
+from core.admin import AutocompleteAdminMixin
 
 
-class MembershipInline(admin.TabularInline):
+class MembershipInline(AutocompleteAdminMixin, admin.TabularInline):
     model = Membership
     extra = 0
     autocomplete_fields = ["user", "team"]
@@ -45,7 +46,7 @@ class TeamAdmin(admin.ModelAdmin):
 
 
 @admin.register(Membership)
-class MembershipAdmin(admin.ModelAdmin):
+class MembershipAdmin(AutocompleteAdminMixin, admin.ModelAdmin):
     list_display = ["user", "team", "role", "joined_at"]
     list_filter = ["role", "team"]
     search_fields = ["user__username", "user__email", "team__name"]

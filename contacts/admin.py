@@ -22,14 +22,15 @@ from contacts.services import (
     RELATIONSHIP_WITH_ITSELF,
     ideal_client_profile_update,
 )
+from core.admin import AutocompleteAdminMixin
 
 
-class VisibleToUserAdmin(admin.ModelAdmin):
+class VisibleToUserAdmin(AutocompleteAdminMixin, admin.ModelAdmin):
     def get_queryset(self, request):
         return visible_shared(super().get_queryset(request), request.user)
 
 
-class ContactInline(admin.TabularInline):
+class ContactInline(AutocompleteAdminMixin, admin.TabularInline):
     model = Contact
     fields = ["first_name", "last_name", "email", "title", "kind", "owner"]
     autocomplete_fields = ["owner"]

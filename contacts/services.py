@@ -100,9 +100,15 @@ def contact_fit_scores_refresh(*, contacts: Iterable[Contact]) -> int:
 
 @transaction.atomic
 def ideal_client_profile_update(*, team: Team, data: dict) -> IdealClientProfile:
-    """Save the team's profile and rescore every contact of the team against it."""
+    """Save the team's profile and rescore every contact of the team against it. A value
+    left empty where the column holds no null (a list of regions cleared in the admin,
+    which Django's JSON form field reads as None) is the field's empty default: it was an
+    IntegrityError, a 500."""
     profile, _ = IdealClientProfile.objects.select_for_update().get_or_create(team=team)
     for field, value in data.items():
+        model_field = IdealClientProfile._meta.get_field(field)
+        if value is None and not model_field.null and model_field.has_default():
+            value = model_field.get_default()
         setattr(profile, field, value)
     profile.full_clean()
     profile.save()

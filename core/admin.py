@@ -5,10 +5,48 @@ from datetime import date
 from django.contrib import admin, messages
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.utils import get_fields_from_path
+from django.contrib.admin.widgets import AutocompleteSelect, AutocompleteSelectMultiple
 from django.db import models
 from django.utils.text import capfirst
 
 from core.dates import FIRST_DAY, FIRST_MOMENT, LAST_DAY, LAST_MOMENT, OUTSIDE_WINDOW, in_window
+from core.http import parse_id
+
+
+class _KnownIdsOnly:
+    """An autocomplete widget that shows only the chosen values that can be ids. Django's
+    looks every submitted value up to show it again with the form's errors, so a value
+    that is no id (" ", "abc", 10**30) raised ValueError there: a 500 instead of the
+    form's "Select a valid choice"."""
+
+    def optgroups(self, name, value, attr=None):
+        target = self.field.target_field
+        if isinstance(target, models.IntegerField | models.AutoField):
+            value = [item for item in value if parse_id(item) is not None]
+        return super().optgroups(name, value, attr)
+
+
+class _Select(_KnownIdsOnly, AutocompleteSelect):
+    pass
+
+
+class _SelectMultiple(_KnownIdsOnly, AutocompleteSelectMultiple):
+    pass
+
+
+class AutocompleteAdminMixin:
+    """For every admin and inline with autocomplete_fields: their widgets refuse a value
+    that is not an id with the form's error, as every other field does (_KnownIdsOnly)."""
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if "widget" not in kwargs and db_field.name in self.get_autocomplete_fields(request):
+            kwargs["widget"] = _Select(db_field, self.admin_site, using=kwargs.get("using"))
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        if "widget" not in kwargs and db_field.name in self.get_autocomplete_fields(request):
+            kwargs["widget"] = _SelectMultiple(db_field, self.admin_site, using=kwargs.get("using"))
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
 
 
 class DateHierarchyInWindowAdmin(admin.ModelAdmin):

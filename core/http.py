@@ -16,12 +16,24 @@ def parse_id(value) -> int | None:
     return number if number <= MAX_ID else None
 
 
+# Longer than any page of Warmpath with its filters: a `next` past it is not one of ours.
+NEXT_URL_MAX_LENGTH = 2000
+
+
 def safe_next_url(request, default: str) -> str:
-    """Where to go after a form: the `next` the page asked for when it stays on this site,
-    else `default` — never an open redirect to somewhere else."""
+    """Where to go after a form: the `next` the page asked for when it is a path on this
+    site ("/followups/?page=2"), else `default` — never an open redirect to somewhere else,
+    never a word redirect() would take for a URL name to reverse ("next=inbox" was a 500),
+    never anything a Location header cannot carry (line breaks, control characters)."""
     target = request.POST.get("next") or request.GET.get("next")
-    if target and url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    if (
+        target
+        and len(target) <= NEXT_URL_MAX_LENGTH
+        and target.startswith("/")
+        and target.isprintable()
+        and url_has_allowed_host_and_scheme(
+            target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        )
     ):
         return target
     return default

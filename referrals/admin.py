@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 
 from accounts.audit import AuditHistoryAdmin
 from accounts.visibility import visible_owned, visible_shared
+from core.admin import AutocompleteAdminMixin
 from referrals import services
 from referrals.models import (
     STEP_TIME_FIELD,
@@ -25,7 +26,7 @@ REFERRAL_ADDED_IN_APP = (
 )
 
 
-class OwnedAdmin(admin.ModelAdmin):
+class OwnedAdmin(AutocompleteAdminMixin, admin.ModelAdmin):
     autocomplete_fields = ["team", "owner"]
 
     def get_queryset(self, request):
@@ -217,7 +218,7 @@ class ReferralGivenAdmin(OwnedAdmin):
 
 
 @admin.register(WeeklyGoal)
-class WeeklyGoalAdmin(admin.ModelAdmin):
+class WeeklyGoalAdmin(AutocompleteAdminMixin, admin.ModelAdmin):
     list_display = [
         "week_start",
         "team",

@@ -206,3 +206,21 @@ def test_saving_the_profile_in_the_admin_rescores_the_team(admin_client_, acme, 
     assert response.status_code == 302, response.context["adminform"].form.errors
     contact.refresh_from_db()
     assert contact.fit_score == 100
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "cleared", ["industries", "regions", "functions", "person_types", "situation_keywords"]
+)
+def test_a_list_cleared_in_the_profile_admin_is_an_empty_list(admin_client_, acme, cleared):
+    """Django's JSON form field reads an emptied box as None, which the list's column
+    (no null) refused with an IntegrityError: a 500. The service stores the empty list."""
+    lists = ["industries", "regions", "functions", "person_types", "situation_keywords"]
+    body = {"team": acme.pk, "situation": "", **dict.fromkeys(lists, '["x"]')}
+    weights = ["industry", "region", "size", "function", "person_type", "situation"]
+    body.update({f"weight_{name}": 10 for name in weights})
+    body.update(industries='["software"]', functions="[]", person_types="[]")
+    body[cleared] = ""
+    response = admin_client_.post(reverse("admin:contacts_idealclientprofile_add"), body)
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    assert getattr(IdealClientProfile.objects.get(team=acme), cleared) == []
