@@ -17,8 +17,9 @@ from __future__ import annotations
 import re
 
 from django_filters.rest_framework import DjangoFilterBackend
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import ParseError, ValidationError
 from rest_framework.filters import BaseFilterBackend, OrderingFilter
+from rest_framework.parsers import MultiPartParser
 
 UNKNOWN = "Unknown parameter. {accepted}"
 ACCEPTED = "This URL takes: {names}."
@@ -120,3 +121,17 @@ class StrictOrdering(OrderingFilter):
             queryset = view.get_queryset()
             return {name for name, _label in self.get_valid_fields(queryset, view, {})}
         return {item if isinstance(item, str) else item[0] for item in fields}
+
+
+class StrictMultiPartParser(MultiPartParser):
+    """A multipart body in which no part can be read (a number, a stray boundary) is a
+    400, not an empty update that succeeds: a PATCH of garbage changed nothing and
+    answered 200 (schemathesis' negative data)."""
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        parsed = super().parse(stream, media_type, parser_context)
+        request = (parser_context or {}).get("request")
+        length = int((request.META.get("CONTENT_LENGTH") or 0) if request is not None else 0)
+        if length and not parsed.data and not parsed.files:
+            raise ParseError("Multipart body without a readable part.")
+        return parsed

@@ -268,6 +268,11 @@ REST_FRAMEWORK = {
     # JSON only, errors included (problem details, core.problems); people read the API in
     # its documentation (/api/docs/), not in REST framework's HTML pages.
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": [
+        "rest_framework.parsers.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "core.api_queries.StrictMultiPartParser",
+    ],
     # Every operation documents its error answers (config.api_schema).
     "DEFAULT_SCHEMA_CLASS": "config.api_schema.AutoSchema",
     "EXCEPTION_HANDLER": "config.api.exception_handler",
