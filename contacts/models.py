@@ -177,6 +177,18 @@ class Contact(models.Model):
     )
     notes = models.TextField(blank=True)
     last_contacted_on = dates.DateField(null=True, blank=True)
+    # The last touch recorded in Warmpath (a follow-up done, a message, a readiness talk, a
+    # referral step, a meeting, a deal, a call noted): written by the touch service in the
+    # same transaction as the touch, never typed.
+    last_touch_at = dates.DateTimeField(null=True, blank=True, editable=False)
+    # How often this person should hear from us; empty means the default of their kind.
+    stay_in_touch_days = models.PositiveSmallIntegerField(
+        "stay in touch every (days)",
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(365)],
+        help_text="Empty: the usual rhythm for this kind of contact.",
+    )
     # Fit against the team's ideal client profile, 0–100; kept up to date by
     # contacts.services.contact_fit_scores_refresh (contact saved, profile changed).
     fit_score = models.PositiveSmallIntegerField(
@@ -295,6 +307,8 @@ class Relationship(models.Model):
         help_text="1 = barely know each other, 5 = would do anything for each other.",
     )
     since = dates.DateField(null=True, blank=True)
+    # The last touch between the two recorded in Warmpath (see Contact.last_touch_at).
+    last_touch_at = dates.DateTimeField(null=True, blank=True, editable=False)
     source = models.CharField(
         max_length=20, choices=RelationshipSource.choices, default=RelationshipSource.TOLD
     )
