@@ -169,7 +169,7 @@ def test_sqlite_within_one_and_a_half_times_postgresql_names_no_offender(run):
 
 
 def test_a_page_slower_on_sqlite_than_one_and_a_half_times_postgresql_is_named(run):
-    rows, offenders = run.verdicts(on_sqlite({"deal_list_manager": (31, 20)}))
+    _rows, offenders = run.verdicts(on_sqlite({"deal_list_manager": (31, 20)}))
 
     assert len(offenders) == 1
     assert offenders[0].startswith("deal_list_manager (SQLite / PostgreSQL 20 ms)")
