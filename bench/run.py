@@ -389,6 +389,12 @@ def main() -> int:
         metavar="PATH",
         help=f"the pages on SQLite (a copy of warmpath_bench; default {SQLITE_DEFAULT_PATH})",
     )
+    parser.add_argument(
+        "--no-statistics",
+        action="store_true",
+        help="with --sqlite: measure the file as it is, without ANALYZE first (what a "
+        "database that never gathered statistics costs)",
+    )
     options = parser.parse_args()
     if options.quick:
         options.runs, options.load_seconds = 5, 5.0
@@ -403,7 +409,8 @@ def main() -> int:
         path = Path(options.sqlite).resolve()
         followups = setup_sqlite(path, url)
         print(f"SQLite {path}: {followups:,} follow-ups", flush=True)
-        statistics()
+        if not options.no_statistics:
+            statistics()
     else:
         followups = setup(url)
         print(f"Database {url.rsplit('/', 1)[-1]}: {followups:,} follow-ups", flush=True)
