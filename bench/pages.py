@@ -120,15 +120,17 @@ def cast_pick() -> Cast:
         .values_list("pk", flat=True)
     )
     sample = everyone[:: max(1, len(everyone) // 400)][:400]
+    # IN (…) rather than PostgreSQL's = ANY(array): the same cast on SQLite (--sqlite).
+    listed = ", ".join(["%s"] * len(sample))
     with connection.cursor() as cursor:
         cursor.execute(
             f"""SELECT node, COUNT(*) FROM (
                     SELECT contact_a_id AS node FROM {Relationship._meta.db_table}
-                        WHERE contact_a_id = ANY(%s)
+                        WHERE contact_a_id IN ({listed})
                     UNION ALL SELECT contact_b_id FROM {Relationship._meta.db_table}
-                        WHERE contact_b_id = ANY(%s)) ends
+                        WHERE contact_b_id IN ({listed})) ends
                 GROUP BY node ORDER BY COUNT(*), node""",
-            [sample, sample],
+            [*sample, *sample],
         )
         degrees = cursor.fetchall()
     target_pk, target_degree = degrees[len(degrees) // 2]
