@@ -6,13 +6,14 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 export WARMPATH_PORT := $(PORT)
 
-.PHONY: run test lint fmt check-deploy clean help bench trust
+.PHONY: run test lint fmt check-deploy clean help bench bench-sqlite trust
 
 help:
 	@echo "make run    start Warmpath (web + Celery worker + beat) on SQLite, demo data included"
 	@echo "make test   run the whole test suite (PostgreSQL/Redis when DATABASE_URL/CELERY_BROKER_URL are set)"
 	@echo "make lint   ruff and the import contracts (docs/architecture.md)"
 	@echo "make bench  Warmpath at scale: pages, API, scan, load on the large data set, against their budgets"
+	@echo "make bench-sqlite  the same pages on SQLite (the default engine), same rows and budgets"
 	@echo "make trust  faults and load on throwaway servers: PostgreSQL restarted, Redis stopped, two beats,"
 	@echo "            a worker killed, SMTP refusing, 50 reps for 60 s (TRUST_ARGS=--quick: shorter)"
 
@@ -63,8 +64,13 @@ fmt: $(BIN)/.installed
 # database warmpath_bench (created and seeded once, then reused), every page, API list and
 # write, the reminder scan, the reverse search and 32 connections against gunicorn, checked
 # against their budgets; exits non-zero naming any offender. BENCH_ARGS=--quick: shorter.
+# BENCH_ARGS=--sqlite (or `make bench-sqlite`): the pages on SQLite, the engine `make run`
+# uses, in var/bench.sqlite3, a copy of warmpath_bench made once (run `make bench` first).
 bench: $(BIN)/.installed
 	$(BIN)/python bench/run.py $(BENCH_ARGS)
+
+bench-sqlite: $(BIN)/.installed
+	$(BIN)/python bench/run.py --sqlite $(BENCH_ARGS)
 
 # Faults and load (not part of `make test`: about four minutes). Its own throwaway
 # PostgreSQL cluster and Redis on free ports under a temporary folder (never the machine's

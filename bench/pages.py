@@ -31,8 +31,15 @@ from dataclasses import dataclass, field
 
 WARMUP = 3
 RUNS = 15
-PAGE_BUDGET_MS = 100
+# Issue 20, on PostgreSQL and on SQLite alike: every page and API list ≤ 50 ms (the
+# follow-up inbox and a manager's deals list included), a contact's page ≤ 30 ms.
+PAGE_BUDGET_MS = 50
+CONTACT_PAGE_BUDGET_MS = 30
+# The manager dashboard (12 weeks, cold) and the KPI API read the KPIs: their budgets
+# belong to the KPI rollups' work (issue 20: ≤ 50 ms each, on the large set and on a dense
+# team). Set them here when the rollups land; until then, the budgets of issue 7.
 DASHBOARD_BUDGET_MS = 300
+KPI_API_BUDGET_MS = 100
 CONNECTORS_BUDGET_MS = {1: 50, 2: 50, 3: 150}
 
 
@@ -113,15 +120,17 @@ def cast_pick() -> Cast:
         .values_list("pk", flat=True)
     )
     sample = everyone[:: max(1, len(everyone) // 400)][:400]
+    # IN (…) rather than PostgreSQL's = ANY(array): the same cast on SQLite (--sqlite).
+    listed = ", ".join(["%s"] * len(sample))
     with connection.cursor() as cursor:
         cursor.execute(
             f"""SELECT node, COUNT(*) FROM (
                     SELECT contact_a_id AS node FROM {Relationship._meta.db_table}
-                        WHERE contact_a_id = ANY(%s)
+                        WHERE contact_a_id IN ({listed})
                     UNION ALL SELECT contact_b_id FROM {Relationship._meta.db_table}
-                        WHERE contact_b_id = ANY(%s)) ends
+                        WHERE contact_b_id IN ({listed})) ends
                 GROUP BY node ORDER BY COUNT(*), node""",
-            [sample, sample],
+            [*sample, *sample],
         )
         degrees = cursor.fetchall()
     target_pk, target_degree = degrees[len(degrees) // 2]
@@ -208,7 +217,11 @@ def cases_build(cast: Cast) -> list[Case]:
             PAGE_BUDGET_MS,
         ),
         Case("contact_list_page_40", f"{contacts}?page=40", PAGE_BUDGET_MS),
-        Case("contact_detail", reverse("contacts:detail", args=[cast.contact.pk]), PAGE_BUDGET_MS),
+        Case(
+            "contact_detail",
+            reverse("contacts:detail", args=[cast.contact.pk]),
+            CONTACT_PAGE_BUDGET_MS,
+        ),
         Case("company_list", reverse("contacts:company-list"), PAGE_BUDGET_MS),
         Case("roster", reverse("referrals:roster"), PAGE_BUDGET_MS),
         Case("pipeline", reverse("referrals:pipeline"), PAGE_BUDGET_MS),
@@ -217,6 +230,24 @@ def cases_build(cast: Cast) -> list[Case]:
         Case("given_list", reverse("referrals:given-list"), PAGE_BUDGET_MS),
         Case("followup_inbox", reverse("followups:inbox"), PAGE_BUDGET_MS),
         Case("notifications", reverse("followups:notifications"), PAGE_BUDGET_MS),
+        Case("export_list", reverse("exports:list"), PAGE_BUDGET_MS),
+        # The same lists as the team's manager sees them: the whole team's rows.
+        Case("pipeline_manager", reverse("referrals:pipeline"), PAGE_BUDGET_MS, who="manager"),
+        Case(
+            "pipeline_open_manager",
+            f"{reverse('referrals:pipeline')}?status=open",
+            PAGE_BUDGET_MS,
+            who="manager",
+        ),
+        Case("deal_list_manager", reverse("referrals:deal-list"), PAGE_BUDGET_MS, who="manager"),
+        Case("followup_inbox_manager", reverse("followups:inbox"), PAGE_BUDGET_MS, who="manager"),
+        Case(
+            "notifications_manager",
+            reverse("followups:notifications"),
+            PAGE_BUDGET_MS,
+            who="manager",
+        ),
+        Case("export_list_manager", reverse("exports:list"), PAGE_BUDGET_MS, who="manager"),
         Case("team_overdue", reverse("followups:team-overdue"), PAGE_BUDGET_MS, who="manager"),
         Case("connectors_page_1_hop", f"{connectors}?max_hops=1", CONNECTORS_BUDGET_MS[1]),
         Case("connectors_page_2_hops", f"{connectors}?max_hops=2", CONNECTORS_BUDGET_MS[2]),
@@ -232,6 +263,11 @@ def cases_build(cast: Cast) -> list[Case]:
         Case("api_contacts", "/api/v1/contacts/", PAGE_BUDGET_MS),
         Case("api_referrals", "/api/v1/referrals/", PAGE_BUDGET_MS),
         Case("api_followups", "/api/v1/followups/", PAGE_BUDGET_MS),
+        Case("api_deals", "/api/v1/deals/", PAGE_BUDGET_MS),
+        Case("api_notifications", "/api/v1/notifications/", PAGE_BUDGET_MS),
+        Case("api_referrals_manager", "/api/v1/referrals/", PAGE_BUDGET_MS, who="manager"),
+        Case("api_deals_manager", "/api/v1/deals/", PAGE_BUDGET_MS, who="manager"),
+        Case("api_followups_manager", "/api/v1/followups/", PAGE_BUDGET_MS, who="manager"),
         Case(
             "api_connectors_3_hops",
             f"/api/v1/contacts/{cast.target.pk}/connectors/?max_hops=3",
@@ -247,7 +283,7 @@ def cases_build(cast: Cast) -> list[Case]:
         Case(
             "kpi_api_12_weeks",
             f"/api/v1/kpis/?start={twelve_weeks.start}&end={twelve_weeks.end}",
-            PAGE_BUDGET_MS,
+            KPI_API_BUDGET_MS,
             who="manager",
         )
     )
@@ -344,11 +380,21 @@ def floor_ms(sql: str, runs: int) -> float:
 
 
 def explain(sql: str) -> str:
+    """The plan as the engine tells it: PostgreSQL's EXPLAIN (ANALYZE, BUFFERS), SQLite's
+    EXPLAIN QUERY PLAN (its steps indented as the tree they form)."""
     from django.db import connection, transaction
 
     with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute(f"EXPLAIN (ANALYZE, BUFFERS) {sql}")
-        plan = "\n".join(row[0] for row in cursor.fetchall())
+        if connection.vendor == "sqlite":
+            cursor.execute(f"EXPLAIN QUERY PLAN {sql}")
+            depth, lines = {0: -1}, []
+            for node, parent, _unused, detail in cursor.fetchall():
+                depth[node] = depth.get(parent, -1) + 1
+                lines.append(f"{'  ' * depth[node]}{detail}")
+            plan = "\n".join(["QUERY PLAN", *lines])
+        else:
+            cursor.execute(f"EXPLAIN (ANALYZE, BUFFERS) {sql}")
+            plan = "\n".join(row[0] for row in cursor.fetchall())
         transaction.set_rollback(True)
     return plan
 
@@ -357,6 +403,7 @@ def measure(
     only: set[str] | None = None, runs: int = RUNS, warmup: int = WARMUP
 ) -> tuple[dict, dict, dict]:
     """{name: figures}, {name: (heaviest sql, plan)}, facts about the cast."""
+    from django.db import connection
     from django.test import Client
 
     cast = cast_pick()
@@ -390,6 +437,7 @@ def measure(
             "path": case.path,
             "who": case.who,
             "cold": case.cold,
+            "engine": connection.vendor,
         }
         if case.cold:
             warm = [_request(client, case)[0] for _ in range(runs)]

@@ -11,7 +11,7 @@ set_default_settings_module()
 app = Celery("warmpath")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
-app.conf.imports = ("config.health",)
+app.conf.imports = ("config.health", "config.tasks")
 
 
 @task_prerun.connect

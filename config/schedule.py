@@ -87,6 +87,15 @@ PERIODIC_TASKS = [
         description="Every night: deletes the background CSV exports older than "
         "WARMPATH_EXPORT_KEEP_DAYS (7 days by default), files included.",
     ),
+    # Planner statistics (core/database.py): SQLite, the default engine, gathers none by
+    # itself; on PostgreSQL it adds to autovacuum's at no real cost.
+    Periodic(
+        name="Refresh planner statistics",
+        task="config.tasks.database_statistics_refresh",
+        crontab={"minute": "41", "hour": "3"},
+        description="Every night: ANALYZE, so the database keeps choosing the right "
+        "indexes as the data grows (on SQLite followed by PRAGMA optimize).",
+    ),
     Periodic(
         name="Delete expired idempotency keys",
         task="idempotency.tasks.idempotency_keys_purge",

@@ -17,6 +17,7 @@ from django.utils import timezone
 from accounts.models import Membership, Team
 from contacts import services as contact_services
 from contacts.models import Activity, Company, Contact, Relationship
+from core.database import statistics_refresh
 from demo.plan import SIZES, Size, TeamPlanner
 from demo.teams import (
     demo_team_ensure,
@@ -107,6 +108,9 @@ def generate(
         finally:
             if collecting:
                 gc.enable()
+    # Fresh planner statistics for the new data, on SQLite above all (it gathers none by
+    # itself): without them a large team's pages pick the wrong indexes.
+    statistics_refresh()
     result = _result(size, seed, teams)
     result.seconds = time.monotonic() - started
     return result

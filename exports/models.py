@@ -60,7 +60,8 @@ class ExportJob(models.Model):
     class Meta:
         ordering = ["-created_at", "-id"]
         indexes = [
-            models.Index(fields=["owner", "-created_at"], name="exports_owner_recent"),
+            # The user's exports, newest first, in index order (the list's whole order).
+            models.Index(fields=["owner", "-created_at", "-id"], name="exports_owner_recent"),
             models.Index(fields=["created_at"], name="exports_created"),
         ]
 

@@ -95,8 +95,13 @@ class FollowUp(models.Model):
                 condition=models.Q(status="pending", escalated_at__isnull=True),
                 name="followup_to_escalate_idx",
             ),
-            # The rep's inbox and the overdue counts.
-            models.Index(fields=["owner", "status", "due_at"], name="followup_inbox_idx"),
+            # The inbox (a rep's or a manager's own pending follow-ups, soonest first) and
+            # the overdue counts; the id makes the index's order the list's whole order.
+            models.Index(fields=["owner", "status", "due_at", "id"], name="followup_inbox_idx"),
+            # The follow-up list of the API (selectors.followups_for_user), soonest first,
+            # read in index order: a rep's own and a manager's whole team.
+            models.Index(fields=["team", "owner", "due_at", "id"], name="followup_owner_list_idx"),
+            models.Index(fields=["team", "due_at", "id"], name="followup_team_list_idx"),
             # The team's overdue page, by rep then oldest first: read in index order and
             # cut at the page (no sort of the whole team's overdue rows); its counts per
             # rep are grouped in that order too.
@@ -158,13 +163,15 @@ class Notification(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-pk"]
+        # The bell and the notifications list, newest first, read in index order (the id
+        # breaks ties of the same instant, as the list's order does).
         indexes = [
             models.Index(
-                fields=["user", "-created_at"],
+                fields=["user", "-created_at", "-id"],
                 condition=models.Q(read_at__isnull=True),
                 name="notification_unread_idx",
             ),
-            models.Index(fields=["user", "-created_at"], name="notification_user_idx"),
+            models.Index(fields=["user", "-created_at", "-id"], name="notification_user_idx"),
         ]
 
     def __str__(self) -> str:

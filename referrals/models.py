@@ -218,6 +218,13 @@ class Referral(models.Model):
             ),
             models.Index(fields=["referrer", "-asked_at"]),
             models.Index(fields=["prospect", "-asked_at"]),
+            # The pipeline (page and API, selectors.referrals_for_user), newest ask first,
+            # read in index order and cut at the page instead of sorting the team's rows:
+            # a manager's (the whole team) and a rep's (their own).
+            models.Index(fields=["team", "-asked_at", "-id"], name="referral_team_list_idx"),
+            models.Index(
+                fields=["team", "owner", "-asked_at", "-id"], name="referral_owner_list_idx"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -302,6 +309,10 @@ class Deal(models.Model):
                 include=["source", "outcome", "value"],
                 name="deal_team_closed_idx",
             ),
+            # The deals list (page and API, selectors.deals_for_user), newest first, read
+            # in index order: a manager's (the team's tens of thousands) and a rep's.
+            models.Index(fields=["team", "-opened_on", "-id"], name="deal_team_list_idx"),
+            models.Index(fields=["team", "owner", "-opened_on", "-id"], name="deal_owner_list_idx"),
         ]
 
     def __str__(self) -> str:

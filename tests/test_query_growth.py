@@ -241,6 +241,15 @@ FILTERED = {
     "contact API, filtered": ("alice", lambda s: reverse("contact-list") + "?q=a&kind=client"),
     "company API, filtered": ("alice", lambda s: reverse("company-list") + "?search=co"),
     "readiness API, filtered": ("alice", lambda s: reverse("readiness-check-list") + "?q=e"),
+    # The lists as the team's manager sees them (every rep's rows; issue 20).
+    "pipeline, a manager's": ("maya", lambda s: reverse("referrals:pipeline")),
+    "deals, a manager's": ("maya", lambda s: reverse("referrals:deal-list")),
+    "inbox, a manager's": ("maya", lambda s: reverse("followups:inbox")),
+    "notifications, a manager's": ("maya", lambda s: reverse("followups:notifications")),
+    "exports, a manager's": ("maya", lambda s: reverse("exports:list")),
+    "referral API, a manager's": ("maya", lambda s: reverse("referral-list")),
+    "deal API, a manager's": ("maya", lambda s: reverse("deal-list")),
+    "follow-up API, a manager's": ("maya", lambda s: reverse("followup-list")),
     "relationship API, filtered": ("alice", lambda s: reverse("relationship-list") + "?q=a"),
 }
 

@@ -12,6 +12,7 @@ import environ
 from csp.constants import NONE, SELF
 
 from config.env import env_bool, env_int, env_list, env_str
+from config.sqlite import sqlite_options
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = Path(env_str("WARMPATH_VAR_DIR", str(BASE_DIR / "var")))
@@ -122,12 +123,9 @@ DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     if DATABASES["default"]["NAME"] != ":memory:":
         Path(DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)
-    # SQLite is shared by the web process, the worker and beat in `make run`.
-    DATABASES["default"]["OPTIONS"] = {
-        "timeout": 20,
-        "transaction_mode": "IMMEDIATE",
-        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
-    }
+    # SQLite is shared by the web process, the worker and beat in `make run`; how it is
+    # tuned (WAL, busy timeout, synchronous, cache…) is explained in config/sqlite.py.
+    DATABASES["default"]["OPTIONS"] = sqlite_options()
     # The covering indexes (Index(include=…)) are a PostgreSQL optimisation; SQLite builds
     # the same indexes without the extra columns, which is all it needs. Not a problem a
     # newcomer should read about on every `make run`.

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import logging
+from functools import partial
 
 from django.core.cache import cache
 from django.db import IntegrityError, transaction
@@ -31,6 +32,7 @@ from contacts.models import (
     Relationship,
 )
 from contacts.services import contact_for_user_ensure
+from core.database import statistics_refresh
 from core.tasks import publish_after_commit
 from core.text import fit_field, fit_file_name
 
@@ -51,6 +53,14 @@ COMMIT_FAILED = (
     "happens again, tell your administrator."
 )
 ALREADY_STARTED = "This import has already been started."
+# An import of at least this many rows refreshes the planner statistics of the tables it
+# wrote once it commits (core/database.py): the first big LinkedIn export can multiply a
+# team's contacts, and SQLite would otherwise plan with the figures of the empty database
+# until the nightly refresh.
+STATISTICS_MIN_ROWS = 200
+IMPORTED_TABLES = tuple(
+    model._meta.db_table for model in (Company, Contact, Relationship, Activity)
+)
 # The states whose page shows the preview (and whose columns may still be chosen).
 PREVIEWED = (ImportJob.Status.PREVIEW, ImportJob.Status.FAILED)
 
@@ -262,6 +272,8 @@ def import_commit(*, job: ImportJob) -> dict:
                 progress_total=2 * half,
                 finished_at=timezone.now(),
             )
+            if locked.row_count >= STATISTICS_MIN_ROWS:
+                transaction.on_commit(partial(statistics_refresh, tables=IMPORTED_TABLES))
     except FileRefused as refusal:
         _fail(job, " ".join(refusal.messages))
         raise

@@ -1,0 +1,216 @@
+"""The embedded default (SQLite, what `make run` uses) is a first-class engine: opened
+tuned as SQLite deployments are (config/sqlite.py), and its planner statistics kept
+current after seeding, after a large import and every night (core/database.py), on
+PostgreSQL as well. Issue 20: without statistics, SQLite read a contact's referrals
+through the team's date index instead of the prospect's, 313 ms instead of 20 ms."""
+
+from __future__ import annotations
+
+import sqlite3
+
+import pytest
+from django.db import connection
+from django.db.backends.sqlite3.base import DatabaseWrapper as SQLiteWrapper
+from django.db.models import Q
+from django.utils import timezone
+
+from config import tasks as config_tasks
+from config.schedule import PERIODIC_TASKS
+from config.sqlite import sqlite_options
+from contacts.imports import import_commit, import_job_create, jobs
+from contacts.models import Contact
+from core.database import statistics_refresh
+from demo.generate import generate
+from referrals.models import Referral
+from tests.factories import ClientFactory, ContactFactory
+
+on_sqlite = pytest.mark.skipif(
+    connection.vendor != "sqlite", reason="the test database is PostgreSQL in this run"
+)
+
+
+# --- How SQLite is opened ----------------------------------------------------------------------
+
+
+@pytest.fixture
+def sqlite_file(tmp_path, django_db_blocker):
+    """A connection to an SQLite file opened with Warmpath's options, as `make run` does
+    (its own file, whichever engine the test database uses)."""
+    wrapper = SQLiteWrapper(
+        {
+            "NAME": str(tmp_path / "warmpath.sqlite3"),
+            "OPTIONS": sqlite_options(),
+            "ENGINE": "django.db.backends.sqlite3",
+            "USER": "",
+            "PASSWORD": "",
+            "HOST": "",
+            "PORT": "",
+            "TIME_ZONE": None,
+            "CONN_MAX_AGE": 0,
+            "CONN_HEALTH_CHECKS": False,
+            "AUTOCOMMIT": True,
+            "ATOMIC_REQUESTS": False,
+            "TEST": {},
+        },
+        alias="sqlite_options_probe",
+    )
+    with django_db_blocker.unblock():
+        wrapper.ensure_connection()
+        yield wrapper
+        wrapper.close()
+
+
+def pragma(wrapper, name: str):
+    with wrapper.cursor() as cursor:
+        cursor.execute(f"PRAGMA {name}")
+        return cursor.fetchone()[0]
+
+
+def test_sqlite_is_opened_as_a_deployment_of_it_is(sqlite_file):
+    assert pragma(sqlite_file, "journal_mode") == "wal"  # readers never wait for the writer
+    assert pragma(sqlite_file, "synchronous") == 1  # NORMAL: safe under WAL
+    assert pragma(sqlite_file, "busy_timeout") == 20_000  # a writer waits, then fails
+    assert pragma(sqlite_file, "cache_size") == -64 * 1024  # 64 MB of page cache
+    assert pragma(sqlite_file, "temp_store") == 2  # sorts and temporary tables in memory
+    assert pragma(sqlite_file, "foreign_keys") == 1
+    assert sqlite_file.transaction_mode == "IMMEDIATE"
+
+
+def test_a_transaction_takes_the_write_lock_when_it_starts(sqlite_file, tmp_path):
+    """IMMEDIATE: while one transaction is open, even before it writes, another writer
+    waits at BEGIN (up to the busy timeout) instead of failing halfway through its own
+    writes when it tries to upgrade a read lock."""
+    with sqlite_file.cursor() as cursor:
+        cursor.execute("CREATE TABLE probe (n integer)")
+    other = sqlite3.connect(tmp_path / "warmpath.sqlite3", timeout=0)
+    # What transaction.atomic() does on SQLite to open a transaction.
+    sqlite_file.set_autocommit(False, force_begin_transaction_with_broken_autocommit=True)
+    try:
+        with pytest.raises(sqlite3.OperationalError, match="locked"):
+            other.execute("BEGIN IMMEDIATE")
+    finally:
+        sqlite_file.rollback()
+        sqlite_file.set_autocommit(True)
+        other.close()
+
+
+def test_the_settings_can_be_tuned_from_the_environment(monkeypatch):
+    monkeypatch.setenv("WARMPATH_SQLITE_CACHE_MB", "8")
+    monkeypatch.setenv("WARMPATH_SQLITE_BUSY_TIMEOUT_SECONDS", "5")
+
+    options = sqlite_options()
+
+    assert options["timeout"] == 5
+    assert "PRAGMA cache_size=-8192" in options["init_command"]
+
+
+# --- Planner statistics ------------------------------------------------------------------------
+
+
+def analyzed_rows(table: str) -> int | None:
+    """What the planner believes the table holds, from the statistics last gathered."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            cursor.execute("SELECT name FROM sqlite_master WHERE name = 'sqlite_stat1'")
+            if cursor.fetchone() is None:
+                return None
+            cursor.execute("SELECT stat FROM sqlite_stat1 WHERE tbl = %s AND idx IS NULL", [table])
+            row = cursor.fetchone()
+            if row is None:  # a table with indexes has its figures on each index's row
+                cursor.execute("SELECT stat FROM sqlite_stat1 WHERE tbl = %s", [table])
+                row = cursor.fetchone()
+            return int(row[0].split()[0]) if row else None
+        cursor.execute("SELECT reltuples FROM pg_class WHERE relname = %s", [table])
+        row = cursor.fetchone()
+        return int(row[0]) if row and row[0] >= 0 else None
+
+
+@pytest.mark.django_db
+def test_statistics_refresh_tells_the_planner_what_the_tables_hold(acme, alice):
+    table = Contact._meta.db_table
+    ContactFactory.create_batch(30, team=acme, owner=alice)
+    expected = Contact.objects.count()
+
+    ran = statistics_refresh(tables=[table])
+
+    assert analyzed_rows(table) == expected
+    assert ran.startswith("ANALYZE")
+    if connection.vendor == "sqlite":
+        assert ran.endswith("PRAGMA optimize")
+
+
+@pytest.mark.django_db
+@on_sqlite
+def test_with_statistics_a_contacts_referrals_are_read_through_the_prospect_index(acme, alice):
+    """The issue's case: many referrals in the team, two of them about this prospect.
+    Without statistics SQLite may take the team's date index; with them, the prospect's."""
+    now = timezone.now()
+    referrer = ClientFactory(team=acme, owner=alice)
+    prospects = ContactFactory.create_batch(150, team=acme, owner=alice)
+    Referral.objects.bulk_create(
+        Referral(team=acme, owner=alice, referrer=referrer, prospect=p, reason="V", asked_at=now)
+        for p in prospects
+    )
+    contact = prospects[0]
+    query = Referral.objects.filter(Q(team=acme) & Q(prospect=contact)).order_by("-asked_at").query
+    statistics_refresh()
+
+    with connection.cursor() as cursor:
+        sql, params = query.sql_with_params()
+        cursor.execute(f"EXPLAIN QUERY PLAN {sql}", params)
+        plan = " / ".join(row[-1] for row in cursor.fetchall())
+
+    assert "prospect" in plan, plan
+
+
+@pytest.mark.django_db
+def test_seeding_leaves_fresh_statistics(monkeypatch):
+    refreshed = []
+    monkeypatch.setattr("demo.generate.statistics_refresh", lambda: refreshed.append(True))
+
+    generate("small", seed=3)
+
+    assert refreshed == [True]
+
+
+@pytest.mark.django_db
+def test_a_large_import_refreshes_the_statistics_of_what_it_wrote_once_committed(
+    acme, alice, monkeypatch, django_capture_on_commit_callbacks
+):
+    calls = []
+    monkeypatch.setattr(jobs, "statistics_refresh", lambda **kw: calls.append(kw))
+    monkeypatch.setattr(jobs, "STATISTICS_MIN_ROWS", 3)
+    header = "First Name,Last Name,URL,Email Address,Company,Position,Connected On"
+
+    def linkedin(count: int, start: int) -> bytes:
+        rows = [
+            f"Ada{n},Lovelace{n},,ada{n}@example.com,Analytical,Engineer,01 Jan 2024"
+            for n in range(start, start + count)
+        ]
+        return ("\n".join([header, *rows]) + "\n").encode()
+
+    small = import_job_create(
+        team=acme, owner=alice, kind="linkedin", file_name="a.csv", data=linkedin(1, 0)
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        import_commit(job=small)
+    assert calls == []  # one row: the nightly refresh is enough
+
+    job = import_job_create(
+        team=acme, owner=alice, kind="linkedin", file_name="b.csv", data=linkedin(3, 10)
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        import_commit(job=job)
+
+    assert len(calls) == 1
+    assert set(calls[0]["tables"]) >= {Contact._meta.db_table, "contacts_relationship"}
+
+
+@pytest.mark.django_db
+def test_the_statistics_are_refreshed_every_night():
+    (entry,) = [e for e in PERIODIC_TASKS if e.task == "config.tasks.database_statistics_refresh"]
+    assert entry.crontab == {"minute": "41", "hour": "3"}
+
+    ran = config_tasks.database_statistics_refresh()
+
+    assert ran.startswith("ANALYZE")

@@ -1,0 +1,160 @@
+"""Every list is read in the order it shows from an index and cut at the page: the
+database never sorts all of a team's rows to show the first 25 (issue 20: a manager's
+deals list sorted the team's 50,000 deals on every request).
+
+Each list — pipeline, deals, inbox, the API's follow-ups, notifications, exports; the
+page and the API; a rep's and a manager's — is requested as that person, the statement
+that reads the list's page (its ORDER BY … LIMIT) is taken from what the request ran, and
+the database is asked how it would run it:
+
+- PostgreSQL, with sorting priced out of the planner's reach (enable_sort and
+  enable_incremental_sort off: a plan that still sorts has no index to read the order
+  from): the plan must hold no Sort node;
+- SQLite: EXPLAIN QUERY PLAN must not say "USE TEMP B-TREE FOR ORDER BY" (nor for its
+  right part), after ANALYZE as the running application has it (core/database.py).
+
+The tables hold a handful of rows here; what is checked is that an index able to give
+the order exists and matches the statement, which is what keeps the cost at the page on
+the large data set (bench/PLANS.md shows those plans with their times).
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+import pytest
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from core.database import statistics_refresh
+from exports.models import ExportJob
+from followups.models import FollowUp, Notification
+from referrals import services as referral_services
+from referrals.models import Deal, Referral
+from tests.factories import (
+    ClientFactory,
+    ContactFactory,
+    DealFactory,
+    ExportJobFactory,
+    FollowUpFactory,
+)
+
+# name → (who asks, path, the list's table)
+LISTS = {
+    "pipeline, a rep's": ("alice", lambda: reverse("referrals:pipeline"), Referral),
+    "pipeline, a manager's": ("maya", lambda: reverse("referrals:pipeline"), Referral),
+    "pipeline open, a manager's": (
+        "maya",
+        lambda: reverse("referrals:pipeline") + "?status=open",
+        Referral,
+    ),
+    "referral API, a rep's": ("alice", lambda: reverse("referral-list"), Referral),
+    "referral API, a manager's": ("maya", lambda: reverse("referral-list"), Referral),
+    "deals, a rep's": ("alice", lambda: reverse("referrals:deal-list"), Deal),
+    "deals, a manager's": ("maya", lambda: reverse("referrals:deal-list"), Deal),
+    "deal API, a rep's": ("alice", lambda: reverse("deal-list"), Deal),
+    "deal API, a manager's": ("maya", lambda: reverse("deal-list"), Deal),
+    "inbox, a rep's": ("alice", lambda: reverse("followups:inbox"), FollowUp),
+    "inbox, a manager's": ("maya", lambda: reverse("followups:inbox"), FollowUp),
+    "follow-up API, a rep's": ("alice", lambda: reverse("followup-list"), FollowUp),
+    "follow-up API, a manager's": ("maya", lambda: reverse("followup-list"), FollowUp),
+    "notifications, a rep's": ("alice", lambda: reverse("followups:notifications"), Notification),
+    "notifications unread, a manager's": (
+        "maya",
+        lambda: reverse("followups:notifications") + "?show=unread",
+        Notification,
+    ),
+    "notification API, a rep's": ("alice", lambda: reverse("notification-list"), Notification),
+    "exports, a rep's": ("alice", lambda: reverse("exports:list"), ExportJob),
+    "exports, a manager's": ("maya", lambda: reverse("exports:list"), ExportJob),
+}
+
+
+def data_make(acme, people) -> None:
+    """A few of each listed record for the rep, a teammate and the manager."""
+    now = timezone.now()
+    for index, owner in enumerate(people):
+        for n in range(3):
+            referrer = ClientFactory(team=acme, owner=owner)
+            prospect = ContactFactory(team=acme, owner=owner)
+            referral = referral_services.referral_create(
+                owner=owner, team=acme, referrer=referrer, prospect=prospect, reason="Plans"
+            )
+            FollowUpFactory(referral=referral, due_at=now - timedelta(days=n + 1))
+            FollowUpFactory(referral=referral, due_at=now + timedelta(hours=n + 1))
+            FollowUpFactory(referral=referral, due_at=now + timedelta(days=n + 2))
+            DealFactory(contact=referrer, team=acme, owner=owner)
+            Notification.objects.create(user=owner, message=f"Note {index}/{n}", url="/")
+            ExportJobFactory(team=acme, owner=owner)
+
+
+def list_statements(client, path: str, table: str) -> list[str]:
+    """The statements of one request that read a page of `table` in an order."""
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(path)
+    assert response.status_code == 200, path
+    found = []
+    for query in queries.captured_queries:
+        sql = query["sql"]
+        if not sql.lstrip().upper().startswith("SELECT"):
+            continue
+        if re.search(rf'\bFROM "{table}"', sql) and " ORDER BY " in sql and " LIMIT " in sql:
+            found.append(sql)
+    return found
+
+
+def sorts_in_plan(sql: str) -> list[str]:
+    """The plan's sorting steps (empty: the order comes from an index)."""
+    with transaction.atomic(), connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SET LOCAL enable_sort = off")
+            cursor.execute("SET LOCAL enable_incremental_sort = off")
+            cursor.execute(f"EXPLAIN {sql}")
+            lines = [row[0] for row in cursor.fetchall()]
+            sorts = [line.strip() for line in lines if re.search(r"\bSort\b", line)]
+        else:
+            cursor.execute(f"EXPLAIN QUERY PLAN {sql}")
+            lines = [row[-1] for row in cursor.fetchall()]
+            sorts = [line for line in lines if "TEMP B-TREE FOR" in line and "ORDER BY" in line]
+        transaction.set_rollback(True)
+    return sorts
+
+
+@pytest.fixture
+def lists_data(acme, alice, bob, maya):
+    data_make(acme, [alice, bob, maya])
+    # As the running application keeps them (core/database.py); on SQLite the planner
+    # would otherwise guess.
+    statistics_refresh()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("name", list(LISTS))
+def test_every_list_is_read_in_index_order(name, lists_data, alice_client, maya_client):
+    who, path, model = LISTS[name]
+    table = model._meta.db_table
+    client = {"alice": alice_client, "maya": maya_client}[who]
+
+    statements = list_statements(client, path(), table)
+
+    assert statements, f"{name}: no statement read a page of {table} in an order"
+    for sql in statements:
+        sorts = sorts_in_plan(sql)
+        assert not sorts, f"{name} sorts instead of reading an index in order: {sorts}\n{sql}"
+
+
+@pytest.mark.django_db
+def test_without_its_index_the_managers_deals_list_would_sort(lists_data, maya_client):
+    """The check has teeth: the same statement, its indexes dropped (in a transaction
+    rolled back), is seen sorting."""
+    (sql,) = list_statements(maya_client, reverse("referrals:deal-list"), Deal._meta.db_table)
+    assert not sorts_in_plan(sql)
+    with transaction.atomic(), connection.cursor() as cursor:
+        for name in ("deal_team_list_idx", "deal_owner_list_idx"):
+            cursor.execute(f"DROP INDEX {connection.ops.quote_name(name)}")
+        statistics_refresh(tables=[Deal._meta.db_table])
+        assert sorts_in_plan(sql)
+        transaction.set_rollback(True)
