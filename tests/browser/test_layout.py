@@ -209,3 +209,37 @@ def test_an_action_off_screen_or_a_page_too_wide_is_caught(page, login, alice, l
     )
     found = layout_problems(page)
     assert any("scrolls sideways" in problem for problem in found), found
+
+
+def test_the_rep_table_scrolls_under_its_first_column_and_the_charts_read_on_a_phone(
+    page, login, book, bob
+):
+    """The dashboard's per-rep table is wider than a phone: it scrolls inside its box
+    (not the page) with a shadow at the right edge while more columns lie beyond, and each
+    rep's name stays in place while Wins, Won value and Overdue scroll into view. The
+    charts' labels are drawn at a readable size, not shrunk to 8 px."""
+    login(page, "maya")
+    page.set_viewport_size(PHONE)
+    page.goto("/dashboard/")
+    table = page.get_by_role("table", name=re.compile("^Each rep's numbers"))
+    box = table.locator("xpath=..")
+    assert box.evaluate("box => box.scrollWidth > box.clientWidth")
+    assert "gradient" in box.evaluate("box => getComputedStyle(box).backgroundImage")
+
+    name = table.get_by_role("rowheader", name=re.compile("^Alice"))
+    name.scroll_into_view_if_needed()
+    before = name.bounding_box()["x"]
+    box.evaluate("box => { box.scrollLeft = box.scrollWidth; }")
+    overdue = table.get_by_role("columnheader", name="Overdue")
+    header = overdue.bounding_box()
+    assert 0 <= header["x"] and header["x"] + header["width"] <= PHONE["width"]
+    # The name has not moved, and the figures pass under it, not over it.
+    assert name.bounding_box()["x"] == before
+    assert name.evaluate("cell => getComputedStyle(cell).position") == "sticky"
+
+    sizes = page.locator("svg.chart text").evaluate_all(
+        """texts => texts.map(text => parseFloat(getComputedStyle(text).fontSize)
+             * text.getScreenCTM().a)"""
+    )
+    assert sizes, "the dashboard draws its charts"
+    assert min(sizes) >= 10, sizes
