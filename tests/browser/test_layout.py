@@ -4,7 +4,8 @@ page's primary action is on screen (the roster's "Ask for an introduction", the 
 status buttons, the goals form's fields…). Lists become stacked cards on a phone, forms
 stack, and a wide table keeps its first column while the rest scrolls behind a visible cue.
 
-Each page is saved as build/screenshots/<name>-desktop.png and <name>-phone.png.
+Each page is saved as build/screenshots/page-<name>-desktop.png and page-<name>-phone.png
+(the journeys' screenshots show the same pages in the middle of a task).
 
 The rep's, the manager's and the admin's pages are visited with enough data that every list
 has rows: an empty page would pass without proving anything."""
@@ -173,7 +174,7 @@ def test_every_main_page_fits_a_phone_and_a_desktop(
     problems += _check(page, layout_problems, primary)
     page.set_viewport_size(DESKTOP)
     problems += _check(page, layout_problems, primary)
-    screenshot(page, name)
+    screenshot(page, f"page-{name}")
     assert not problems, "\n".join(problems)
 
 
