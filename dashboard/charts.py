@@ -5,7 +5,11 @@ and <polyline> elements with SVG presentation attributes (x, y, width, height, p
 colours come from classes in static/css/warmpath.css. Every chart has a table next to it.
 """
 
-WIDTH = 600
+# The box's width in the SVG's own units. The chart is drawn at most 30rem wide
+# (static/css/warmpath.css) and as wide as a phone's screen (about 366 px), so a unit stays
+# close to a pixel at every size and the 13-unit labels read as 12 to 16 px; a box twice
+# as wide shrank them to 8 px on a phone.
+WIDTH = 400
 HEIGHT = 200
 BAR_HEIGHT = 22
 LABEL_WIDTH = 150

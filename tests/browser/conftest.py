@@ -26,9 +26,14 @@ Fixtures
     test is inside one of its calls, so a plain loop would wait forever.
 ``screenshot``
     ``screenshot(page, "rep-week")`` saves build/screenshots/rep-week-desktop.png (1280x800)
-    and rep-week-phone.png (390x844), full page, and fails the test if the page is wider
-    than the phone's screen (a table or form that does not fit scrolls the whole page
-    sideways). Use a name that says whose page it is ("rep-…", "manager-…", "admin-…").
+    and rep-week-phone.png (390x844), full page, and fails the test if, at either size, the
+    page is wider than the screen (a table or form that does not fit scrolls the whole page
+    sideways) or a button or form field lies outside the screen's width (an action in a
+    table that scrolls, see ``layout_problems``). Use a name that says whose page it is
+    ("rep-…", "manager-…", "admin-…").
+``layout_problems``
+    ``layout_problems(page)``: what a user could not reach on this page at its current
+    size without scrolling sideways, as sentences (empty when the layout is right).
 ``browser``
     The Chromium browser (session scope); ``page`` is what tests normally need.
 ``live_server``
@@ -271,23 +276,59 @@ def wait_until():
     return _wait_until
 
 
+# Every visible button and form field must lie within the screen's width: one that sits in
+# a table scrolled sideways (the roster's "Ask for an introduction" at x = 870 on a phone)
+# or past the edge of the page is one the user does not see. Links are exempt unless they
+# look like buttons (.btn): a sortable column heading in a wide table that scrolls, with
+# its first column kept, is fine. Hidden elements (a collapsed menu, a closed <details>,
+# Bootstrap's visually-hidden text) are skipped.
+_OFF_SCREEN_JS = """
+() => {
+  const width = document.documentElement.clientWidth;
+  const found = [];
+  const overflow = document.documentElement.scrollWidth - width;
+  if (overflow > 0) {
+    found.push(`the page is ${overflow}px wider than the screen (${width}px): it scrolls sideways`);
+  }
+  const reachable = "a.btn, button, summary.btn, input:not([type=hidden]), select, textarea";
+  for (const element of document.querySelectorAll(reachable)) {
+    if (!element.checkVisibility({checkOpacity: true, checkVisibilityCSS: true})) continue;
+    const box = element.getBoundingClientRect();
+    if (box.width <= 1 || box.height <= 1) continue;
+    if (box.left < -0.5 || box.right > width + 0.5) {
+      const name = (element.innerText || element.value || element.getAttribute("aria-label")
+        || element.name || element.id || "").trim().replace(/\\s+/g, " ").slice(0, 60);
+      found.push(`<${element.tagName.toLowerCase()}> "${name}" spans x = ${Math.round(box.left)}`
+        + `..${Math.round(box.right)}, outside the screen's ${width}px`);
+    }
+  }
+  return found;
+}
+"""
+
+
+def layout_problems_of(page) -> list[str]:
+    size = page.viewport_size
+    where = f"{page.url} at {size['width']}x{size['height']}"
+    return [f"{where}: {problem}" for problem in page.evaluate(_OFF_SCREEN_JS)]
+
+
+@pytest.fixture
+def layout_problems():
+    return layout_problems_of
+
+
 @pytest.fixture
 def screenshot(browser_problems):
     SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)
 
     def take(page, name: str) -> None:
         page.screenshot(path=SCREENSHOT_DIR / f"{name}-desktop.png", full_page=True)
+        browser_problems.problems.extend(layout_problems_of(page))
         page.set_viewport_size(PHONE)
         try:
             page.screenshot(path=SCREENSHOT_DIR / f"{name}-phone.png", full_page=True)
-            overflow = page.evaluate(
-                "document.documentElement.scrollWidth - document.documentElement.clientWidth"
-            )
-            if overflow > 0:
-                browser_problems.problems.append(
-                    f"{page.url} is {overflow}px wider than a phone's screen "
-                    f"({PHONE['width']}px): the page scrolls sideways"
-                )
+            browser_problems.problems.extend(layout_problems_of(page))
         finally:
             page.set_viewport_size(DESKTOP)
 
