@@ -406,7 +406,8 @@ def test_the_page_ranks_connectors_and_says_why(alice_client, network):
     assert "Ask Ann to introduce you" in page
     assert "Ask Carla to introduce Frank Friend" in page
     assert "How Warmpath puts them in order" in page
-    for words in (" hop", "(+", "fit 60", "observed", "Score "):
+    # No arithmetic or graph words a rep cannot act on (issue 21).
+    for words in (" hop ", " hops", "(+", "fit 60", "observed", "Score "):
         assert words not in page
     # alice's own record is a node too, two hops away through Frank, whom she knows very
     # well: her row's ask goes to Frank, the same chain as Frank's own row, which comes
