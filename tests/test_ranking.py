@@ -166,7 +166,7 @@ def test_the_rep_asks_alexandra_not_jessica_to_ask_alexandra(acme, alice, bob):
 def test_a_detour_is_worth_it_when_the_first_step_is_much_likelier(acme, alice, bob):
     # X is a teammate's contact alice never met, with no touch on record; C is alice's own
     # green-light client she knows very well and who knows X very well: asking C first
-    # is likelier (0.9 × 0.6 × 1 × 0.9 > 0.45 × 0.6 × 0.5).
+    # is likelier (0.9 × 0.6 × 1 × 0.9 > 0.45 × 0.6 × 0.5; no touch on record for either).
     target = ContactFactory(team=acme, owner=alice, first_name="Tara", last_name="Target")
     stranger = ContactFactory(team=acme, owner=bob, first_name="Xavier", last_name="Stranger")
     client = ContactFactory(team=acme, owner=alice, first_name="Cora", last_name="Client")
