@@ -113,15 +113,25 @@ def connector_list(request, pk: int):
     )
     business_reason = roster_entry.reason if roster_entry else ""
     rows = []
+    # A path that runs through someone already ours asks the same person as that
+    # person's own row: it stays listed, but says so instead of repeating the ask.
+    first_rank_of_ask: dict[tuple[int, int], int] = {}
     for offset, result in enumerate(page.object_list):
         rank = page.start_index() + offset
         path_value = ",".join(str(person_pk) for person_pk in result.path_ids)
         plan = connectors.ask_plan(result.path, user=request.user)
+        same_as = None
+        if plan:
+            ask = (plan.referrer.pk, plan.prospect.pk)
+            same_as = first_rank_of_ask.setdefault(ask, rank)
+            if same_as == rank:
+                same_as = None
         rows.append(
             {
                 "rank": rank,
                 "result": result,
                 "plan": plan,
+                "same_as": same_as,
                 # The suggested first message: the ask this row's button records.
                 "draft": connectors.draft_ask(
                     plan=plan,
@@ -129,7 +139,7 @@ def connector_list(request, pk: int):
                     reason=business_reason,
                     quality=ConnectorAskForm.base_fields["quality"].initial,
                 )
-                if plan
+                if plan and not same_as
                 else "",
                 # The ask's form (ConnectorAskForm) is written out in the template, with
                 # ids of its own per row.

@@ -408,8 +408,10 @@ def test_the_page_shows_the_api_order(acme, alice, bob, alice_client):
     assert [row["result"].connector.pk for row in page.context["rows"]] == [
         row["connector"] for row in body["results"]
     ]
-    for row in body["results"]:
-        assert row["reason"] in page.content.decode().replace("&#x27;", "'")
+    text = page.content.decode().replace("&#x27;", "'")
+    for row, shown in zip(body["results"], page.context["rows"], strict=True):
+        if shown["same_as"] is None:  # a repeated ask points to its first row instead
+            assert row["reason"] in text
 
 
 def test_reasons_read_as_a_rep_would_say_them():
