@@ -55,6 +55,7 @@ import itertools
 import math
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import cached_property
 
 from django.core.exceptions import ValidationError
 from django.db import connection
@@ -171,9 +172,23 @@ class Connector:
     strength: int  # the weakest tie on the path, 1–5
     strengths: list[int] = field(default_factory=list)  # each tie of the path, in order
     score: float = 0.0  # the chance that the chain of introductions happens, 0–1
-    factors: tuple[ranking.Factor, ...] = ()
-    reason: str = ""
     start: int | None = 0  # where the asks begin on the path (ranking.start_of)
+    # Who reads it and when: the words are written only for the rows shown.
+    viewer: object = field(default=None, repr=False, compare=False)
+    today: date | None = field(default=None, repr=False, compare=False)
+
+    @cached_property
+    def verdict(self) -> ranking.Verdict:
+        return ranking.evaluate(self.path, self.strengths, user=self.viewer, today=self.today)
+
+    @property
+    def factors(self) -> tuple[ranking.Factor, ...]:
+        return self.verdict.factors
+
+    @property
+    def reason(self) -> str:
+        """Why, in a rep's words (the page's line and the API's `reason`)."""
+        return self.verdict.reason
 
     @property
     def path_ids(self) -> list[int]:
@@ -206,12 +221,11 @@ class Connector:
 
 
 def score(result: Connector, *, user, today: date) -> Connector:
-    """Fill in the chance, its factors and the reason (referrals.ranking)."""
-    verdict = ranking.evaluate(result.path, result.strengths, user=user, today=today)
-    result.start = verdict.start
-    result.score = verdict.score
-    result.factors = verdict.factors
-    result.reason = verdict.reason
+    """Fill in the chance (referrals.ranking); its factors and reason follow on demand."""
+    result.start, result.score = ranking.chance(
+        result.path, result.strengths, user=user, today=today
+    )
+    result.viewer, result.today = user, today
     return result
 
 
@@ -272,14 +286,21 @@ _PERSON_COLUMNS = f"""
     c.last_touch_at, c.owner_id, ow.first_name, ow.last_name,
     (SELECT COUNT(*) FROM {{referral}} ra WHERE ra.referrer_id = c.id AND ra.status IN ({_YES})),
     (SELECT COUNT(*) FROM {{referral}} rd WHERE rd.referrer_id = c.id AND rd.status = 'declined'),
-    COALESCE(m1.strength, m2.strength), COALESCE(m1.last_touch_at, m2.last_touch_at)"""
+    mine.strength, mine.last_touch_at"""
 PERSON_COLUMN_COUNT = 17
 
-_PERSON_JOINS = f"""
-    LEFT JOIN {{company}} co ON co.id = c.company_id
-    LEFT JOIN {{user}} ow ON ow.id = c.owner_id
-    LEFT JOIN {{rel}} m1 ON m1.contact_a_id = c.id AND m1.contact_b_id = {_ME}
-    LEFT JOIN {{rel}} m2 ON m2.contact_b_id = c.id AND m2.contact_a_id = {_ME}"""
+_PERSON_JOINS = """
+    LEFT JOIN {company} co ON co.id = c.company_id
+    LEFT JOIN {user} ow ON ow.id = c.owner_id
+    LEFT JOIN mine ON mine.other = c.id"""
+
+# The rep's own ties in the target's team (a CTE of the searches: the rep's degree, small).
+_MINE = f"""mine AS (
+        SELECT m.contact_b_id AS other, m.strength, m.last_touch_at
+        FROM {{rel}} m WHERE m.contact_a_id = {_ME}
+        UNION ALL
+        SELECT m.contact_a_id AS other, m.strength, m.last_touch_at
+        FROM {{rel}} m WHERE m.contact_b_id = {_ME})"""
 
 
 def _search_sql(max_hops: int) -> str:
@@ -342,6 +363,7 @@ def _search_sql(max_hops: int) -> str:
         )
         found.append("SELECT node, via, step, weakest, 3 AS hops FROM level3")
     parts.append("found AS (" + "\n        UNION ALL ".join(found) + ")")
+    parts.append(_MINE)
     return (
         "WITH "
         + ",\n    ".join(parts)
@@ -507,10 +529,10 @@ def _reach_cost_sql() -> str:
 
     own = cost(ranking.REACH_OWN_CONTACT)
     team = cost(ranking.REACH_TEAM_CONTACT)
-    tie_cost = _cost("COALESCE(m1.strength, m2.strength)")
+    tie_cost = _cost("mine.strength")
     return f"""CASE
         WHEN c.user_id IS NOT NULL THEN {cost(ranking.REACH_TEAMMATE)}
-        WHEN COALESCE(m1.strength, m2.strength) IS NOT NULL
+        WHEN mine.strength IS NOT NULL
              AND {tie_cost} < (CASE WHEN c.owner_id = %(user)s THEN {own} ELSE {team} END)
              THEN {tie_cost}
         WHEN c.owner_id = %(user)s THEN {own}
@@ -570,13 +592,13 @@ def _best_sql(target_count: int, max_hops: int) -> str:
         FROM targets t JOIN {{rel}} r ON r.contact_b_id = t.target){level2},
     found AS (
         SELECT target, node, via, step, weakest, cost, 1 AS hops FROM level1 {found2}),
+    {_MINE},
     scored AS (
         SELECT f.target, f.node, f.via, f.step, f.weakest, f.hops,
                f.cost + {_kind_cost_sql()} + {_reach_cost_sql()} AS pre,
                (c.user_id IS NOT NULL OR c.kind = '{ContactKind.CLIENT}') AS ours
         FROM found f JOIN {{contact}} c ON c.id = f.node
-        LEFT JOIN {{rel}} m1 ON m1.contact_a_id = c.id AND m1.contact_b_id = {_ME}
-        LEFT JOIN {{rel}} m2 ON m2.contact_b_id = c.id AND m2.contact_a_id = {_ME}),
+        LEFT JOIN mine ON mine.other = c.id),
     cut AS (
         SELECT target, node, via, step, weakest, hops, ours,
                ROW_NUMBER() OVER (PARTITION BY target ORDER BY pre, hops, node) AS place

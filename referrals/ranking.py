@@ -187,6 +187,19 @@ def _disposition_words(person) -> list[str]:
     return words
 
 
+def chance(path: list, strengths: list[int], *, user, today: date) -> tuple[int | None, float]:
+    """(where the asks begin, the chance) for a path [C, …, target] whose ties have
+    `strengths`: the number alone, for ranking every path found; `evaluate` explains it."""
+    start = start_of(path, user=user)
+    if start is None:
+        return None, 1.0
+    first = path[start]
+    value = reach(first, user=user) * fade(first.last_touch, today=today) * disposition(first)
+    for strength in strengths[start:]:
+        value *= TIE_CHANCE[strength]
+    return start, value
+
+
 def evaluate(path: list, strengths: list[int], *, user, today: date) -> Verdict:
     """The chance for a path [C, …, target] whose ties have `strengths` (one per step)."""
     start = start_of(path, user=user)
