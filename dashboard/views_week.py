@@ -1,6 +1,6 @@
 """Where each person lands: the home redirect by role and the rep's week (the rep's home
 page). Thin: the numbers come from reporting.kpis, the lists from the referral and
-follow-up selectors, the warm paths from referrals.connectors."""
+follow-up selectors, the warm paths from referrals.selectors.roster_next_asks."""
 
 from datetime import timedelta
 
@@ -12,15 +12,12 @@ from accounts.selectors import team_members
 from accounts.zones import zone_of
 from dashboard.views import goal_rows
 from followups import selectors as followup_selectors
-from referrals import connectors
 from referrals import selectors as referral_selectors
-from referrals.models import OPEN_STATUSES, Referral, RosterEntry
+from referrals.models import OPEN_STATUSES, Referral
 from reporting import kpis
 
 # How much of each list the rep's week shows; the full lists are a click away.
 WEEK_LIST_LENGTH = 6
-# How many waiting roster entries the week looks for a warm path to (one query, bounded).
-WARM_PATH_CANDIDATES = 20
 RECENT_WIN_DAYS = 30
 
 
@@ -51,17 +48,8 @@ def rep_week(request):
     # This week, Monday to today in the rep's time zone (reporting/kpis.py).
     week = kpis.named_period("this_week", today=kpis.today_for(user), zone=zone_of(user))
     numbers = kpis.goal_progress(kpis.Scope(team_ids=(team.pk,), rep_id=user.pk), week)
-    waiting = list(
-        referral_selectors.roster_for_user(user, team=team).filter(
-            status=RosterEntry.Status.WANTED
-        )[:WARM_PATH_CANDIDATES]
-    )
-    best = connectors.best_connectors_for(targets=[e.prospect for e in waiting], user=user)
-    for entry in waiting:
-        entry.best_connector = best.get(entry.prospect_id)
-    # Whom to ask about next: prospects with a warm path first (an ask needs one), each
-    # group in roster order (priority, then fit).
-    next_asks = sorted(waiting, key=lambda entry: entry.best_connector is None)
+    # Whom to ask about next, with the best path as the connectors page ranks it.
+    next_asks = referral_selectors.roster_next_asks(user, team=team, limit=WEEK_LIST_LENGTH)
     return render(
         request,
         "dashboard/rep_week.html",
@@ -75,7 +63,7 @@ def rep_week(request):
             "week": week,
             "week_numbers": numbers,
             "goal_rows": goal_rows(numbers),
-            "next_asks": next_asks[:WEEK_LIST_LENGTH],
+            "next_asks": next_asks,
             "open_referrals": referral_selectors.referrals_for_user(user, OPEN_STATUSES, team=team)[
                 :WEEK_LIST_LENGTH
             ],

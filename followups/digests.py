@@ -20,12 +20,15 @@ from followups.emails import absolute_url, followup_email_context, render_email
 from followups.models import FollowUp
 from outbox.models import OutgoingEmail
 from outbox.services import email_subject, outgoing_email_create_once
+from referrals.selectors import roster_next_asks
 
 # The digest goes out on the first hourly run from 7:00 local time; until noon a missed
 # run (broker or beat down) still catches up, never twice thanks to the dedupe key.
 DIGEST_FROM_HOUR = 7
 DIGEST_UNTIL_HOUR = 12
 DIGEST_LIST_LIMIT = 25
+# Whom to ask about next: the first prospects with a warm path, as on the rep's week.
+DIGEST_NEXT_ASKS = 3
 
 
 def _local_midnight(day: date, zone: ZoneInfo) -> datetime:
@@ -70,6 +73,24 @@ def digests_send(*, now: datetime | None = None) -> int:
     return sent
 
 
+def _next_asks(user: User) -> list[dict]:
+    """The prospects of the user's roster to ask about next, each with the best path as
+    the connectors page ranks it (referrals.selectors.roster_next_asks)."""
+    rows = []
+    for membership in user.memberships.select_related("team").order_by("pk"):
+        for entry in roster_next_asks(user, team=membership.team, limit=DIGEST_NEXT_ASKS):
+            if entry.best_connector is not None and len(rows) < DIGEST_NEXT_ASKS:
+                path = reverse("contacts:connectors", args=[entry.prospect_id])
+                rows.append(
+                    {
+                        "prospect": entry.prospect,
+                        "best": entry.best_connector,
+                        "url": absolute_url(f"{path}?max_hops=2"),
+                    }
+                )
+    return rows
+
+
 def _digest_create(*, user: User, zone: ZoneInfo, day: date, key: str) -> OutgoingEmail | None:
     start = _local_midnight(day, zone)
     end = _local_midnight(day + timedelta(days=1), zone)
@@ -104,6 +125,7 @@ def _digest_create(*, user: User, zone: ZoneInfo, day: date, key: str) -> Outgoi
         "overdue_count": counts["overdue"],
         "limit": DIGEST_LIST_LIMIT,
         "url": absolute_url(reverse("rep-week")),
+        "next_asks": _next_asks(user),
     }
     return outgoing_email_create_once(
         team_id=None,

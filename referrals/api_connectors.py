@@ -39,10 +39,22 @@ class ConnectorSerializer(serializers.Serializer):
         help_text="Contact ids from the connector to the target, each knowing the next.",
     )
     path_names = serializers.ListField(child=serializers.CharField())
-    hops = serializers.IntegerField(help_text="The shortest distance, in ties.")
+    hops = serializers.IntegerField(
+        help_text="The shortest distance, in ties: the introductions the path needs."
+    )
     strength = serializers.IntegerField(help_text="The weakest tie on the path, 1–5.")
-    score = serializers.IntegerField(help_text="0–100; higher ranks first.")
-    reason = serializers.CharField(help_text="The parts of the score, in words.")
+    score = serializers.FloatField(
+        min_value=0,
+        max_value=1,
+        help_text=(
+            "The ranking model's value: the estimated chance, 0–1, that the whole chain of "
+            "introductions happens (docs/ranking.md). Higher ranks first; results come "
+            "best first, the same order as the connectors page."
+        ),
+    )
+    reason = serializers.CharField(
+        help_text="Why, in a rep's words, as the connectors page says it."
+    )
 
 
 class ConnectorPageSerializer(serializers.Serializer):
@@ -56,7 +68,8 @@ connectors_schema = extend_schema(
     summary="Who can lead to this contact (referrals in reverse)",
     description=(
         "Every contact of the team linked to this one by a path of at most `max_hops` "
-        "ties, with the strongest of its shortest paths, best score first. " + connectors.BOUND_NOTE
+        "ties, with the likeliest of its shortest paths, best first: ranked by the chance that "
+        "the whole chain of introductions happens (`score`, 0–1). " + connectors.BOUND_NOTE
     ),
     parameters=[
         ConnectorQuerySerializer,

@@ -1,4 +1,4 @@
-"""Referrals in reverse: who can lead the rep to a target, and how well.
+"""Referrals in reverse: who can lead the rep to a target, and how likely that is.
 
 The search
 ----------
@@ -11,9 +11,12 @@ left out — so ``hops`` is the shortest distance, cycles end by themselves, and
 never travels to Python. The same SQL runs on SQLite and PostgreSQL.
 
 Each level keeps, for every person, one parent pointer: the neighbour one step nearer
-the target through which the *strongest* path runs (the path's weakest tie highest,
-then the highest sum of strengths, then the lowest id), so the path shown among
-equally short ones is the strongest. Paths are read back from those pointers.
+the target through which the chain of ties is likeliest to carry the introductions (the
+lowest sum of each tie's cost, ``-ln`` of its chance in referrals.ranking.TIE_CHANCE,
+in millionths; then the strongest weakest tie, then the lowest id). That is the model's
+chain, chosen exactly among the shortest paths: strengthening a tie never makes anyone's
+chain less likely. Paths are read back from those pointers, so a path [C, X, …, target]
+always ends with X's own path.
 
 The bound for very connected people
 -----------------------------------
@@ -22,38 +25,24 @@ The bound for very connected people
   the sum of the degrees of the target's neighbours (at most ~30,000 index entries on
   DESIGN.md's large data set, median ~200).
 - At most ``level_cap`` (LEVEL_CAP) people are kept at level 2 and at level 3, those of
-  the strongest paths. Level 3 is reached only from the level-2 people kept, and each of
+  the likeliest chains. Level 3 is reached only from the level-2 people kept, and each of
   them contributes only their ``fanout`` (FANOUT) strongest ties to new people. A third
   level grows with the cube of the degree (over a million paths from the most connected
-  people of the large set), so it is sampled by strength; the page says so ("showing the
-  strongest paths; very connected people are sampled by strength").
+  people of the large set), so it is sampled by strength; the page says so.
 
 The ranking
 -----------
-The issue's rules, in their order of precedence: stronger ties first; then clients, then
-former clients and colleagues, then others; then green-light clients above the rest;
-then recent contact above stale; then shorter paths above longer. Each rule only decides
-between connectors the rules before it leave equal: a weak tie to a client never
-outranks a strong tie to anyone, and a short path only breaks the last tie.
-
-``score`` adds up points chosen so that one step of a rule outweighs everything the
-rules after it can add together (ranking_rule_steps):
-- the tie: 100 points per step of the path's weakest tie above 1 (a chain is as strong
-  as its weakest link): 0–400;
-- who C is: a client 50, a former client or a colleague 25, anyone else 0;
-- the green light: 12 when C's latest readiness conversation gave it (the same rule as
-  the ask form's warning, referrals.services.referrer_warning);
-- recency of ``last_contacted_on``: 9 within a month, 6 within three months, 3 within a
-  year, 0 beyond or never;
-- the length: 2 for a direct tie, 1 for two hops, 0 for three.
-Equal scores go to the more recent contact (by the day), then by name. ``reason``
-spells out each part, so the page can say why a connector ranks where it does.
+referrals.ranking holds the model (docs/ranking.md): the chance that the whole chain of
+introductions happens. The SQL reads, for each person found, what the model needs: their
+kind, owner, last touch, latest readiness conversation, how they answered earlier asks,
+and the rep's own tie to them; ``score`` fills in the chance, its factors and the reason
+in a rep's words.
 
 The roster's best connector (``best_connectors_for``) runs the same two levels for a
-whole page of prospects in one statement, scores the strength, kind and length parts in
-SQL, keeps per prospect every candidate that could still come first once the green
-light and recency are added (at most ROSTER_CANDIDATES), and ranks those in Python with
-the same ``score``.
+whole page of prospects in one statement, orders each prospect's candidates in SQL by the
+part of the chance SQL knows (the chain, the kind, the rep's reach), keeps the first
+ROSTER_CANDIDATES (and every direct connector who is already ours, whom a longer path may
+go through), and ranks those in Python with the same ``score``.
 """
 
 # The SQL below is assembled from this module's constants and table names only; every
@@ -63,20 +52,24 @@ the same ``score``.
 from __future__ import annotations
 
 import itertools
+import math
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
+from functools import cached_property
 
 from django.core.exceptions import ValidationError
 from django.db import connection
 from django.db.models import Q
 from django.utils import timezone
 
+from accounts.models import User
 from accounts.visibility import team_ids, visible_shared
 from contacts.models import Company, Contact, ContactKind, Relationship
-from referrals.models import Quality, ReadinessCheck
+from referrals import ranking
+from referrals.models import Quality, ReadinessCheck, Referral
 
 MAX_HOPS = 3
-# People kept at levels 2 and 3 (the strongest paths first).
+# People kept at levels 2 and 3 (the likeliest chains first).
 LEVEL_CAP = 500
 # New ties followed from each level-2 person towards level 3 (their strongest first).
 FANOUT = 50
@@ -85,49 +78,23 @@ FANOUT = 50
 # in Python per prospect.
 ROSTER_EXPANDED = 25
 ROSTER_FANOUT = 20
-ROSTER_CANDIDATES = 20
+ROSTER_CANDIDATES = 30
 
-# The ranking's points, highest rule first (module docstring).
-STRENGTH_POINTS_PER_STEP = 100
-KIND_POINTS = {
-    ContactKind.CLIENT: 50,
-    ContactKind.FORMER_CLIENT: 25,
-    ContactKind.COLLEAGUE: 25,
+# A tie's cost in the search: -ln(chance), in millionths (lower is likelier).
+TIE_COST = {
+    strength: round(-math.log(chance) * 1e6) for strength, chance in ranking.TIE_CHANCE.items()
 }
-GREEN_LIGHT_POINTS = 12
-# Last in touch within so many days → points (the first that fits).
-RECENCY_TIERS = ((30, 9), (90, 6), (365, 3))
-RECENCY_POINTS = max(points for _days, points in RECENCY_TIERS)
-RECENCY_DAYS = max(days for days, _points in RECENCY_TIERS)
-HOPS_POINTS = {1: 2, 2: 1, 3: 0}
-MAX_SCORE = 4 * STRENGTH_POINTS_PER_STEP + max(KIND_POINTS.values()) + GREEN_LIGHT_POINTS
-MAX_SCORE += RECENCY_POINTS + max(HOPS_POINTS.values())
 KIND_LABELS = dict(ContactKind.choices)
+# An introduction asked of someone was made (confirmed or any later step) or declined.
+ASK_ANSWERED_YES = [
+    Referral.Status.CONFIRMED,
+    Referral.Status.CONTACTED,
+    Referral.Status.MEETING,
+    Referral.Status.WON,
+    Referral.Status.LOST,
+]
 
-
-def ranking_rule_steps() -> list[tuple[str, int, int]]:
-    """(rule, its smallest step, the most all later rules add together), highest rule
-    first. Each step must outweigh what the later rules add (tests/test_connectors.py)."""
-    kind_steps = sorted(set(KIND_POINTS.values()) | {0})
-    recency_steps = sorted({points for _days, points in RECENCY_TIERS} | {0})
-    hops_steps = sorted(set(HOPS_POINTS.values()))
-
-    def step(values):
-        return min(b - a for a, b in itertools.pairwise(values))
-
-    hops_max = max(hops_steps)
-    recency_max = max(recency_steps) + hops_max
-    green_max = GREEN_LIGHT_POINTS + recency_max
-    kind_max = max(kind_steps) + green_max
-    return [
-        ("tie strength", STRENGTH_POINTS_PER_STEP, kind_max),
-        ("who they are", step(kind_steps), green_max),
-        ("green light", GREEN_LIGHT_POINTS, recency_max),
-        ("recency", step(recency_steps), hops_max),
-    ]
-
-
-BOUND_NOTE = "Showing the strongest paths; very connected people are sampled by strength."
+BOUND_NOTE = "Showing the likeliest paths; very connected people are sampled by strength."
 MAX_HOPS_ERROR = "max_hops must be a whole number from 1 to 3."
 PATH_BROKEN = "This path is no longer a chain of ties in your team."
 ON_THE_WAY = "On the way to {target}. {reason}"
@@ -149,7 +116,14 @@ class Person:
     user_id: int | None = None
     preferred_channel: str = "email"
     last_contacted_on: date | None = None
-    green_light: bool = False
+    green_light: bool | None = None  # the latest readiness conversation; None: none yet
+    last_touch_at: datetime | None = None
+    owner_id: int | None = None
+    owner_name: str = ""
+    asks_yes: int = 0
+    asks_no: int = 0
+    rep_tie: int | None = None  # the rep's own tie to them, 1–5
+    rep_tie_touch: datetime | None = None
 
     @property
     def full_name(self) -> str:
@@ -158,6 +132,17 @@ class Person:
     @property
     def kind_label(self) -> str:
         return KIND_LABELS.get(self.kind, self.kind)
+
+    @property
+    def last_touch(self) -> date | None:
+        """The most recent touch on record: the team's with them, the rep's tie's, or the
+        day typed as last contacted (before touches were recorded)."""
+        days = [
+            moment.date() if isinstance(moment, datetime) else moment
+            for moment in (self.last_touch_at, self.rep_tie_touch, self.last_contacted_on)
+            if moment is not None
+        ]
+        return max(days, default=None)
 
     def __str__(self) -> str:
         return self.full_name
@@ -174,13 +159,9 @@ class Person:
             user_id=contact.user_id,
             preferred_channel=contact.preferred_channel,
             last_contacted_on=contact.last_contacted_on,
+            last_touch_at=contact.last_touch_at,
+            owner_id=contact.owner_id,
         )
-
-
-@dataclass(frozen=True)
-class ScorePart:
-    label: str
-    points: int
 
 
 @dataclass
@@ -189,9 +170,25 @@ class Connector:
     path: list[Person]  # [connector, …, target]
     hops: int
     strength: int  # the weakest tie on the path, 1–5
-    score: int = 0
-    parts: list[ScorePart] = field(default_factory=list)
-    reason: str = ""
+    strengths: list[int] = field(default_factory=list)  # each tie of the path, in order
+    score: float = 0.0  # the chance that the chain of introductions happens, 0–1
+    start: int | None = 0  # where the asks begin on the path (ranking.start_of)
+    # Who reads it and when: the words are written only for the rows shown.
+    viewer: object = field(default=None, repr=False, compare=False)
+    today: date | None = field(default=None, repr=False, compare=False)
+
+    @cached_property
+    def verdict(self) -> ranking.Verdict:
+        return ranking.evaluate(self.path, self.strengths, user=self.viewer, today=self.today)
+
+    @property
+    def factors(self) -> tuple[ranking.Factor, ...]:
+        return self.verdict.factors
+
+    @property
+    def reason(self) -> str:
+        """Why, in a rep's words (the page's line and the API's `reason`)."""
+        return self.verdict.reason
 
     @property
     def path_ids(self) -> list[int]:
@@ -205,70 +202,36 @@ class Connector:
     def target(self) -> Person:
         return self.path[-1]
 
+    @property
+    def percent(self) -> int:
+        return round(self.score * 100)
+
+    @property
+    def first_ask(self) -> Person | None:
+        """Whom the rep asks first (None: the rep knows the target)."""
+        return None if self.start is None else self.path[self.start]
+
+    @property
+    def introduces(self) -> Person | None:
+        """Whom that first ask is for: the target, or the next person on the way."""
+        return None if self.start is None else self.path[self.start + 1]
+
 
 # --- Ranking ---------------------------------------------------------------------------------
 
 
-def _recency_points(last_contacted_on: date | None, today: date) -> int:
-    if last_contacted_on is None:
-        return 0
-    days = max(0, (today - last_contacted_on).days)
-    return next((points for within, points in RECENCY_TIERS if days <= within), 0)
-
-
-def _days_phrase(last_contacted_on: date | None, today: date) -> str:
-    if last_contacted_on is None:
-        return "never in touch on record"
-    days = max(0, (today - last_contacted_on).days)
-    if days == 0:
-        return "in touch today"
-    if days > RECENCY_DAYS:
-        return "last in touch over a year ago"
-    return f"in touch {days} day{'s' if days != 1 else ''} ago"
-
-
-def score(result: Connector, *, today: date) -> Connector:
-    """Fill in the score, its parts and the reason (see the module docstring)."""
-    person = result.connector
-    target = result.target
-    strength_points = (result.strength - 1) * STRENGTH_POINTS_PER_STEP
-    tie = f"{'tie' if result.hops == 1 else 'weakest tie'} {result.strength}/5"
-    kind_points = KIND_POINTS.get(person.kind, 0)
-    kind_label = person.kind_label.lower()
-    green_points = GREEN_LIGHT_POINTS if person.green_light else 0
-    recency_points = _recency_points(person.last_contacted_on, today)
-    hops_points = HOPS_POINTS[result.hops]
-    if result.hops == 1:
-        length = f"knows {target.full_name} directly"
-    else:
-        length = f"{result.hops} hops to {target.full_name}"
-    parts = [
-        ScorePart(tie, strength_points),
-        ScorePart(kind_label, kind_points),
-    ]
-    if person.green_light:
-        parts.append(ScorePart("green light", green_points))
-    parts += [
-        ScorePart(_days_phrase(person.last_contacted_on, today), recency_points),
-        ScorePart(length, hops_points),
-    ]
-    result.parts = parts
-    result.score = sum(part.points for part in parts)
-    result.reason = f"Score {result.score}: " + ", ".join(
-        f"{part.label} (+{part.points})" for part in parts
+def score(result: Connector, *, user, today: date) -> Connector:
+    """Fill in the chance (referrals.ranking); its factors and reason follow on demand."""
+    result.start, result.score = ranking.chance(
+        result.path, result.strengths, user=user, today=today
     )
+    result.viewer, result.today = user, today
     return result
 
 
 def _rank_key(result: Connector):
-    # The score decides; at an equal score (same tie, kind, green light, recency tier and
-    # length) the more recent contact, then the name.
-    contacted = result.connector.last_contacted_on
-    return (
-        -result.score,
-        -(contacted.toordinal() if contacted else 0),
-        result.connector.full_name.lower(),
-        result.connector.pk,
+    return ranking.rank_key(
+        result.score, result.hops, result.connector.full_name, result.connector.pk
     )
 
 
@@ -282,6 +245,8 @@ def _tables() -> dict[str, str]:
         "contact": quote(Contact._meta.db_table),
         "company": quote(Company._meta.db_table),
         "readiness": quote(ReadinessCheck._meta.db_table),
+        "referral": quote(Referral._meta.db_table),
+        "user": quote(User._meta.db_table),
     }
 
 
@@ -290,49 +255,78 @@ def _weaker(a: str, b: str) -> str:
     return f"CASE WHEN {a} < {b} THEN {a} ELSE {b} END"
 
 
+def _cost(strength: str) -> str:
+    cases = " ".join(f"WHEN {value} THEN {cost}" for value, cost in TIE_COST.items())
+    return f"(CASE {strength} {cases} ELSE {TIE_COST[1]} END)"
+
+
 def _ties_of(frontier: str, *, carry: str = "") -> str:
-    """Every tie of the people in `frontier` (columns node, weakest, total[, carry]), in
+    """Every tie of the people in `frontier` (columns node, weakest, cost[, carry]), in
     both directions: (via = the frontier person, node = the other person, tie)."""
     extra = f", f.{carry}" if carry else ""
     return f"""
         SELECT f.node AS via, r.contact_b_id AS node, r.strength AS tie,
-               f.weakest AS weakest, f.total AS total{extra}
+               f.weakest AS weakest, f.cost AS cost{extra}
         FROM {frontier} f JOIN {{rel}} r ON r.contact_a_id = f.node
         UNION ALL
         SELECT f.node AS via, r.contact_a_id AS node, r.strength AS tie,
-               f.weakest AS weakest, f.total AS total{extra}
+               f.weakest AS weakest, f.cost AS cost{extra}
         FROM {frontier} f JOIN {{rel}} r ON r.contact_b_id = f.node"""
 
 
-_PERSON_COLUMNS = """
+# The rep's own contact record in the target's team (parameters user and team).
+_ME = "(SELECT me.id FROM {contact} me WHERE me.user_id = %(user)s AND me.team_id = %(team)s)"
+_YES = ", ".join(f"'{status}'" for status in ASK_ANSWERED_YES)
+
+_PERSON_COLUMNS = f"""
     c.first_name, c.last_name, c.kind, c.title, co.name, c.user_id, c.preferred_channel,
     c.last_contacted_on,
-    (SELECT rc.green_light FROM {readiness} rc WHERE rc.client_id = c.id
-     ORDER BY rc.checked_on DESC, rc.id DESC LIMIT 1)"""
+    (SELECT rc.green_light FROM {{readiness}} rc WHERE rc.client_id = c.id
+     ORDER BY rc.checked_on DESC, rc.id DESC LIMIT 1),
+    c.last_touch_at, c.owner_id, ow.first_name, ow.last_name,
+    (SELECT COUNT(*) FROM {{referral}} ra WHERE ra.referrer_id = c.id AND ra.status IN ({_YES})),
+    (SELECT COUNT(*) FROM {{referral}} rd WHERE rd.referrer_id = c.id AND rd.status = 'declined'),
+    mine.strength, mine.last_touch_at"""
+PERSON_COLUMN_COUNT = 17
+
+_PERSON_JOINS = """
+    LEFT JOIN {company} co ON co.id = c.company_id
+    LEFT JOIN {user} ow ON ow.id = c.owner_id
+    LEFT JOIN mine ON mine.other = c.id"""
+
+# The rep's own ties in the target's team (a CTE of the searches: the rep's degree, small).
+_MINE = f"""mine AS (
+        SELECT m.contact_b_id AS other, m.strength, m.last_touch_at
+        FROM {{rel}} m WHERE m.contact_a_id = {_ME}
+        UNION ALL
+        SELECT m.contact_a_id AS other, m.strength, m.last_touch_at
+        FROM {{rel}} m WHERE m.contact_b_id = {_ME})"""
 
 
 def _search_sql(max_hops: int) -> str:
-    """The single-target search (parameters: target, target, then per level)."""
+    """The single-target search (parameters by name: target, user, team, level_cap,
+    fanout)."""
     parts = [
-        """level1 AS (
-        SELECT r.contact_b_id AS node, r.contact_a_id AS via, r.strength AS weakest,
-               r.strength AS total
-        FROM {rel} r WHERE r.contact_a_id = %(target)s
+        f"""level1 AS (
+        SELECT r.contact_b_id AS node, r.contact_a_id AS via, r.strength AS step,
+               r.strength AS weakest, {_cost("r.strength")} AS cost
+        FROM {{rel}} r WHERE r.contact_a_id = %(target)s
         UNION ALL
-        SELECT r.contact_a_id AS node, r.contact_b_id AS via, r.strength AS weakest,
-               r.strength AS total
-        FROM {rel} r WHERE r.contact_b_id = %(target)s)"""
+        SELECT r.contact_a_id AS node, r.contact_b_id AS via, r.strength AS step,
+               r.strength AS weakest, {_cost("r.strength")} AS cost
+        FROM {{rel}} r WHERE r.contact_b_id = %(target)s)"""
     ]
-    found = ["SELECT node, via, weakest, 1 AS hops FROM level1"]
+    found = ["SELECT node, via, step, weakest, 1 AS hops FROM level1"]
     if max_hops >= 2:
         weakest = _weaker("t.tie", "t.weakest")
+        cost = f"t.cost + {_cost('t.tie')}"
         parts.append(f"""ties2 AS ({_ties_of("level1")})""")
         parts.append(
             f"""level2_all AS (
-        SELECT node, via, weakest, total FROM (
-            SELECT t.node, t.via, {weakest} AS weakest, t.total + t.tie AS total,
+        SELECT node, via, step, weakest, cost FROM (
+            SELECT t.node, t.via, t.tie AS step, {weakest} AS weakest, {cost} AS cost,
                    ROW_NUMBER() OVER (PARTITION BY t.node
-                       ORDER BY {weakest} DESC, t.total + t.tie DESC, t.via) AS choice
+                       ORDER BY {cost}, {weakest} DESC, t.via) AS choice
             FROM ties2 t
             WHERE t.node <> %(target)s
               AND NOT EXISTS (SELECT 1 FROM level1 l WHERE l.node = t.node)
@@ -340,16 +334,17 @@ def _search_sql(max_hops: int) -> str:
         )
         parts.append(
             """level2 AS (
-        SELECT node, via, weakest, total FROM level2_all
-        ORDER BY weakest DESC, total DESC, node LIMIT %(level_cap)s)"""
+        SELECT node, via, step, weakest, cost FROM level2_all
+        ORDER BY cost, weakest DESC, node LIMIT %(level_cap)s)"""
         )
-        found.append("SELECT node, via, weakest, 2 AS hops FROM level2")
+        found.append("SELECT node, via, step, weakest, 2 AS hops FROM level2")
     if max_hops >= 3:
         weakest = _weaker("t.tie", "t.weakest")
+        cost = f"t.cost + {_cost('t.tie')}"
         parts.append(f"""ties3 AS ({_ties_of("level2")})""")
         parts.append(
             f"""fresh3 AS (
-        SELECT t.node, t.via, {weakest} AS weakest, t.total + t.tie AS total,
+        SELECT t.node, t.via, t.tie AS step, {weakest} AS weakest, {cost} AS cost,
                ROW_NUMBER() OVER (PARTITION BY t.via ORDER BY t.tie DESC, t.node) AS nth
         FROM ties3 t
         WHERE t.node <> %(target)s
@@ -358,24 +353,24 @@ def _search_sql(max_hops: int) -> str:
         )
         parts.append(
             """level3 AS (
-        SELECT node, via, weakest, total FROM (
-            SELECT node, via, weakest, total,
+        SELECT node, via, step, weakest, cost FROM (
+            SELECT node, via, step, weakest, cost,
                    ROW_NUMBER() OVER (PARTITION BY node
-                       ORDER BY weakest DESC, total DESC, via) AS choice
+                       ORDER BY cost, weakest DESC, via) AS choice
             FROM fresh3 WHERE nth <= %(fanout)s
         ) ranked WHERE choice = 1
-        ORDER BY weakest DESC, total DESC, node LIMIT %(level_cap)s)"""
+        ORDER BY cost, weakest DESC, node LIMIT %(level_cap)s)"""
         )
-        found.append("SELECT node, via, weakest, 3 AS hops FROM level3")
+        found.append("SELECT node, via, step, weakest, 3 AS hops FROM level3")
     parts.append("found AS (" + "\n        UNION ALL ".join(found) + ")")
+    parts.append(_MINE)
     return (
         "WITH "
         + ",\n    ".join(parts)
         + f"""
-    SELECT f.node, f.hops, f.via, f.weakest, c.team_id, {_PERSON_COLUMNS}
+    SELECT f.node, f.hops, f.via, f.weakest, f.step, c.team_id, {_PERSON_COLUMNS}
     FROM found f
-    JOIN {{contact}} c ON c.id = f.node
-    LEFT JOIN {{company}} co ON co.id = c.company_id"""
+    JOIN {{contact}} c ON c.id = f.node{_PERSON_JOINS}"""
     )
 
 
@@ -386,8 +381,32 @@ def _as_date(value) -> date | None:
     return date.fromisoformat(str(value)[:10])
 
 
+def _as_moment(value) -> datetime | None:
+    if value is None or isinstance(value, datetime):
+        return value
+    return datetime.fromisoformat(str(value))
+
+
 def _person(pk: int, row) -> Person:
-    first, last, kind, title, company, user_id, channel, contacted, green = row
+    (
+        first,
+        last,
+        kind,
+        title,
+        company,
+        user_id,
+        channel,
+        contacted,
+        green,
+        touched,
+        owner_id,
+        owner_first,
+        owner_last,
+        asks_yes,
+        asks_no,
+        rep_tie,
+        rep_tie_touch,
+    ) = row
     return Person(
         pk=pk,
         first_name=first,
@@ -398,18 +417,23 @@ def _person(pk: int, row) -> Person:
         user_id=user_id,
         preferred_channel=channel,
         last_contacted_on=_as_date(contacted),
-        green_light=bool(green),
+        green_light=None if green is None else bool(green),
+        last_touch_at=_as_moment(touched),
+        owner_id=owner_id,
+        owner_name=f"{owner_first or ''} {owner_last or ''}".strip(),
+        asks_yes=asks_yes or 0,
+        asks_no=asks_no or 0,
+        rep_tie=rep_tie,
+        rep_tie_touch=_as_moment(rep_tie_touch),
     )
-
-
-def _run(sql: str, params: dict) -> list[tuple]:
-    with connection.cursor() as cursor:
-        cursor.execute(sql.format(**_tables()), params)
-        return cursor.fetchall()
 
 
 def _can_see_team(user, team_id: int) -> bool:
     return user.is_authenticated and (user.is_staff or team_id in team_ids(user))
+
+
+def _target_person(target: Contact, *, user) -> Person:
+    return Person.of(target)
 
 
 # --- The search ------------------------------------------------------------------------------
@@ -426,36 +450,48 @@ def connectors_for(
     today: date | None = None,
 ) -> list[Connector]:
     """Everyone of the target's team linked to the target by at most `max_hops` ties,
-    each with the strongest of its shortest paths, best score first (at most `limit`).
+    each with the likeliest of its shortest paths, best chance first (at most `limit`).
     One query. A user who cannot see the target's team gets nothing."""
     if not isinstance(max_hops, int) or not 1 <= max_hops <= MAX_HOPS:
         raise ValueError(MAX_HOPS_ERROR)
     if not _can_see_team(user, target.team_id):
         return []
     today = today or timezone.localdate()
-    rows = _run(
-        _search_sql(max_hops),
-        {
-            "target": target.pk,
-            "level_cap": level_cap,
-            "fanout": fanout,
-        },
-    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _search_sql(max_hops).format(**_tables()),
+            {
+                "target": target.pk,
+                "user": user.pk,
+                "team": target.team_id,
+                "level_cap": level_cap,
+                "fanout": fanout,
+            },
+        )
+        rows = cursor.fetchall()
     # Ties never cross teams (contacts.services); a row that does is left out here rather
     # than in SQL, where a filter on the team tempts PostgreSQL into hashing the whole
     # team's contacts instead of fetching the few found by primary key.
-    rows = [row for row in rows if row[4] == target.team_id]
-    people = {row[0]: _person(row[0], row[5:]) for row in rows}
-    pointers = {row[0]: (row[1], row[2], row[3]) for row in rows}
-    end = Person.of(target)
+    rows = [row for row in rows if row[5] == target.team_id]
+    people = {row[0]: _person(row[0], row[6:]) for row in rows}
+    pointers = {row[0]: (row[1], row[2], row[3], row[4]) for row in rows}
+    end = _target_person(target, user=user)
     results = []
-    for pk, (hops, _via, weakest) in pointers.items():
-        path = _path(pk, pointers, people, end)
-        if path is None:
+    for pk, (hops, _via, weakest, _step) in pointers.items():
+        walked = _path(pk, pointers, people, end)
+        if walked is None:
             continue
+        path, strengths = walked
         results.append(
             score(
-                Connector(connector=people[pk], path=path, hops=hops, strength=weakest),
+                Connector(
+                    connector=people[pk],
+                    path=path,
+                    hops=hops,
+                    strength=weakest,
+                    strengths=strengths,
+                ),
+                user=user,
                 today=today,
             )
         )
@@ -463,15 +499,18 @@ def connectors_for(
     return results if limit is None else results[:limit]
 
 
-def _path(pk: int, pointers: dict, people: dict, end: Person) -> list[Person] | None:
-    """[pk, …, target] by the parent pointers; None if a step left the team."""
+def _path(pk: int, pointers: dict, people: dict, end: Person):
+    """([pk, …, target], the strength of each tie) by the parent pointers; None if a step
+    left the team."""
     path = [people[pk]]
+    strengths = []
     node = pk
     for _ in range(MAX_HOPS):
-        via = pointers[node][1]
+        _hops, via, _weakest, step = pointers[node]
+        strengths.append(step)
         if via == end.pk:
             path.append(end)
-            return path
+            return path, strengths
         if via not in people:
             return None
         path.append(people[via])
@@ -482,34 +521,51 @@ def _path(pk: int, pointers: dict, people: dict, end: Person) -> list[Person] | 
 # --- The roster: one prospect's best connector, for a page of prospects -------------------------
 
 
-def _pre_score_sql(weakest: str, kind: str, hops: str) -> str:
-    kinds = " ".join(f"WHEN '{value}' THEN {points}" for value, points in KIND_POINTS.items())
-    lengths = " ".join(f"WHEN {hop} THEN {points}" for hop, points in HOPS_POINTS.items())
-    return (
-        f"(({weakest}) - 1) * {STRENGTH_POINTS_PER_STEP}"
-        f" + CASE {kind} {kinds} ELSE 0 END"
-        f" + CASE {hops} {lengths} ELSE 0 END"
+def _reach_cost_sql() -> str:
+    """-ln of how the rep reaches the person (ranking.reach), in millionths, in SQL."""
+
+    def cost(chance: float) -> int:
+        return round(-math.log(chance) * 1e6)
+
+    own = cost(ranking.REACH_OWN_CONTACT)
+    team = cost(ranking.REACH_TEAM_CONTACT)
+    tie_cost = _cost("mine.strength")
+    return f"""CASE
+        WHEN c.user_id IS NOT NULL THEN {cost(ranking.REACH_TEAMMATE)}
+        WHEN mine.strength IS NOT NULL
+             AND {tie_cost} < (CASE WHEN c.owner_id = %(user)s THEN {own} ELSE {team} END)
+             THEN {tie_cost}
+        WHEN c.owner_id = %(user)s THEN {own}
+        ELSE {team} END"""
+
+
+def _kind_cost_sql() -> str:
+    cases = " ".join(
+        f"WHEN '{kind}' THEN {round(-math.log(value) * 1e6)}"
+        for kind, value in ranking.KIND_DISPOSITION.items()
     )
+    other = round(-math.log(ranking.KIND_DISPOSITION[ContactKind.OTHER]) * 1e6)
+    return f"(CASE WHEN c.user_id IS NOT NULL THEN 0 ELSE CASE c.kind {cases} ELSE {other} END END)"
 
 
 def _best_sql(target_count: int, max_hops: int) -> str:
-    """Parameters: the target ids, then (2 hops) ROSTER_EXPANDED and ROSTER_FANOUT, then
-    ROSTER_CANDIDATES."""
-    values = ", ".join(["(%s)"] * target_count)
+    """Parameters by name: targets t0…, user, team, expanded, fanout, candidates."""
+    values = ", ".join(f"(%(t{index})s)" for index in range(target_count))
     weakest = _weaker("t.tie", "t.weakest")
+    cost = f"t.cost + {_cost('t.tie')}"
     level2 = ""
     found2 = ""
     if max_hops >= 2:
         level2 = f""",
     expanded1 AS (
-        SELECT target, node, weakest, total FROM (
-            SELECT target, node, weakest, total,
-                   ROW_NUMBER() OVER (PARTITION BY target ORDER BY weakest DESC, node) AS nth
+        SELECT target, node, weakest, cost FROM (
+            SELECT target, node, weakest, cost,
+                   ROW_NUMBER() OVER (PARTITION BY target ORDER BY cost, node) AS nth
             FROM level1) ranked
-        WHERE nth <= %s),
+        WHERE nth <= %(expanded)s),
     ties2 AS ({_ties_of("expanded1", carry="target")}),
     fresh2 AS (
-        SELECT t.target, t.node, t.via, {weakest} AS weakest, t.total + t.tie AS total,
+        SELECT t.target, t.node, t.via, t.tie AS step, {weakest} AS weakest, {cost} AS cost,
                ROW_NUMBER() OVER (PARTITION BY t.target, t.via
                    ORDER BY t.tie DESC, t.node) AS nth
         FROM ties2 t
@@ -517,42 +573,40 @@ def _best_sql(target_count: int, max_hops: int) -> str:
           AND NOT EXISTS (
               SELECT 1 FROM level1 l WHERE l.target = t.target AND l.node = t.node)),
     level2 AS (
-        SELECT target, node, via, weakest FROM (
-            SELECT target, node, via, weakest,
+        SELECT target, node, via, step, weakest, cost FROM (
+            SELECT target, node, via, step, weakest, cost,
                    ROW_NUMBER() OVER (PARTITION BY target, node
-                       ORDER BY weakest DESC, total DESC, via) AS choice
-            FROM fresh2 WHERE nth <= %s
+                       ORDER BY cost, weakest DESC, via) AS choice
+            FROM fresh2 WHERE nth <= %(fanout)s
         ) ranked WHERE choice = 1)"""
-        found2 = "UNION ALL SELECT target, node, via, weakest, 2 AS hops FROM level2"
-    pre = _pre_score_sql("f.weakest", "c.kind", "f.hops")
-    reach = GREEN_LIGHT_POINTS + RECENCY_POINTS
+        found2 = "UNION ALL SELECT target, node, via, step, weakest, cost, 2 AS hops FROM level2"
     return f"""
     WITH targets(target) AS (VALUES {values}),
     level1 AS (
-        SELECT t.target, r.contact_b_id AS node, r.contact_a_id AS via,
-               r.strength AS weakest, r.strength AS total
+        SELECT t.target, r.contact_b_id AS node, r.contact_a_id AS via, r.strength AS step,
+               r.strength AS weakest, {_cost("r.strength")} AS cost
         FROM targets t JOIN {{rel}} r ON r.contact_a_id = t.target
         UNION ALL
-        SELECT t.target, r.contact_a_id AS node, r.contact_b_id AS via,
-               r.strength AS weakest, r.strength AS total
+        SELECT t.target, r.contact_a_id AS node, r.contact_b_id AS via, r.strength AS step,
+               r.strength AS weakest, {_cost("r.strength")} AS cost
         FROM targets t JOIN {{rel}} r ON r.contact_b_id = t.target){level2},
     found AS (
-        SELECT target, node, via, weakest, 1 AS hops FROM level1 {found2}),
+        SELECT target, node, via, step, weakest, cost, 1 AS hops FROM level1 {found2}),
+    {_MINE},
     scored AS (
-        SELECT f.target, f.node, f.via, f.weakest, f.hops, {pre} AS pre
-        FROM found f JOIN {{contact}} c ON c.id = f.node),
+        SELECT f.target, f.node, f.via, f.step, f.weakest, f.hops,
+               f.cost + {_kind_cost_sql()} + {_reach_cost_sql()} AS pre,
+               (c.user_id IS NOT NULL OR c.kind = '{ContactKind.CLIENT}') AS ours
+        FROM found f JOIN {{contact}} c ON c.id = f.node
+        LEFT JOIN mine ON mine.other = c.id),
     cut AS (
-        SELECT target, node, via, weakest, hops, pre,
-               MAX(pre) OVER (PARTITION BY target) AS top,
-               ROW_NUMBER() OVER (PARTITION BY target ORDER BY pre DESC, hops, node) AS place
+        SELECT target, node, via, step, weakest, hops, ours,
+               ROW_NUMBER() OVER (PARTITION BY target ORDER BY pre, hops, node) AS place
         FROM scored)
-    SELECT k.target, k.node, k.hops, k.via, k.weakest, c.team_id, {_PERSON_COLUMNS},
-           v.first_name, v.last_name, v.kind, v.user_id
+    SELECT k.target, k.node, k.hops, k.via, k.weakest, k.step, c.team_id, {_PERSON_COLUMNS}
     FROM cut k
-    JOIN {{contact}} c ON c.id = k.node
-    LEFT JOIN {{company}} co ON co.id = c.company_id
-    JOIN {{contact}} v ON v.id = k.via
-    WHERE k.pre >= k.top - {reach} AND k.place <= %s"""
+    JOIN {{contact}} c ON c.id = k.node{_PERSON_JOINS}
+    WHERE k.place <= %(candidates)s OR (k.hops = 1 AND k.ours)"""
 
 
 def best_connectors_for(
@@ -565,7 +619,8 @@ def best_connectors_for(
     """The best connector of each target within `max_hops` (1 or 2), keyed by target id;
     targets with no path are absent. One query for the whole list, bounded per target:
     every direct tie, and the ROSTER_FANOUT strongest further ties of each of the
-    ROSTER_EXPANDED strongest direct contacts."""
+    ROSTER_EXPANDED likeliest direct contacts; the ROSTER_CANDIDATES likeliest by what SQL
+    knows of the chance are ranked with the whole model."""
     if max_hops not in (1, 2):
         raise ValueError("The roster looks 1 or 2 hops away.")
     visible = [target for target in targets if _can_see_team(user, target.team_id)]
@@ -573,34 +628,68 @@ def best_connectors_for(
         return {}
     today = today or timezone.localdate()
     by_pk = {target.pk: target for target in visible}
-    params = list(by_pk)
-    if max_hops >= 2:
-        params += [ROSTER_EXPANDED, ROSTER_FANOUT]
-    params.append(ROSTER_CANDIDATES)
+    params: dict = {f"t{index}": pk for index, pk in enumerate(by_pk)}
+    # The rep's own record is looked up in the first target's team: a page of the roster
+    # is one team's.
+    params |= {
+        "user": user.pk,
+        "team": visible[0].team_id,
+        "expanded": ROSTER_EXPANDED,
+        "fanout": ROSTER_FANOUT,
+        "candidates": ROSTER_CANDIDATES,
+    }
     sql = _best_sql(len(by_pk), max_hops).format(**_tables())
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
-    best: dict[int, Connector] = {}
-    ends = {pk: Person.of(target) for pk, target in by_pk.items()}
+    ends = {pk: _target_person(target, user=user) for pk, target in by_pk.items()}
+    direct: dict[tuple[int, int], tuple[Person, int]] = {}
+    further = []
     for row in rows:
-        target_pk, pk, hops, via, weakest, team_id = row[:6]
+        target_pk, pk, hops, via, weakest, step, team_id = row[:7]
         if team_id != by_pk[target_pk].team_id:
             continue
-        person = _person(pk, row[6:15])
-        end = ends[target_pk]
+        person = _person(pk, row[7 : 7 + PERSON_COLUMN_COUNT])
         if hops == 1:
-            path = [person, end]
+            direct[target_pk, pk] = (person, step)
         else:
-            first, last, kind, user_id = row[15:19]
-            between = Person(pk=via, first_name=first, last_name=last, kind=kind, user_id=user_id)
-            path = [person, between, end]
-        result = score(
-            Connector(connector=person, path=path, hops=hops, strength=weakest), today=today
-        )
+            further.append((target_pk, person, via, weakest, step))
+    best: dict[int, Connector] = {}
+
+    def offer(target_pk: int, result: Connector) -> None:
+        score(result, user=user, today=today)
         current = best.get(target_pk)
         if current is None or _rank_key(result) < _rank_key(current):
             best[target_pk] = result
+
+    for (target_pk, _pk), (person, step) in direct.items():
+        offer(
+            target_pk,
+            Connector(
+                connector=person,
+                path=[person, ends[target_pk]],
+                hops=1,
+                strength=step,
+                strengths=[step],
+            ),
+        )
+    for target_pk, person, via, weakest, step in further:
+        between = direct.get((target_pk, via))
+        if between is None:
+            # The direct connector in the middle was cut: it is neither ours nor among the
+            # likeliest, and a path through it is unlikely to come first.
+            continue
+        middle, last_step = between
+        offer(
+            target_pk,
+            Connector(
+                connector=person,
+                path=[person, middle, ends[target_pk]],
+                hops=2,
+                strength=weakest,
+                strengths=[step, last_step],
+            ),
+        )
     return best
 
 
@@ -615,6 +704,9 @@ class AskPlan:
     referrer: Person
     prospect: Person
     target: Person
+    # The teammate who looks after the referrer, when the rep has no tie of their own:
+    # the way in ("ask through Sofia").
+    through: str = ""
 
     @property
     def reaches_target(self) -> bool:
@@ -625,16 +717,24 @@ def ask_plan(path: list[Person], *, user) -> AskPlan | None:
     """The method asks someone you know for an introduction to someone *they* know. On a
     path [C, X, …, target] the rep asks C to introduce X — the next person towards the
     target (for a direct connector, the target itself); once met, X is the rep's own
-    connector for the next step. When the path starts at (or runs through) the rep's own
-    contact record, the rep already knows the person after it: that person is asked
-    instead. When that person is the target, there is nobody to ask."""
-    start = 0
-    for index, person in enumerate(path):
-        if person.user_id is not None and person.user_id == user.pk:
-            start = index + 1
-    if start >= len(path) - 1:
+    connector for the next step. Nobody is introduced to someone already ours: when the
+    path runs through a client of the team or a teammate, the asks begin with them (their
+    owner or the teammate is the way in), and after the rep's own record with the person
+    the rep knows (ranking.start_of). When that person is the target, there is nobody to
+    ask."""
+    start = ranking.start_of(path, user=user)
+    if start is None:
         return None
-    return AskPlan(referrer=path[start], prospect=path[start + 1], target=path[-1])
+    referrer = path[start]
+    through = ""
+    if (
+        referrer.user_id is None
+        and not referrer.rep_tie
+        and referrer.owner_id not in (None, user.pk)
+        and (start == 0 or path[start - 1].user_id != user.pk)
+    ):
+        through = referrer.owner_name
+    return AskPlan(referrer=referrer, prospect=path[start + 1], target=path[-1], through=through)
 
 
 def path_contacts(path_ids: list[int], *, target: Contact, user) -> list[Contact]:

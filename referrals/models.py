@@ -217,6 +217,9 @@ class Referral(models.Model):
                 fields=["team", "won_at"], include=["owner", "value"], name="referral_team_won_idx"
             ),
             models.Index(fields=["referrer", "-asked_at"]),
+            # How a connector answered earlier asks (referrals.connectors: the ranking reads
+            # it for every person found): counted from the index alone.
+            models.Index(fields=["referrer", "status"], name="referral_referrer_status_idx"),
             models.Index(fields=["prospect", "-asked_at"]),
             # The pipeline (page and API, selectors.referrals_for_user), newest ask first,
             # read in index order and cut at the page instead of sorting the team's rows:

@@ -19,6 +19,7 @@ from accounts.visibility import (
 )
 from contacts.models import Activity, Contact, ContactKind
 from contacts.selectors import contact_search_filter
+from referrals import connectors
 from referrals.models import (
     Deal,
     ReadinessCheck,
@@ -120,6 +121,27 @@ def roster_for_user(user, *, team: Team | None = None) -> QuerySet[RosterEntry]:
         .select_related("owner", "prospect", "prospect__company")
         .order_by("priority", "-prospect__fit_score", "-created_at", "-pk")
     )
+
+
+# How many waiting roster entries are looked at for a warm path (one query, bounded).
+WARM_PATH_CANDIDATES = 20
+
+
+def roster_next_asks(user, *, team: Team, limit: int) -> list[RosterEntry]:
+    """Whom to ask about next: the user's own roster entries still looking for a path (the
+    first WARM_PATH_CANDIDATES in roster order), each with `best_connector`, the best path
+    within two introductions as the connectors page ranks it (connectors.best_connectors_
+    for), those with a path first. Shared by the rep's week and the morning digest."""
+    waiting = list(
+        roster_for_user(user, team=team).filter(owner=user, status=RosterEntry.Status.WANTED)[
+            :WARM_PATH_CANDIDATES
+        ]
+    )
+    best = connectors.best_connectors_for(targets=[e.prospect for e in waiting], user=user)
+    for entry in waiting:
+        entry.best_connector = best.get(entry.prospect_id)
+    # An ask needs a path: prospects with one first, each group in roster order.
+    return sorted(waiting, key=lambda entry: entry.best_connector is None)[:limit]
 
 
 # --- Referrals ------------------------------------------------------------------------------

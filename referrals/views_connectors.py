@@ -37,7 +37,11 @@ class ConnectorFilterForm(forms.Form):
 
     max_hops = forms.TypedChoiceField(
         label="How far",
-        choices=[(1, "Direct ties only"), (2, "Up to 2 hops"), (3, "Up to 3 hops")],
+        choices=[
+            (1, "People who know them"),
+            (2, "Up to two introductions away"),
+            (3, "Up to three introductions away"),
+        ],
         coerce=int,
         required=False,
         empty_value=connectors.MAX_HOPS,
@@ -104,23 +108,44 @@ def connector_list(request, pk: int):
         words = filters["q"].lower().split()[:5]
         results = [r for r in results if _matches(r, words)]
     page = Paginator(results, PAGE_SIZE).get_page(request.GET.get("page"))
+    roster_entry = (
+        RosterEntry.objects.filter(owner=request.user, prospect=target).only("reason").first()
+    )
+    business_reason = roster_entry.reason if roster_entry else ""
     rows = []
+    # A path that runs through someone already ours asks the same person as that
+    # person's own row: it stays listed, but says so instead of repeating the ask.
+    first_rank_of_ask: dict[tuple[int, int], int] = {}
     for offset, result in enumerate(page.object_list):
         rank = page.start_index() + offset
         path_value = ",".join(str(person_pk) for person_pk in result.path_ids)
+        plan = connectors.ask_plan(result.path, user=request.user)
+        same_as = None
+        if plan:
+            ask = (plan.referrer.pk, plan.prospect.pk)
+            same_as = first_rank_of_ask.setdefault(ask, rank)
+            if same_as == rank:
+                same_as = None
         rows.append(
             {
                 "rank": rank,
                 "result": result,
-                "plan": connectors.ask_plan(result.path, user=request.user),
+                "plan": plan,
+                "same_as": same_as,
+                # The suggested first message: the ask this row's button records.
+                "draft": connectors.draft_ask(
+                    plan=plan,
+                    rep=request.user,
+                    reason=business_reason,
+                    quality=ConnectorAskForm.base_fields["quality"].initial,
+                )
+                if plan and not same_as
+                else "",
                 # The ask's form (ConnectorAskForm) is written out in the template, with
                 # ids of its own per row.
                 "path": path_value,
             }
         )
-    roster_entry = (
-        RosterEntry.objects.filter(owner=request.user, prospect=target).only("reason").first()
-    )
     return render(
         request,
         "contacts/connectors.html",
@@ -139,14 +164,9 @@ def connector_list(request, pk: int):
             "ask_qualities": ConnectorAskForm.base_fields["quality"].choices,
             "ask_quality_label": ConnectorAskForm.base_fields["quality"].label,
             "ask_quality_initial": ConnectorAskForm.base_fields["quality"].initial,
-            "points": {
-                "strength": connectors.STRENGTH_POINTS_PER_STEP,
-                "kind": connectors.KIND_POINTS,
-                "green_light": connectors.GREEN_LIGHT_POINTS,
-                "recency_tiers": connectors.RECENCY_TIERS,
-                "hops": connectors.HOPS_POINTS,
-                "max": connectors.MAX_SCORE,
-            },
+            "you_know_words": connectors.ranking.knows("You", target.first_name, you_know.strength)
+            if you_know
+            else "",
         },
     )
 

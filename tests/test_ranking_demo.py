@@ -1,0 +1,92 @@
+"""The demo data (`seed_demo`) ranked as a rep would trust it (issue 17): to reach Shelly
+Dixon, Ravi asks Alexandra Petersen, whom he knows and who knows Shelly, not Jessica Clark
+to introduce Alexandra; nobody is ever to be introduced to Henry Fritz, or to anyone else
+already ours; and the roster, the rep's week and the morning digest show the same best
+path as the connectors page. The browser test is tests/browser/test_ranking_demo.py.
+"""
+
+from datetime import datetime, time
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+from django.urls import reverse
+
+from accounts.models import User
+from accounts.zones import zone_of
+from contacts.models import Contact
+from followups.digests import digests_send
+from outbox.models import OutgoingEmail
+from referrals import ranking
+from referrals.connectors import ask_plan, connectors_for
+from referrals.models import RosterEntry
+from referrals.selectors import roster_next_asks
+
+pytestmark = [pytest.mark.dates, pytest.mark.now("2026-03-04T10:00:00+00:00")]
+
+
+@pytest.fixture
+def demo(db):
+    call_command("seed_demo", stdout=StringIO())
+    return {name: User.objects.get(username=name) for name in ("ravi", "sofia", "maria")}
+
+
+def contact(name: str) -> Contact:
+    first, last = name.split(" ", 1)
+    return Contact.objects.get(first_name=first, last_name=last)
+
+
+def test_to_reach_shelly_ravi_asks_alexandra(demo):
+    ravi = demo["ravi"]
+    shelly, alexandra = contact("Shelly Dixon"), contact("Alexandra Petersen")
+    results = connectors_for(target=shelly, user=ravi)
+    plan = ask_plan(results[0].path, user=ravi)
+    assert (plan.referrer.pk, plan.prospect.pk) == (alexandra.pk, shelly.pk)
+    assert results[0].connector.pk == alexandra.pk
+    assert results[0].reason.startswith("You know Alexandra")
+    # Jessica's path runs through Alexandra, a client of the team: it stays a path, but
+    # its ask goes to Alexandra, and it comes after Alexandra's own.
+    jessica = next(r for r in results if r.connector.full_name == "Jessica Clark")
+    assert ask_plan(jessica.path, user=ravi).referrer.pk == alexandra.pk
+    assert results.index(jessica) > 0
+
+
+def test_nobody_is_ever_introduced_to_someone_already_ours(demo):
+    henry = contact("Henry Fritz")
+    assert henry.kind == "client"
+    for entry in RosterEntry.objects.select_related("owner", "prospect"):
+        for result in connectors_for(target=entry.prospect, user=entry.owner, max_hops=3):
+            plan = ask_plan(result.path, user=entry.owner)
+            if plan is None:
+                continue
+            assert plan.prospect.pk != henry.pk
+            assert plan.reaches_target or not ranking.is_ours(plan.prospect, user=entry.owner)
+
+
+def test_the_roster_the_week_and_the_digest_show_the_pages_best_path(demo, client):
+    ravi = demo["ravi"]
+    team = ravi.memberships.get().team
+    entries = roster_next_asks(ravi, team=team, limit=20)
+    assert entries
+    for entry in entries:
+        ranked = connectors_for(target=entry.prospect, user=ravi, max_hops=2)
+        if ranked:
+            assert entry.best_connector.path_ids == ranked[0].path_ids
+            assert entry.best_connector.reason == ranked[0].reason
+        else:
+            assert entry.best_connector is None
+    client.force_login(ravi)
+    week = client.get(reverse("rep-week")).content.decode().replace("&#x27;", "'")
+    roster = client.get(reverse("referrals:roster")).content.decode().replace("&#x27;", "'")
+    first = next(entry for entry in entries if entry.best_connector)
+    for page in (week, roster):
+        assert f">{first.best_connector.first_ask.full_name}</a>" in page
+        assert first.best_connector.reason in page
+    # The morning digest (7:00 in Ravi's zone, the day of the pinned clock).
+    zone = zone_of(ravi)
+    morning = datetime.combine(datetime.now(zone).date(), time(8), tzinfo=zone)
+    digests_send(now=morning)
+    email = OutgoingEmail.objects.get(purpose="digest", to=ravi.email)
+    assert "Whom to ask about next:" in email.body
+    assert f"ask {first.best_connector.first_ask.full_name}" in email.body
+    assert first.best_connector.reason in email.body
