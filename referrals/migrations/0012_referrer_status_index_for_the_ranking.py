@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ('accounts', '0003_unique_rules_say_why'),
         ('contacts', '0013_touch_and_rhythm_fields'),
-        ('referrals', '0010_unique_rules_say_why'),
+        ('referrals', '0011_lists_sorted_by_index'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
