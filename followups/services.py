@@ -56,7 +56,7 @@ from django.utils import timezone
 
 from accounts.zones import zone_of
 from contacts.models import Channel, UpdateCadence
-from contacts.services import activity_record
+from contacts.services import activity_record, touch_record
 from core import dates
 from core.errors import StateConflict
 from core.text import fit_field
@@ -354,6 +354,7 @@ def _complete(
         description=description,
         at=now,
     )
+    touch_record(user=followup.owner, contacts=[followup.recipient], at=now)
     _after_closing(followup)
     return followup
 
