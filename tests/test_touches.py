@@ -247,3 +247,58 @@ def test_the_last_touch_day_follows_the_reps_calendar(alice, carla):
     assert Contact.objects.get(pk=carla.pk).last_contacted_on == date(2026, 3, 4)
     contact_services.touch_record(user=alice, contacts=[carla], at=NOW + timedelta(hours=2))
     assert Contact.objects.get(pk=carla.pk).last_contacted_on == date(2026, 3, 5)
+
+
+# --- The backfill from the work recorded before touches were --------------------------------
+
+BEFORE_BACKFILL = ("followups", "0006_outgoingemail_moved_to_outbox")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_migration_backfills_last_touches_from_existing_activity():
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    executor = MigrationExecutor(connection)
+    executor.migrate([BEFORE_BACKFILL])
+    executor.loader.build_graph()
+    apps = executor.loader.project_state([BEFORE_BACKFILL]).apps
+    Team = apps.get_model("accounts", "Team")
+    User = apps.get_model("accounts", "User")
+    OldContact = apps.get_model("contacts", "Contact")
+    OldRelationship = apps.get_model("contacts", "Relationship")
+    OldReferral = apps.get_model("referrals", "Referral")
+    OldCheck = apps.get_model("referrals", "ReadinessCheck")
+    OldFollowUp = apps.get_model("followups", "FollowUp")
+
+    team = Team.objects.create(name="Old data")
+    rep = User.objects.create(username="old-rep")
+    me = OldContact.objects.create(team=team, owner=rep, user=rep, first_name="Rep")
+    rita = OldContact.objects.create(team=team, owner=rep, first_name="Rita", kind="client")
+    paul = OldContact.objects.create(team=team, owner=rep, first_name="Paul")
+    quiet = OldContact.objects.create(team=team, owner=rep, first_name="Quiet")
+    for one, other in ((me, rita), (me, paul), (rita, paul)):
+        low, high = sorted((one, other), key=lambda c: c.pk)
+        OldRelationship.objects.create(team=team, contact_a=low, contact_b=high)
+    day = datetime(2026, 1, 10, 9, 0, tzinfo=UTC)
+    referral = OldReferral.objects.create(
+        team=team, owner=rep, referrer=rita, prospect=paul, asked_at=day, status="contacted",
+        confirmed_at=day + timedelta(days=1), contacted_at=day + timedelta(days=2),
+    )  # fmt: skip
+    OldFollowUp.objects.create(
+        team=team, owner=rep, referral=referral, recipient=rita, kind="thank_referrer",
+        occasion="asked", due_at=day, status="done", done_at=day + timedelta(days=5),
+    )  # fmt: skip
+    OldCheck.objects.create(team=team, owner=rep, client=rita, checked_on=date(2026, 1, 1))
+
+    executor = MigrationExecutor(connection)
+    executor.loader.build_graph()
+    executor.migrate(executor.loader.graph.leaf_nodes())
+
+    assert touched(rita) == day + timedelta(days=5)  # the thank-you, the latest of hers
+    assert touched(paul) == day + timedelta(days=2)  # contacted
+    assert touched(quiet) is None
+    assert Contact.objects.get(pk=rita.pk).last_contacted_on == date(2026, 1, 15)
+    assert tie_touched(me, rita) == day + timedelta(days=5)
+    assert tie_touched(me, paul) == day + timedelta(days=2)
+    assert tie_touched(rita, paul) == day + timedelta(days=1)  # the introduction
