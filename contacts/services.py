@@ -56,6 +56,7 @@ CONTACT_FIELDS = (
     "linkedin_url",
     "notes",
     "last_contacted_on",
+    "stay_in_touch_days",
 )
 
 

@@ -62,6 +62,10 @@ def rep_week(request):
     # Whom to ask about next: prospects with a warm path first (an ask needs one), each
     # group in roster order (priority, then fit).
     next_asks = sorted(waiting, key=lambda entry: entry.best_connector is None)
+    now = timezone.now()
+    going_cold, going_cold_count = referral_selectors.going_cold_for_user(
+        user, team=team, now=now, limit=WEEK_LIST_LENGTH
+    )
     return render(
         request,
         "dashboard/rep_week.html",
@@ -88,5 +92,12 @@ def rep_week(request):
             "followups_due": followup_selectors.due_soon_for_user(user, team=team)[
                 :WEEK_LIST_LENGTH
             ],
+            # Keeping the network warm (templates/dashboard/_week_going_cold.html and
+            # _week_ask_again.html).
+            "going_cold": going_cold,
+            "going_cold_count": going_cold_count,
+            "ask_again": referral_selectors.ask_again_for_user(
+                user, team=team, now=now, limit=WEEK_LIST_LENGTH
+            ),
         },
     )
