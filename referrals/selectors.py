@@ -296,7 +296,7 @@ class AskAgain:
 def ask_again_for_user(user, *, team: Team, now: datetime, limit: int) -> dict[str, list]:
     """Whom to ask (again) for an introduction, three lists of at most `limit`, three
     queries: green-light clients of the rep never asked (their latest readiness
-    conversation gave the green light); referrers whose introduction closed in the last
+    conversation gave the green light); referrers whose introduction was won in the last
     JUST_CLOSED_DAYS ("they have more to give"); prospects lost after a meeting in the last
     LOST_LIKED_US_DAYS (they met us and liked us enough to meet: ask whom they know).
     Nobody with an open ask through them is listed."""
@@ -317,25 +317,22 @@ def ask_again_for_user(user, *, team: Team, now: datetime, limit: int) -> dict[s
     closed = (
         visible_owned(Referral.objects.all(), user)
         .filter(team=team, owner=user)
-        .filter(
-            Q(status=Referral.Status.WON, won_at__gte=now - timedelta(days=JUST_CLOSED_DAYS))
-            | Q(status=Referral.Status.LOST, lost_at__gte=now - timedelta(days=JUST_CLOSED_DAYS))
-        )
+        .filter(status=Referral.Status.WON, won_at__gte=now - timedelta(days=JUST_CLOSED_DAYS))
         .annotate(asked_since=Exists(open_ask.filter(referrer=OuterRef("referrer"))))
         .filter(asked_since=False)
         .select_related("referrer", "prospect")
-        .order_by("-updated_at", "-pk")
+        .order_by("-won_at", "-pk")
     )
     just_closed, seen = [], set()
     for referral in closed[: limit * 3]:
         if referral.referrer_id in seen or len(just_closed) == limit:
             continue
         seen.add(referral.referrer_id)
-        outcome = "won" if referral.status == Referral.Status.WON else "closed"
         just_closed.append(
             AskAgain(
                 referral.referrer,
-                f"Their introduction to {referral.prospect} {outcome}: they have more to give.",
+                f"Their introduction to {referral.prospect} became a client: they have more "
+                "to give.",
                 referral,
             )
         )
