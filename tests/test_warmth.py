@@ -428,3 +428,42 @@ def test_relationships_show_their_last_touch_and_the_schema_names_the_fields(
 
 def test_timezone_is_pinned():
     assert timezone.now() == NOW
+
+
+# --- The KPI: share of active clients asked ----------------------------------------------------
+
+
+def test_clients_asked_share_counts_active_clients_asked_in_the_last_90_days(
+    alice, bob, acme, alice_client
+):
+    from reporting import kpis
+
+    asked = client_of(alice, acme, "Asked")
+    ReferralFactory(referrer=asked, asked_at=NOW - 30 * DAY)
+    long_ago = client_of(alice, acme, "LongAgo")
+    ReferralFactory(referrer=long_ago, asked_at=NOW - 100 * DAY)
+    client_of(alice, acme, "Never")
+    bobs = client_of(bob, acme, "Bobs")
+    ReferralFactory(referrer=bobs, asked_at=NOW - DAY)
+    ReferralFactory(referrer=ContactFactory(team=acme, owner=alice), asked_at=NOW - DAY)
+    period = kpis.Period(NOW.date() - 6 * DAY, NOW.date())
+    assert kpis.clients_asked_share(kpis.Scope(team_ids=(acme.pk,)), period) == 0.5
+    assert kpis.clients_asked_share(kpis.Scope(team_ids=(acme.pk,), rep_id=alice.pk), period) == (
+        round(1 / 3, 4)
+    )
+    # As of an earlier period, the ask of 100 days ago was within the 90 days.
+    earlier = kpis.Period(NOW.date() - 70 * DAY, NOW.date() - 60 * DAY)
+    assert kpis.clients_asked_share(kpis.Scope(team_ids=(acme.pk,)), earlier) == 0.25
+    assert kpis.clients_asked_share(kpis.Scope(team_ids=(-1,)), period) is None
+    body = alice_client.get("/api/v1/kpis/").json()
+    assert body["clients_asked_share"] == round(1 / 3, 4)
+    schema = alice_client.get("/api/schema/", HTTP_ACCEPT="application/json").json()
+    field = schema["components"]["schemas"]["Kpis"]["properties"]["clients_asked_share"]
+    assert field["maximum"] == 1 and field["nullable"] is True
+
+
+def test_the_dashboard_shows_the_share_of_clients_asked(alice, maya, maya_client, acme):
+    ReferralFactory(referrer=client_of(alice, acme, "Asked"), asked_at=NOW - DAY)
+    client_of(alice, acme, "Never")
+    page = maya_client.get(reverse("manager-dashboard")).content.decode()
+    assert "<strong>50%</strong>" in page and "of active clients asked" in page
