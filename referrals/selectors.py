@@ -87,6 +87,15 @@ def contact_own_roster_entry(*, user, contact: Contact) -> RosterEntry | None:
     return RosterEntry.objects.filter(owner=user, prospect=contact).only("pk", "status").first()
 
 
+def contact_readiness_history(*, user, contact: Contact) -> QuerySet[ReadinessCheck]:
+    """The readiness conversations with this person the user may see, latest first."""
+    return (
+        visible_owned(ReadinessCheck.objects.filter(client=contact), user)
+        .select_related("owner")
+        .order_by("-checked_on", "-id")
+    )
+
+
 def contact_latest_readiness(*, user, contact: Contact) -> ReadinessCheck | None:
     return (
         visible_owned(ReadinessCheck.objects.filter(client=contact), user)

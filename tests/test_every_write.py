@@ -74,6 +74,7 @@ from rest_framework.authtoken.models import Token
 from accounts.models import User
 from contacts import imports
 from contacts.models import IdealClientProfile
+from contacts.forms import TouchLogForm
 from contacts.views_imports import ImportUploadForm
 from core.admin import AutocompleteAdminMixin
 from exports.models import ExportJob
@@ -526,6 +527,13 @@ PAGE_WRITES: dict[str, PageWrite] = {
         form=ConnectorAskForm,
         read_form=False,
         form_page=lambda w: reverse("contacts:connectors", args=[w["target"].pk]),
+    ),
+    "contacts:touch-log": PageWrite(
+        _pk("contact"),
+        payload=lambda w: {"channel": "phone", "note": "Caught up"},
+        form=TouchLogForm,
+        read_form=False,
+        form_page=lambda w: reverse("contacts:detail", args=[w["contact"].pk]),
     ),
     "contacts:import": PageWrite(payload=_upload, form=ImportUploadForm),
     "contacts:import-preview": PageWrite(
