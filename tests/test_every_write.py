@@ -73,8 +73,8 @@ from rest_framework.authtoken.models import Token
 
 from accounts.models import User
 from contacts import imports
-from contacts.models import IdealClientProfile
 from contacts.forms import TouchLogForm
+from contacts.models import IdealClientProfile
 from contacts.views_imports import ImportUploadForm
 from core.admin import AutocompleteAdminMixin
 from exports.models import ExportJob

@@ -37,11 +37,11 @@ from referrals.models import (
     WeeklyGoal,
 )
 from tests.factories import (
-    ReadinessCheckFactory,
     CompanyFactory,
     ContactFactory,
     DealFactory,
     FollowUpFactory,
+    ReadinessCheckFactory,
     ReferralFactory,
     ReferralGivenFactory,
     RosterEntryFactory,
