@@ -28,7 +28,12 @@ READINESS_COLUMNS = [
 def readiness_export(*, user, team_id: int | None, filters: dict) -> CsvExport:
     """The readiness conversations the user sees (one team's when team_id is given), with
     the page's filters (referrals.filters.ReadinessCheckFilter, by parameter name)."""
-    data = {name: value for name, value in filters.items() if value not in (None, "")}
+    # Yes/no filters are stored as cleaned (True/False); the filter reads "true"/"false".
+    data = {
+        name: str(value).lower() if isinstance(value, bool) else value
+        for name, value in filters.items()
+        if value not in (None, "")
+    }
     checks = ReadinessCheckFilter(
         data, queryset=selectors.readiness_checks_for_user(user, team=team_id)
     )
