@@ -175,10 +175,7 @@ def followups_for_event(*, referral: Referral, event: str) -> list[FollowUp]:
         for kind, to_prospect, each_step_only in RULES[event]:
             if each_step_only and cadence != UpdateCadence.EACH_STEP:
                 continue
-            if kind == Kind.READINESS:
-                due_at = happened_at + timedelta(days=referral.team.readiness_after_win_days)
-            else:
-                due_at = happened_at + FOLLOW_UP_WITHIN
+            due_at = followup_due_at(kind=kind, happened_at=happened_at, team=referral.team)
             followup, was_created = _followup_get_or_create(
                 referral,
                 kind,
@@ -192,6 +189,19 @@ def followups_for_event(*, referral: Referral, event: str) -> list[FollowUp]:
     if periodic is not None:
         created.append(periodic)
     return created
+
+
+def followup_due_at(*, kind: str, happened_at: datetime, team: Team) -> datetime:
+    """When a follow-up an event makes is due: a day after the event, except the
+    readiness conversation after a win, the team's readiness_after_win_days later."""
+    if kind == Kind.READINESS:
+        return happened_at + timedelta(days=team.readiness_after_win_days)
+    return happened_at + FOLLOW_UP_WITHIN
+
+
+def chase_due_at(*, asked_at: datetime, team: Team) -> datetime:
+    """When an ask still unconfirmed is chased: the team's days after the ask."""
+    return asked_at + timedelta(days=team.chase_confirmation_after_days)
 
 
 # --- Chasing an unconfirmed ask ---------------------------------------------------------
