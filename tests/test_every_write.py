@@ -281,7 +281,12 @@ def _company(w):
 
 
 def _contact(w):
-    return {"first_name": "Ada", "last_name": "Lovelace", "company": w["company"].pk}
+    return {
+        "first_name": "Ada",
+        "last_name": "Lovelace",
+        "company": w["company"].pk,
+        "stay_in_touch_days": 30,  # the rhythm: 1–365 or null, hostile values beyond
+    }
 
 
 def _deal(w):
