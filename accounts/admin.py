@@ -33,7 +33,13 @@ class UserAdmin(DjangoUserAdmin):
 
 @admin.register(Team)
 class TeamAdmin(admin.ModelAdmin):
-    list_display = ["name", "member_count", "created_at"]
+    list_display = [
+        "name",
+        "member_count",
+        "chase_confirmation_after_days",
+        "readiness_after_win_days",
+        "created_at",
+    ]
     search_fields = ["name"]
     inlines = [MembershipInline]
 

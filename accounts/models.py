@@ -2,6 +2,7 @@ import zoneinfo
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -43,6 +44,19 @@ class Team(models.Model):
     """The tenant: every business record belongs to exactly one team."""
 
     name = models.CharField(max_length=120, unique=True, validators=[validate_name])
+    # How long an ask may stay unconfirmed before the rep gently reminds the referrer of
+    # their commitment (followups: the "chase the confirmation" follow-up).
+    chase_confirmation_after_days = models.PositiveSmallIntegerField(
+        "chase an unconfirmed ask after (days)",
+        default=5,
+        validators=[MinValueValidator(1), MaxValueValidator(60)],
+    )
+    # After a win, how long before a readiness conversation with the new client.
+    readiness_after_win_days = models.PositiveSmallIntegerField(
+        "readiness conversation after a win (days)",
+        default=60,
+        validators=[MinValueValidator(1), MaxValueValidator(365)],
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

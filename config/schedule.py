@@ -64,6 +64,21 @@ PERIODIC_TASKS = [
         "updates get their next one; those whose referrer no longer wants them get the "
         "pending one skipped.",
     ),
+    # Keeping the network warm: unconfirmed asks get a chase, people going cold a reminder.
+    Periodic(
+        name="Chase unconfirmed asks",
+        task="followups.tasks.chase_confirmations_schedule",
+        crontab={"minute": "40"},
+        description="Hourly: each ask still unconfirmed after the team's setting (default "
+        "5 days) gets one follow-up with a gentle reminder to the referrer drafted.",
+    ),
+    Periodic(
+        name="Remind who is going cold",
+        task="followups.tasks.stay_in_touch_reminders_send",
+        crontab={"minute": "45"},
+        description="Hourly: the owner of each person who has just gone past their "
+        "stay-in-touch rhythm is reminded once per silence, with a reason to call.",
+    ),
     # The morning digest (followups/digests.py), once per person and local day.
     Periodic(
         name="Morning digests",

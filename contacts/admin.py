@@ -57,12 +57,22 @@ class CompanyAdmin(VisibleToUserAdmin):
 
 @admin.register(Contact)
 class ContactAdmin(AuditHistoryAdmin, VisibleToUserAdmin):
-    list_display = ["__str__", "company", "title", "kind", "owner", "team", "fit_score"]
+    list_display = [
+        "__str__",
+        "company",
+        "title",
+        "kind",
+        "owner",
+        "team",
+        "fit_score",
+        "last_touch_at",
+    ]
     list_filter = ["kind", "function", "person_type", "team"]
     search_fields = ["first_name", "last_name", "email", "company__name"]
     list_select_related = ["company", "owner", "team"]
     autocomplete_fields = ["team", "owner", "user", "company"]
-    readonly_fields = ["fit_score", "created_at", "updated_at"]
+    # The last touch is the touch service's (contacts.services.touch_record), never typed.
+    readonly_fields = ["fit_score", "last_touch_at", "created_at", "updated_at"]
     date_hierarchy = "created_at"
 
 
@@ -107,7 +117,16 @@ class RelationshipAdminForm(forms.ModelForm):
 @admin.register(Relationship)
 class RelationshipAdmin(VisibleToUserAdmin):
     form = RelationshipAdminForm
-    list_display = ["__str__", "kind", "strength", "since", "source", "team", "created_at"]
+    list_display = [
+        "__str__",
+        "kind",
+        "strength",
+        "since",
+        "last_touch_at",
+        "source",
+        "team",
+        "created_at",
+    ]
     list_filter = ["kind", "strength", "source", "team"]
     search_fields = [
         "contact_a__first_name",
@@ -117,7 +136,7 @@ class RelationshipAdmin(VisibleToUserAdmin):
     ]
     list_select_related = ["contact_a", "contact_b", "team"]
     autocomplete_fields = ["team", "contact_a", "contact_b", "created_by"]
-    readonly_fields = ["created_at", "updated_at"]
+    readonly_fields = ["last_touch_at", "created_at", "updated_at"]
 
 
 @admin.register(Activity)

@@ -114,10 +114,12 @@ class ContactSerializer(ModelSerializer):
             "notes",
             "owner",
             "fit_score",
+            "last_touch_at",
+            "stay_in_touch_days",
             "created_at",
             "updated_at",
         ]
-        read_only_fields = ["owner", "fit_score", "created_at", "updated_at"]
+        read_only_fields = ["owner", "fit_score", "last_touch_at", "created_at", "updated_at"]
         validators = []
 
     def __init__(self, *args, **kwargs):
@@ -184,11 +186,12 @@ class RelationshipSerializer(ModelSerializer):
             "since",
             "source",
             "notes",
+            "last_touch_at",
             "created_by",
             "created_at",
             "updated_at",
         ]
-        read_only_fields = ["created_by", "created_at", "updated_at"]
+        read_only_fields = ["last_touch_at", "created_by", "created_at", "updated_at"]
         # Self, duplicate (either order) and cross-team ties are the service's to refuse.
         validators = []
 

@@ -9,6 +9,7 @@ from django import forms
 from django.urls import reverse
 
 from contacts.models import (
+    Channel,
     Company,
     Contact,
     Function,
@@ -32,6 +33,7 @@ CONTACT_FORM_FIELDS = [
     "client_since",
     "preferred_channel",
     "update_cadence",
+    "stay_in_touch_days",
     "linkedin_url",
     "owner",
     "notes",
@@ -154,6 +156,18 @@ class ContactForm(forms.ModelForm):
         if data["owner"] is None:
             del data["owner"]
         return data
+
+
+class TouchLogForm(forms.Form):
+    """A call, a message or a meeting outside any referral, noted on the contact's page."""
+
+    channel = forms.ChoiceField(label="How", choices=Channel.choices, initial=Channel.PHONE)
+    note = forms.CharField(
+        label="What about",
+        required=False,
+        max_length=400,
+        widget=forms.TextInput(attrs={"placeholder": "e.g. Caught up about their expansion"}),
+    )
 
 
 class CompanyForm(forms.ModelForm):

@@ -9,6 +9,7 @@ from django.db.models.functions import Coalesce
 
 from accounts.models import Team, User
 from accounts.visibility import visible_shared
+from contacts import rhythm
 from contacts.fit import GOOD_FIT_SCORE
 from contacts.models import Company, Contact, IdealClientProfile, Relationship
 from core.search import TRIGRAM_LENGTH, InRows, search_words
@@ -55,6 +56,13 @@ def company_search(*, user, team, q: str) -> QuerySet[Company]:
 
 
 # --- Contacts -----------------------------------------------------------------------------
+
+
+def contacts_going_cold(*, user, team, now) -> QuerySet[Contact]:
+    """The people this rep looks after who are going cold (contacts.rhythm), longest
+    silent first, with their company."""
+    owned = contacts_visible(user=user).filter(team=team, owner=user)
+    return rhythm.going_cold(owned, now=now).select_related("company")
 
 
 def contacts_visible(*, user) -> QuerySet[Contact]:

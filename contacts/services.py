@@ -1,21 +1,23 @@
 """Every write to the team's network goes through here."""
 
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import date, datetime, time
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import ProtectedError
+from django.db.models import Case, F, ProtectedError, Q, Value, When
 from django.db.models.functions import Lower
 from django.utils import timezone
 
 from accounts.models import Team
 from accounts.services import MemberAddResult, membership_provision
 from accounts.visibility import is_manager_of
+from accounts.zones import zone_of
 from contacts.fit import fit_score
 from contacts.links import normalize_linkedin_url
 from contacts.models import (
     Activity,
+    Channel,
     Company,
     Contact,
     ContactKind,
@@ -54,6 +56,7 @@ CONTACT_FIELDS = (
     "linkedin_url",
     "notes",
     "last_contacted_on",
+    "stay_in_touch_days",
 )
 
 
@@ -76,6 +79,102 @@ def activity_record(
         description=fit_field(Activity, "description", description),
         occurred_at=at or timezone.now(),
     )
+
+
+# --- Touches: the last time we were in touch ---------------------------------------------
+
+
+def touch_moment(*, day: date, user) -> datetime:
+    """The moment a touch known only by its day stands for (a readiness conversation, a
+    referral given, a deal opened): noon of that day on the rep's calendar, or now when
+    that is earlier (today's touch is not in the future)."""
+    moment = datetime.combine(day, time(12), tzinfo=zone_of(user))
+    return min(moment, timezone.now())
+
+
+def _later_of(model, field: str, value):
+    """`value` where the column is empty or earlier, else the column: a touch recorded
+    late (a call dated last week) never moves the last touch backwards."""
+    return Case(
+        When(Q(**{f"{field}__isnull": True}) | Q(**{f"{field}__lt": value}), then=Value(value)),
+        default=F(field),
+        output_field=model._meta.get_field(field),
+    )
+
+
+@transaction.atomic
+def touch_record(
+    *,
+    user,
+    contacts: Iterable[Contact],
+    at: datetime | None = None,
+    ties: Iterable[tuple[Contact, Contact]] = (),
+) -> None:
+    """Every touch recorded in Warmpath calls this, in the transaction of the touch: the
+    rep (`user`) was in touch with `contacts` at `at` (now by default). Each contact's last
+    touch, and the tie between the rep's own contact record and each of them, move to
+    `at` unless they are later already; `ties` are pairs of other people who were in
+    touch through it (a referrer who made an introduction and the prospect), whose tie
+    moves the same way. `last_contacted_on`, the day the rep last spoke to them, follows
+    on the rep's calendar. Ties that do not exist are not created. Three queries at most,
+    whatever the number of contacts; no history rows (a touch is not an edit)."""
+    at = at or timezone.now()
+    ids = {contact.pk for contact in contacts}
+    if not ids and not ties:
+        return
+    day = timezone.localdate(at, zone_of(user))
+    if ids:
+        Contact.objects.filter(pk__in=ids).update(
+            last_touch_at=_later_of(Contact, "last_touch_at", at),
+            last_contacted_on=_later_of(Contact, "last_contacted_on", day),
+        )
+    pairs = Q(pk__in=[])
+    me = getattr(user, "contact_record", None) if user is not None else None
+    if me is not None and ids:
+        pairs |= Q(contact_a_id=me.pk, contact_b_id__in=ids)
+        pairs |= Q(contact_b_id=me.pk, contact_a_id__in=ids)
+    for one, other in ties:
+        low, high = sorted((one.pk, other.pk))
+        pairs |= Q(contact_a_id=low, contact_b_id=high)
+    Relationship.objects.filter(pairs).update(
+        last_touch_at=_later_of(Relationship, "last_touch_at", at)
+    )
+
+
+TOUCH_LOGGED = "{channel}: {note}"
+TOUCH_LOGGED_BARE = "In touch by {channel}"
+TOUCH_IN_FUTURE = "A touch cannot be dated in the future."
+
+
+@transaction.atomic
+def contact_touch_log(
+    *, contact: Contact, actor, channel: str, note: str = "", at: datetime | None = None
+) -> Activity:
+    """A rep notes a call, a message or a meeting with someone outside any referral: one
+    line on their timeline ("a note of a call"), and the touch (touch_record)."""
+    now = timezone.now()
+    errors = {}
+    if channel not in Channel.values:
+        errors["channel"] = "Pick how you were in touch."
+    if at is not None and at > now + timezone.timedelta(minutes=1):
+        errors["at"] = TOUCH_IN_FUTURE
+    if errors:
+        raise ValidationError(errors)
+    at = at or now
+    label = Channel(channel).label
+    note = (note or "").strip()
+    activity = activity_record(
+        team=contact.team,
+        actor=actor,
+        contact=contact,
+        verb="touch",
+        description=TOUCH_LOGGED.format(channel=label, note=note)
+        if note
+        else TOUCH_LOGGED_BARE.format(channel=label.lower()),
+        at=at,
+    )
+    touch_record(user=actor, contacts=[contact], at=at)
+    return activity
 
 
 # --- Ideal client profile and fit -----------------------------------------------------

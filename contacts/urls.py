@@ -14,6 +14,7 @@ urlpatterns = [
     path("contacts/import/<int:pk>/status/", views_imports.import_status, name="import-status"),
     path("contacts/new/", views.contact_create_view, name="create"),
     path("contacts/<int:pk>/edit/", views.contact_edit, name="edit"),
+    path("contacts/<int:pk>/touch/", views.contact_touch_log_view, name="touch-log"),
     path("contacts/<int:pk>/history/", views_history.contact_history, name="contact-history"),
     path(
         "contacts/<int:pk>/relationships/new/",

@@ -30,6 +30,7 @@ from contacts.forms import (
     ContactForm,
     RelationshipCreateForm,
     RelationshipForm,
+    TouchLogForm,
 )
 from contacts.models import Contact, ContactKind, Industry, Relationship
 from contacts.services import (
@@ -38,6 +39,7 @@ from contacts.services import (
     company_update,
     contact_create,
     contact_duplicates,
+    contact_touch_log,
     contact_update,
     relationship_create,
     relationship_delete,
@@ -165,6 +167,32 @@ def contact_edit(request, pk: int):
         "contacts/contact_form.html",
         {"form": form, "contact": contact, "duplicates": duplicates},
     )
+
+
+TOUCH_NOTED = "Noted: you were in touch with {name}."
+
+
+@require_http_methods(["POST"])
+def contact_touch_log_view(request, pk: int):
+    """A call, a message or a meeting noted from the contact's page: on their timeline,
+    and their last touch (contacts.services.contact_touch_log)."""
+    contact = get_visible_or_404(selectors.contact_for_page(user=request.user), pk=pk)
+    form = TouchLogForm(request.POST)
+    if form.is_valid():
+        try:
+            contact_touch_log(
+                contact=contact,
+                actor=request.user,
+                channel=form.cleaned_data["channel"],
+                note=form.cleaned_data["note"],
+            )
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, TOUCH_NOTED.format(name=contact.full_name))
+    else:
+        messages.error(request, " ".join(m for errors in form.errors.values() for m in errors))
+    return redirect("contacts:detail", pk=contact.pk)
 
 
 @require_GET

@@ -209,6 +209,7 @@ def manager_dashboard(request):
             "trend": trend,
             "top_referrers": referrers.top,
             "reciprocity": referrers.reciprocity,
+            "clients_asked_share": kpis.clients_asked_share(scope, period),
             **_chart_context(totals, trend),
             **_referrer_charts(referrers),
         },
@@ -249,6 +250,7 @@ def rep_detail(request, user_id: int):
             "period": period,
             "period_query": form.query_string(),
             "numbers": numbers,
+            "clients_asked_share": kpis.clients_asked_share(scope, period),
             "goal_rows": goal_rows(numbers),
             # Whose goals the page speaks of (templates/dashboard/_goal_basis.html).
             "whose": "Your" if rep == request.user else "Their",

@@ -50,6 +50,10 @@ def rep_week(request):
     numbers = kpis.goal_progress(kpis.Scope(team_ids=(team.pk,), rep_id=user.pk), week)
     # Whom to ask about next, with the best path as the connectors page ranks it.
     next_asks = referral_selectors.roster_next_asks(user, team=team, limit=WEEK_LIST_LENGTH)
+    now = timezone.now()
+    going_cold, going_cold_count = referral_selectors.going_cold_for_user(
+        user, team=team, now=now, limit=WEEK_LIST_LENGTH
+    )
     return render(
         request,
         "dashboard/rep_week.html",
@@ -76,5 +80,12 @@ def rep_week(request):
             "followups_due": followup_selectors.due_soon_for_user(user, team=team)[
                 :WEEK_LIST_LENGTH
             ],
+            # Keeping the network warm (templates/dashboard/_week_going_cold.html and
+            # _week_ask_again.html).
+            "going_cold": going_cold,
+            "going_cold_count": going_cold_count,
+            "ask_again": referral_selectors.ask_again_for_user(
+                user, team=team, now=now, limit=WEEK_LIST_LENGTH
+            ),
         },
     )

@@ -481,9 +481,33 @@ class BulkWriter:
                         if each_step_only and cadence != UpdateCadence.EACH_STEP:
                             continue
                         recipient = prospect if to_prospect else referrer
-                        due = moment + within
+                        due = followup_services.followup_due_at(
+                            kind=kind, happened_at=moment, team=plan.team
+                        )
                         result = outcome(due, moment, recipient)
                         yield row(referral_plan, pk, kind, event, recipient, due, result)
+                # An ask left unconfirmed for the team's days was chased (the hourly
+                # scan); an answer that came first made a pending chase moot.
+                chase = followup_services.chase_due_at(
+                    asked_at=referral_plan.asked_at, team=plan.team
+                )
+                answered = referral_plan.path[0][1] if referral_plan.path else None
+                if chase <= now and (answered is None or answered > chase):
+                    result = outcome(chase, chase, referrer)
+                    if answered is not None and (
+                        result[0] == State.PENDING or result[1] > answered
+                    ):
+                        reason = followup_services.SKIPPED_ASK_ANSWERED
+                        result = (State.SKIPPED, answered, "", "", reason)
+                    yield row(
+                        referral_plan,
+                        pk,
+                        Kind.CHASE_CONFIRMATION,
+                        followup_services.CHASE_OCCASION,
+                        referrer,
+                        chase,
+                        result,
+                    )
                 if cadence not in followup_services.PERIODIC_CADENCES:
                     continue
                 closed_at = (

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from accounts.audit import AuditHistoryAdmin
 from accounts.visibility import visible_owned, visible_shared
-from followups.models import FollowUp, Notification, Reminder
+from followups.models import FollowUp, Notification, Reminder, StayInTouchReminder
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -38,6 +38,19 @@ class ReminderAdmin(ReadOnlyAdmin):
     def get_queryset(self, request):
         return visible_shared(
             super().get_queryset(request), request.user, team_field="followup__team"
+        )
+
+
+@admin.register(StayInTouchReminder)
+class StayInTouchReminderAdmin(ReadOnlyAdmin):
+    list_display = ["contact", "recipient", "silent_since", "created_at"]
+    search_fields = ["contact__first_name", "contact__last_name", "recipient__username"]
+    list_select_related = ["contact", "recipient"]
+    date_hierarchy = "created_at"
+
+    def get_queryset(self, request):
+        return visible_shared(
+            super().get_queryset(request), request.user, team_field="contact__team"
         )
 
 

@@ -1,4 +1,6 @@
-"""The morning digest: each member's follow-ups due today and overdue, once a day.
+"""The morning digest: each member's follow-ups due today and overdue, and (for reps) the
+people going cold with a reason to call (referrals.selectors.going_cold_for_user), once a
+day.
 
 Unique per person and local day by ``OutgoingEmail.dedupe_key`` (as is the weekly
 summary, reporting/weekly_summary.py), so a run repeated, concurrent or late sends
@@ -20,7 +22,7 @@ from followups.emails import absolute_url, followup_email_context, render_email
 from followups.models import FollowUp
 from outbox.models import OutgoingEmail
 from outbox.services import email_subject, outgoing_email_create_once
-from referrals.selectors import roster_next_asks
+from referrals import selectors as referral_selectors
 
 # The digest goes out on the first hourly run from 7:00 local time; until noon a missed
 # run (broker or beat down) still catches up, never twice thanks to the dedupe key.
@@ -29,6 +31,7 @@ DIGEST_UNTIL_HOUR = 12
 DIGEST_LIST_LIMIT = 25
 # Whom to ask about next: the first prospects with a warm path, as on the rep's week.
 DIGEST_NEXT_ASKS = 3
+DIGEST_COLD_LIMIT = 10
 
 
 def _local_midnight(day: date, zone: ZoneInfo) -> datetime:
@@ -78,7 +81,9 @@ def _next_asks(user: User) -> list[dict]:
     the connectors page ranks it (referrals.selectors.roster_next_asks)."""
     rows = []
     for membership in user.memberships.select_related("team").order_by("pk"):
-        for entry in roster_next_asks(user, team=membership.team, limit=DIGEST_NEXT_ASKS):
+        for entry in referral_selectors.roster_next_asks(
+            user, team=membership.team, limit=DIGEST_NEXT_ASKS
+        ):
             if entry.best_connector is not None and len(rows) < DIGEST_NEXT_ASKS:
                 path = reverse("contacts:connectors", args=[entry.prospect_id])
                 rows.append(
@@ -101,7 +106,13 @@ def _digest_create(*, user: User, zone: ZoneInfo, day: date, key: str) -> Outgoi
         today=Count("pk", filter=Q(due_at__gte=start)),
         overdue=Count("pk", filter=Q(due_at__lt=start)),
     )
-    if not counts["today"] and not counts["overdue"]:
+    cold, cold_count = [], 0
+    membership = user.memberships.select_related("team").order_by("pk").first()
+    if membership is not None and not membership.is_manager:
+        cold, cold_count = referral_selectors.going_cold_for_user(
+            user, team=membership.team, now=timezone.now(), limit=DIGEST_COLD_LIMIT
+        )
+    if not counts["today"] and not counts["overdue"] and not cold_count:
         return None
     today = list(pending.filter(due_at__gte=start).order_by("due_at", "pk")[:DIGEST_LIST_LIMIT])
     overdue = list(pending.filter(due_at__lt=start).order_by("due_at", "pk")[:DIGEST_LIST_LIMIT])
@@ -124,6 +135,16 @@ def _digest_create(*, user: User, zone: ZoneInfo, day: date, key: str) -> Outgoi
         "today_count": counts["today"],
         "overdue_count": counts["overdue"],
         "limit": DIGEST_LIST_LIMIT,
+        "cold": [
+            {
+                "contact": row.contact.full_name,
+                "days_silent": row.days_silent,
+                "reason": row.reason,
+                "url": absolute_url(reverse("contacts:detail", args=[row.contact.pk])),
+            }
+            for row in cold
+        ],
+        "cold_count": cold_count,
         "url": absolute_url(reverse("rep-week")),
         "next_asks": _next_asks(user),
     }

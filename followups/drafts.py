@@ -117,6 +117,47 @@ def _draft(followup: FollowUp) -> Draft:
                 f"Warmly,\n{rep}"
             ),
         )
+    if kind == Kind.CHASE_CONFIRMATION:
+        return Draft(
+            subject=f"Checking in about {prospect.full_name}",
+            body=(
+                f"Hi {first},\n\n"
+                f"On {_day(referral.asked_at, zone)} you kindly offered to introduce me to "
+                f"{prospect.full_name}. I know how full a week gets, so this is just a "
+                "gentle nudge — no pressure at all.\n\n"
+                "If it helps, a two-line email copying me is plenty, and I am happy to "
+                "draft it for you. And if the timing is not right, just tell me: that is "
+                "fine too.\n\n"
+                f"Thank you again,\n{rep}"
+            ),
+        )
+    if kind == Kind.EXPECTATIONS:
+        return Draft(
+            subject="Welcome — what happens next",
+            body=(
+                f"Hi {prospect.first_name},\n\n"
+                "I am delighted we are working together. Over the coming weeks I will "
+                "walk you through what happens next, who your contacts are, and when we "
+                "will check in on how it is going.\n\n"
+                "One more thing, said openly from the start: much of our business comes "
+                f"from introductions — yours came through {referrer.full_name}. Once we "
+                "have earned it, I will ask you whether someone you know should meet us "
+                "too.\n\n"
+                f"Best regards,\n{rep}"
+            ),
+        )
+    if kind == Kind.READINESS:
+        return Draft(
+            subject="How are we doing?",
+            body=(
+                f"Hi {prospect.first_name},\n\n"
+                f"It has been a little while since we started working together on "
+                f"{_day(referral.won_at, zone)}. Could we take fifteen minutes to talk "
+                "about it? I would like to hear what we have done right, what we could "
+                "do better, and what it would take for you to recommend us.\n\n"
+                f"Thank you,\n{rep}"
+            ),
+        )
     if kind == Kind.STATUS_REPORT and occasion == Status.LOST:
         return Draft(
             subject=f"An update on {prospect.full_name}",

@@ -24,6 +24,9 @@ class FollowUp(models.Model):
         CLOSING_THANKS = "closing_thanks", "Closing thanks or gift"
         THANK_PROSPECT = "thank_prospect", "Thank the prospect"
         PERIODIC_UPDATE = "periodic_update", "Periodic update to the referrer"
+        CHASE_CONFIRMATION = "chase_confirmation", "Gently remind the referrer of the intro"
+        EXPECTATIONS = "expectations", "Expectation conversation with the new client"
+        READINESS = "readiness", "Readiness conversation with the new client"
 
     class Status(models.TextChoices):
         PENDING = "pending", "Pending"
@@ -176,3 +179,29 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return self.message
+
+
+class StayInTouchReminder(models.Model):
+    """The reminder that someone is going cold: one per contact and silence. `silent_since`
+    is the moment the silence began (the last touch, or when they were added); a touch
+    starts a new silence, so the next time they go cold is reminded again — and this one
+    never twice (the unique constraint is the proof it was claimed)."""
+
+    contact = models.ForeignKey(
+        "contacts.Contact", on_delete=models.CASCADE, related_name="stay_in_touch_reminders"
+    )
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    silent_since = dates.DateTimeField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["contact", "silent_since"], name="stay_in_touch_reminder_once"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Going cold: {self.contact}"

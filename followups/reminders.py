@@ -25,7 +25,7 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 from django.template.loader import get_template
 from django.urls import reverse
 from django.utils import timezone
@@ -33,11 +33,15 @@ from django.utils.dates import MONTHS, WEEKDAYS
 
 from accounts.models import Membership, User
 from accounts.zones import zone_named, zone_of
+from contacts import rhythm
+from contacts.models import Contact
 from core.text import fit_field
 from followups.emails import absolute_url, followup_email_context, followup_path, render_email
-from followups.models import FollowUp, Notification, Reminder
+from followups.models import FollowUp, Notification, Reminder, StayInTouchReminder
 from outbox.models import OutgoingEmail
 from outbox.services import email_subject, outgoing_emails_send_after_commit
+from referrals.selectors import REASON_BY_KIND as COLD_REASON_BY_KIND
+from referrals.selectors import REASON_CATCH_UP as COLD_REASON_CATCH_UP
 
 # --- Tunables (settings may override them; tests of real processes shorten the waits) ---
 
@@ -382,3 +386,109 @@ def _escalate_batch(*, now: datetime, batch: int) -> tuple[int, int]:
         FollowUp.objects.filter(pk__in=ids).update(escalated_at=now)
         outgoing_emails_send_after_commit([email.pk for email in emails])
     return len(ids), len(emails)
+
+
+# --- Going cold ------------------------------------------------------------------------------
+
+# Only people who went cold this recently are reminded one by one (the rest are on the
+# rep's week and in the digest): the first scan on old data must not flood anyone, and
+# the scan reads only the contacts near their moment.
+COLD_REMINDER_WINDOW = timedelta(days=14)
+NOTIFICATION_COLD = "Going cold: {contact} — no touch for {days} days. {reason}"
+SUBJECT_COLD = "Going cold: {contact}"
+
+
+def contacts_to_remind_cold(*, now: datetime) -> QuerySet:
+    """Contacts gone cold within COLD_REMINDER_WINDOW (contacts.rhythm) whose current
+    silence has not been reminded yet, of active owners."""
+    contacts = rhythm.with_silence(Contact.objects.filter(owner__is_active=True))
+    reminded = StayInTouchReminder.objects.filter(
+        contact=OuterRef("pk"), silent_since=OuterRef("silent_since")
+    )
+    test = rhythm.cold_filter(
+        now=now,
+        custom_days=rhythm.custom_rhythms(Contact.objects.all()),
+        went_cold_after=now - COLD_REMINDER_WINDOW,
+    )
+    return contacts.filter(test).filter(~Exists(reminded)).order_by("silent_since", "pk")
+
+
+def stay_in_touch_reminders_send(
+    *, now: datetime | None = None, batch: int | None = None, max_per_run: int = SCAN_MAX_PER_RUN
+) -> ScanResult:
+    """Remind the owner, once per silence, of each person who has just gone cold: in the
+    app and by email, with the reason to call. Claimed like the due reminders (rows
+    locked, skipping locked ones; the StayInTouchReminder row unique per contact and
+    silence); a touch starts a new silence, reminded again when it is long enough."""
+    now = now or timezone.now()
+    batch = batch or _scan_batch()
+    result = ScanResult()
+    while result.reminded < max_per_run:
+        claimed, emails = _cold_batch(now=now, batch=min(batch, max_per_run - result.reminded))
+        if not claimed:
+            break
+        result.reminded += claimed
+        result.emails += emails
+        result.batches += 1
+    return result
+
+
+def _cold_batch(*, now: datetime, batch: int) -> tuple[int, int]:
+    with transaction.atomic():
+        candidates = contacts_to_remind_cold(now=now).select_related("owner")
+        if connection.features.has_select_for_update_skip_locked:
+            candidates = candidates.select_for_update(skip_locked=True, of=("self",))
+        people = list(candidates[:batch])
+        if not people:
+            return 0, 0
+        reminders = StayInTouchReminder.objects.bulk_create(
+            [
+                StayInTouchReminder(
+                    contact=person, recipient=person.owner, silent_since=person.silent_since
+                )
+                for person in people
+            ]
+        )
+        path_pattern = reverse("contacts:detail", args=[0]).replace("/0/", "/{}/")
+        notifications, emails = [], []
+        for person, _reminder in zip(people, reminders, strict=True):
+            days = (now - person.silent_since).days
+            reason = cold_reason(person)
+            path = path_pattern.format(person.pk)
+            message = NOTIFICATION_COLD.format(contact=person, days=days, reason=reason)
+            notifications.append(
+                Notification(
+                    user=person.owner,
+                    message=fit_field(Notification, "message", message),
+                    url=path,
+                )
+            )
+            if _can_email(person.owner):
+                zone = zone_of(person.owner)
+                context = {
+                    "user": person.owner,
+                    "contact": person.full_name,
+                    "days": days,
+                    "rhythm_days": rhythm.rhythm_days(person),
+                    "reason": reason,
+                    "url": absolute_url(path),
+                }
+                emails.append(
+                    OutgoingEmail(
+                        team_id=person.team_id,
+                        to=person.owner.email,
+                        subject=email_subject(SUBJECT_COLD.format(contact=person)),
+                        body=render_email("emails/going_cold.txt", context, zone),
+                        purpose="going_cold",
+                    )
+                )
+        Notification.objects.bulk_create(notifications)
+        OutgoingEmail.objects.bulk_create(emails)
+        outgoing_emails_send_after_commit([email.pk for email in emails])
+    return len(people), len(emails)
+
+
+def cold_reason(person: Contact) -> str:
+    """The reason to call a person gone cold, by their kind (the rep's week says more,
+    from their referrals and readiness: referrals.selectors.going_cold_for_user)."""
+    return COLD_REASON_BY_KIND.get(person.kind, COLD_REASON_CATCH_UP)

@@ -54,9 +54,10 @@ from django.db import transaction
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
+from accounts.models import Team
 from accounts.zones import zone_of
 from contacts.models import Channel, UpdateCadence
-from contacts.services import activity_record
+from contacts.services import activity_record, touch_record
 from core import dates
 from core.errors import StateConflict
 from core.text import fit_field
@@ -83,12 +84,19 @@ RULES: dict[str, list[tuple[str, bool, bool]]] = {
         (Kind.THANK_PROSPECT, True, False),
     ],
     Referral.Status.MEETING: [(Kind.PERIODIC_UPDATE, False, True)],
-    Referral.Status.WON: [(Kind.CLOSING_THANKS, False, False)],
+    Referral.Status.WON: [
+        (Kind.CLOSING_THANKS, False, False),
+        # After a win: set expectations with the new client, then earn the right to ask.
+        (Kind.EXPECTATIONS, True, False),
+        (Kind.READINESS, True, False),
+    ],
     Referral.Status.LOST: [(Kind.STATUS_REPORT, False, False)],
     Referral.Status.DECLINED: [],
 }
 
 SKIPPED_REFERRAL_CLOSED = "referral closed"
+SKIPPED_ASK_ANSWERED = "the referrer answered the ask"
+CHASE_OCCASION = "chase"
 SKIPPED_CADENCE_CHANGED = "the referrer no longer wants periodic updates"
 
 UNKNOWN_EVENT = "“{event}” is not a referral event."
@@ -160,23 +168,89 @@ def followups_for_event(*, referral: Referral, event: str) -> list[FollowUp]:
         raise ValueError(UNKNOWN_EVENT.format(event=event))
     created: list[FollowUp] = []
     happened_at = getattr(referral, STEP_TIME_FIELD[event])
+    if event != ASKED and referral.status != Referral.Status.ASKED:
+        _chase_stop(referral, at=happened_at)
     if happened_at is not None:
         cadence = referral.referrer.update_cadence
         for kind, to_prospect, each_step_only in RULES[event]:
             if each_step_only and cadence != UpdateCadence.EACH_STEP:
                 continue
+            due_at = followup_due_at(kind=kind, happened_at=happened_at, team=referral.team)
             followup, was_created = _followup_get_or_create(
                 referral,
                 kind,
                 event,
                 recipient_id=referral.prospect_id if to_prospect else referral.referrer_id,
-                due_at=happened_at + FOLLOW_UP_WITHIN,
+                due_at=due_at,
             )
             if was_created:
                 created.append(followup)
     periodic = periodic_updates_ensure(referral=referral)
     if periodic is not None:
         created.append(periodic)
+    return created
+
+
+def followup_due_at(*, kind: str, happened_at: datetime, team: Team) -> datetime:
+    """When a follow-up an event makes is due: a day after the event, except the
+    readiness conversation after a win, the team's readiness_after_win_days later."""
+    if kind == Kind.READINESS:
+        return happened_at + timedelta(days=team.readiness_after_win_days)
+    return happened_at + FOLLOW_UP_WITHIN
+
+
+def chase_due_at(*, asked_at: datetime, team: Team) -> datetime:
+    """When an ask still unconfirmed is chased: the team's days after the ask."""
+    return asked_at + timedelta(days=team.chase_confirmation_after_days)
+
+
+# --- Chasing an unconfirmed ask ---------------------------------------------------------
+
+
+def _chase_stop(referral: Referral, *, at: datetime | None) -> None:
+    """The referrer answered (or the ask moved on): a pending chase has nothing to chase."""
+    FollowUp.objects.filter(
+        referral=referral, kind=Kind.CHASE_CONFIRMATION, status=FollowUp.Status.PENDING
+    ).update(
+        status=FollowUp.Status.SKIPPED,
+        skip_reason=SKIPPED_ASK_ANSWERED,
+        done_at=at or timezone.now(),
+        updated_at=timezone.now(),
+    )
+
+
+def chase_confirmations_schedule(*, now: datetime | None = None, limit: int = 1000) -> int:
+    """For the scheduler (beat, hourly): each ask still unconfirmed (status "asked") after
+    its team's chase_confirmation_after_days gets one follow-up "gently remind the
+    referrer", due the moment the ask became that old, with a drafted reminder
+    (followups.drafts); the reminder scan then reminds the rep of it once, like any
+    follow-up. Unique per referral (occasion "chase"): a second run, a concurrent one, or
+    a run after the chase was done or skipped creates nothing. Reads only open asks.
+    Returns how many it created."""
+    now = now or timezone.now()
+    by_days: dict[int, list[int]] = {}
+    for team_id, days in Team.objects.values_list("pk", "chase_confirmation_after_days"):
+        by_days.setdefault(days, []).append(team_id)
+    old_enough = Q(pk__in=[])
+    for days, team_ids in by_days.items():
+        old_enough |= Q(team_id__in=team_ids, asked_at__lte=now - timedelta(days=days))
+    chased = FollowUp.objects.filter(referral=OuterRef("pk"), kind=Kind.CHASE_CONFIRMATION)
+    asks = (
+        Referral.objects.filter(old_enough, status=Referral.Status.ASKED)
+        .filter(~Exists(chased))
+        .select_related("team")
+        .order_by("asked_at", "pk")[:limit]
+    )
+    created = 0
+    for referral in asks:
+        _followup, was_created = _followup_get_or_create(
+            referral,
+            Kind.CHASE_CONFIRMATION,
+            CHASE_OCCASION,
+            recipient_id=referral.referrer_id,
+            due_at=referral.asked_at + timedelta(days=referral.team.chase_confirmation_after_days),
+        )
+        created += was_created
     return created
 
 
@@ -354,6 +428,7 @@ def _complete(
         description=description,
         at=now,
     )
+    touch_record(user=followup.owner, contacts=[followup.recipient], at=now)
     _after_closing(followup)
     return followup
 

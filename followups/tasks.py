@@ -31,3 +31,13 @@ def digests_send() -> int:
 @shared_task(name="followups.tasks.periodic_updates_schedule")
 def periodic_updates_schedule() -> dict:
     return services.periodic_updates_schedule()
+
+
+@shared_task(name="followups.tasks.chase_confirmations_schedule")
+def chase_confirmations_schedule() -> int:
+    return services.chase_confirmations_schedule()
+
+
+@shared_task(name="followups.tasks.stay_in_touch_reminders_send")
+def stay_in_touch_reminders_send() -> dict:
+    return reminders.stay_in_touch_reminders_send().as_dict()

@@ -62,7 +62,7 @@ class ReadinessCheckFilter(FilterSet):
 
     class Meta:
         model = ReadinessCheck
-        fields = ["q", "search", "client", "green_light", "owner"]
+        fields = ["q", "search", "client", "green_light", "may_quote", "owner"]
 
 
 class ReferralFilter(FilterSet):

@@ -5,6 +5,7 @@ referrals we give back, and the weekly goals the team steers by."""
 from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
+from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from contacts.models import Channel
@@ -236,6 +237,11 @@ class Referral(models.Model):
     @property
     def is_open(self) -> bool:
         return self.status not in FINAL_STATUSES
+
+    @property
+    def age_days(self) -> int:
+        """Whole days since the ask (the pipeline shows how long each has waited)."""
+        return max(0, (timezone.now() - self.asked_at).days)
 
 
 # Where the time of each step is kept: the ask's, then one column per status reached.

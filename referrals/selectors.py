@@ -7,8 +7,10 @@ slice them (`[:10]`) or paginate them.
 """
 
 from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 
-from django.db.models import Case, Count, Q, QuerySet, Value, When
+from django.db.models import Case, Count, Exists, Max, OuterRef, Q, QuerySet, Subquery, Value, When
 
 from accounts.models import Team
 from accounts.visibility import (
@@ -17,10 +19,13 @@ from accounts.visibility import (
     visible_owned,
     visible_shared,
 )
+from contacts import rhythm
+from contacts import selectors as contact_selectors
 from contacts.models import Activity, Contact, ContactKind
 from contacts.selectors import contact_search_filter
 from referrals import connectors
 from referrals.models import (
+    OPEN_STATUSES,
     Deal,
     ReadinessCheck,
     Referral,
@@ -81,6 +86,15 @@ def contact_referrals_as_prospect(*, user, contact: Contact) -> QuerySet[Referra
 def contact_own_roster_entry(*, user, contact: Contact) -> RosterEntry | None:
     """The user's own roster entry for this person, if they have put them on it."""
     return RosterEntry.objects.filter(owner=user, prospect=contact).only("pk", "status").first()
+
+
+def contact_readiness_history(*, user, contact: Contact) -> QuerySet[ReadinessCheck]:
+    """The readiness conversations with this person the user may see, latest first."""
+    return (
+        visible_owned(ReadinessCheck.objects.filter(client=contact), user)
+        .select_related("owner")
+        .order_by("-checked_on", "-id")
+    )
 
 
 def contact_latest_readiness(*, user, contact: Contact) -> ReadinessCheck | None:
@@ -225,3 +239,160 @@ def goals_for_user(user, *, team: Team | None = None) -> QuerySet[WeeklyGoal]:
         team_goals = shared_records_filter(user) & Q(rep__isnull=True)
         goals = goals.filter(owned_records_filter(user, owner_field="rep") | team_goals)
     return _in_team(goals, team).order_by("-week_start", "pk")
+
+
+# --- Keeping the network warm (the rep's week, the morning digest) ---------------------------
+
+# A client whose last readiness conversation is older than this is due another.
+READINESS_STALE_DAYS = 180
+# "Their intro just closed": a referral of theirs won or lost this recently.
+JUST_CLOSED_DAYS = 30
+# "Asked in the last…" of the KPI and of "never asked".
+ASKED_WITHIN_DAYS = 90
+
+
+@dataclass(frozen=True)
+class ColdContact:
+    contact: Contact
+    days_silent: int
+    rhythm_days: int
+    reason: str
+
+
+REASON_OPEN_REFERRAL = "Tell them how it is going with {prospect}, whom they introduced."
+REASON_READINESS = (
+    "Time for a readiness conversation: what have we done right, what could we do better?"
+)
+REASON_BY_KIND = {
+    ContactKind.CLIENT: "Check in: how is working with us going?",
+    ContactKind.PARTNER: "Swap news: whom are they working with, and how can we help them?",
+    ContactKind.FORMER_CLIENT: "Catch up: what has changed since we worked together?",
+}
+REASON_CATCH_UP = "Catch up: it has been a while."
+
+
+def going_cold_for_user(user, *, team: Team, now: datetime, limit: int) -> tuple[list, int]:
+    """The first `limit` people this rep looks after who are going cold (contacts.rhythm),
+    longest silent first, each with a reason to call — an open referral they gave us,
+    a readiness conversation due, else what their kind suggests — and how many there are.
+    Four queries whatever the team's size."""
+    cold = contact_selectors.contacts_going_cold(user=user, team=team, now=now)
+    total = cold.count()
+    people = list(cold[:limit])
+    ids = [person.pk for person in people]
+    open_asks: dict[int, str] = {}
+    for referrer_id, first, last in (
+        Referral.objects.filter(referrer_id__in=ids, status__in=OPEN_STATUSES, owner=user)
+        .order_by("-asked_at")
+        .values_list("referrer_id", "prospect__first_name", "prospect__last_name")
+    ):
+        open_asks.setdefault(referrer_id, f"{first} {last}".strip())
+    checked: dict[int, date] = dict(
+        ReadinessCheck.objects.filter(client_id__in=ids)
+        .order_by()
+        .values("client_id")
+        .annotate(last=Max("checked_on"))
+        .values_list("client_id", "last")
+    )
+    stale_before = now.date() - timedelta(days=READINESS_STALE_DAYS)
+    rows = []
+    for person in people:
+        if person.pk in open_asks:
+            reason = REASON_OPEN_REFERRAL.format(prospect=open_asks[person.pk])
+        elif person.kind == ContactKind.CLIENT and checked.get(person.pk, date.min) < stale_before:
+            reason = REASON_READINESS
+        else:
+            reason = REASON_BY_KIND.get(person.kind, REASON_CATCH_UP)
+        rows.append(
+            ColdContact(
+                contact=person,
+                days_silent=(now - person.silent_since).days,
+                rhythm_days=rhythm.rhythm_days(person),
+                reason=reason,
+            )
+        )
+    return rows, total
+
+
+LOST_LIKED_US_DAYS = 180
+
+
+@dataclass(frozen=True)
+class AskAgain:
+    contact: Contact
+    why: str
+    referral: Referral | None = None
+
+
+def ask_again_for_user(user, *, team: Team, now: datetime, limit: int) -> dict[str, list]:
+    """Whom to ask (again) for an introduction, three lists of at most `limit`, three
+    queries: green-light clients of the rep never asked (their latest readiness
+    conversation gave the green light); referrers whose introduction was won in the last
+    JUST_CLOSED_DAYS ("they have more to give"); prospects lost after a meeting in the last
+    LOST_LIKED_US_DAYS (they met us and liked us enough to meet: ask whom they know).
+    Nobody with an open ask through them is listed."""
+    open_ask = Referral.objects.filter(referrer=OuterRef("pk"), status__in=OPEN_STATUSES)
+    latest_green = (
+        ReadinessCheck.objects.filter(client=OuterRef("pk"))
+        .order_by("-checked_on", "-id")
+        .values("green_light")[:1]
+    )
+    never_asked = list(
+        Contact.objects.filter(team=team, owner=user, kind=ContactKind.CLIENT)
+        .annotate(green=Subquery(latest_green))
+        .filter(green=True)
+        .filter(~Exists(Referral.objects.filter(referrer=OuterRef("pk"))))
+        .select_related("company")
+        .order_by("last_name", "first_name", "pk")[:limit]
+    )
+    closed = (
+        visible_owned(Referral.objects.all(), user)
+        .filter(team=team, owner=user)
+        .filter(status=Referral.Status.WON, won_at__gte=now - timedelta(days=JUST_CLOSED_DAYS))
+        .annotate(asked_since=Exists(open_ask.filter(referrer=OuterRef("referrer"))))
+        .filter(asked_since=False)
+        .select_related("referrer", "prospect")
+        .order_by("-won_at", "-pk")
+    )
+    just_closed, seen = [], set()
+    for referral in closed[: limit * 3]:
+        if referral.referrer_id in seen or len(just_closed) == limit:
+            continue
+        seen.add(referral.referrer_id)
+        just_closed.append(
+            AskAgain(
+                referral.referrer,
+                f"Their introduction to {referral.prospect} became a client: they have more "
+                "to give.",
+                referral,
+            )
+        )
+    lost = (
+        visible_owned(Referral.objects.all(), user)
+        .filter(
+            team=team,
+            owner=user,
+            status=Referral.Status.LOST,
+            meeting_at__isnull=False,
+            lost_at__gte=now - timedelta(days=LOST_LIKED_US_DAYS),
+        )
+        .annotate(asked_since=Exists(open_ask.filter(referrer=OuterRef("prospect"))))
+        .filter(asked_since=False)
+        .select_related("prospect", "referrer")
+        .order_by("-lost_at", "-pk")[:limit]
+    )
+    return {
+        "never_asked": [
+            AskAgain(client, "Gave the green light and has never been asked.")
+            for client in never_asked
+        ],
+        "just_closed": just_closed,
+        "lost_liked_us": [
+            AskAgain(
+                referral.prospect,
+                f"Met us (via {referral.referrer}) but did not buy: ask whom they know.",
+                referral,
+            )
+            for referral in lost
+        ],
+    }

@@ -12,7 +12,13 @@ from django.utils import timezone
 from accounts.models import Team
 from accounts.zones import zone_of
 from contacts.models import Contact
-from contacts.services import activity_record, company_get_or_create_by_name, contact_create
+from contacts.services import (
+    activity_record,
+    company_get_or_create_by_name,
+    contact_create,
+    touch_moment,
+    touch_record,
+)
 from core.errors import StateConflict
 from core.text import fit_field
 from referrals.events import ASKED, referral_event_send
@@ -167,6 +173,7 @@ def readiness_check_record(*, owner, client: Contact, **fields) -> ReadinessChec
         verb="readiness",
         description=f"Readiness conversation: {verdict}",
     )
+    touch_record(user=owner, contacts=[client], at=touch_moment(day=check.checked_on, user=owner))
     return check
 
 
@@ -269,6 +276,7 @@ def referral_create(
         description=f"Asked {referrer} for an introduction to {prospect}",
         at=asked_at,
     )
+    touch_record(user=owner, contacts=[referrer], at=asked_at)
     # Announced in this transaction: the follow-ups it starts commit or roll back with it.
     referral_event_send(referral=referral, event=ASKED, at=asked_at)
     return referral
@@ -372,9 +380,21 @@ def referral_transition(
         ),
         at=at,
     )
+    _touch_for_step(referral, to, at)
     # Announced in this transaction: the follow-ups it starts commit or roll back with it.
     referral_event_send(referral=referral, event=to, at=at)
     return referral
+
+
+def _touch_for_step(referral: Referral, to: str, at: datetime) -> None:
+    """Who the rep was in touch with at this step: the referrer who answered the ask
+    (confirmed, declined) — and, for a confirmed introduction, the referrer and the
+    prospect with each other — or the prospect from the first contact on."""
+    if to in (Status.CONFIRMED, Status.DECLINED):
+        ties = [(referral.referrer, referral.prospect)] if to == Status.CONFIRMED else []
+        touch_record(user=referral.owner, contacts=[referral.referrer], at=at, ties=ties)
+    else:
+        touch_record(user=referral.owner, contacts=[referral.prospect], at=at)
 
 
 def _owner_local_date(referral: Referral, moment: datetime) -> date:
@@ -463,7 +483,16 @@ def deal_create(*, owner, contact: Contact, **fields) -> Deal:
         verb="deal",
         description=f"Deal opened ({deal.get_source_display().lower()})",
     )
+    _touch_for_deal(deal)
     return deal
+
+
+def _touch_for_deal(deal: Deal) -> None:
+    """A deal opened or closed is a touch with its contact, on the day it says."""
+    day = deal.closed_on or deal.opened_on
+    touch_record(
+        user=deal.owner, contacts=[deal.contact], at=touch_moment(day=day, user=deal.owner)
+    )
 
 
 @transaction.atomic
@@ -472,10 +501,13 @@ def deal_update(*, deal: Deal, data: dict) -> Deal:
     unknown = set(data) - allowed
     if unknown:
         raise TypeError(f"Unknown deal fields: {', '.join(sorted(unknown))}")
+    closing = data.get("outcome", deal.outcome) != deal.outcome
     for field, value in data.items():
         setattr(deal, field, value)
     _validate_deal(deal)
     deal.save()
+    if closing:
+        _touch_for_deal(deal)
     return deal
 
 
@@ -514,6 +546,13 @@ def referral_given_record(
         contact=client,
         verb="gave_referral",
         description=f"We introduced {client} to {who}",
+    )
+    people = [client, introduced] if introduced is not None else [client]
+    touch_record(
+        user=owner,
+        contacts=people,
+        at=touch_moment(day=given.given_on, user=owner),
+        ties=[(client, introduced)] if introduced is not None else [],
     )
     return given
 

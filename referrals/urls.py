@@ -19,6 +19,8 @@ urlpatterns = [
     path("referrals/<int:pk>/history/", views_history.referral_history, name="referral-history"),
     path("referrals/<int:pk>/transition/", views.referral_transition, name="referral-transition"),
     # The testimonial conversation that earns the right to ask.
+    path("readiness/", views.readiness_list, name="readiness-list"),
+    path("readiness/export.csv", views.readiness_export, name="readiness-export"),
     path("readiness/new/", views.readiness_create, name="readiness-create"),
     # Deals of every source.
     path("deals/", views.deal_list, name="deal-list"),

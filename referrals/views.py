@@ -11,6 +11,7 @@ from django.core.paginator import Paginator
 from django.forms import model_to_dict
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.models import User
@@ -19,8 +20,16 @@ from contacts.fit import GOOD_FIT_SCORE
 from core.filters import filters_in_force, page_form
 from core.forms import add_service_errors
 from core.http import parse_id, safe_next_url
+from exports.views import export_answer
 from referrals import connectors, forms, selectors, services
-from referrals.filters import DealFilter, ReferralFilter, ReferralGivenFilter, RosterFilter
+from referrals.exports import READINESS_KIND
+from referrals.filters import (
+    DealFilter,
+    ReadinessCheckFilter,
+    ReferralFilter,
+    ReferralGivenFilter,
+    RosterFilter,
+)
 from referrals.models import OPEN_STATUSES, Referral, RosterEntry
 
 PAGE_SIZE = 25
@@ -541,6 +550,47 @@ def given_list(request):
             "show_owner": show_owner,
             "filtered": filtered,
         },
+    )
+
+
+@require_GET
+def readiness_list(request):
+    """Every readiness conversation the user sees, latest first: the history of who is
+    ready to be asked, and with ?may_quote=true the testimonials the team may quote."""
+    checks, form, show_owner, filtered = _filtered_list(
+        request,
+        ReadinessCheckFilter,
+        selectors.readiness_checks_for_user(request.user, team=working_team_or_none(request)),
+        shown=["q", "green_light", "may_quote", "owner"],
+    )
+    return render(
+        request,
+        "referrals/readiness_list.html",
+        {
+            "page": _page(request, checks),
+            "filter_form": form,
+            "show_owner": show_owner,
+            "filtered": filtered,
+            "export_query": request.GET.urlencode(),
+        },
+    )
+
+
+@require_GET
+def readiness_export(request):
+    """The readiness list, with the same filters, as CSV (exports.views.export_answer)."""
+    team = working_team_or_none(request)
+    params = {
+        "team_id": team.pk if team else None,
+        "filters": filters_in_force(ReadinessCheckFilter(request.GET)),
+    }
+    stamp = timezone.localdate().isoformat()
+    return export_answer(
+        request,
+        kind=READINESS_KIND,
+        params=params,
+        team_id=params["team_id"],
+        file_name=f"readiness-{stamp}.csv",
     )
 
 

@@ -9,10 +9,13 @@ records on the page (referrals, readiness, deals) still follow visible_owned.
 """
 
 from django.shortcuts import render
+from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from accounts.visibility import get_visible_or_404
+from contacts import rhythm
 from contacts import selectors as contact_selectors
+from contacts.forms import TouchLogForm
 from referrals import selectors
 
 
@@ -37,6 +40,8 @@ def contact_detail(request, pk: int):
         }
         for tie in ties[:shown]
     ]
+    history = list(selectors.contact_readiness_history(user=user, contact=contact)[:limit])
+    silent_for = (timezone.now() - contact.last_touch_at).days if contact.last_touch_at else None
     context = {
         "contact": contact,
         "is_you": contact.user_id == user.pk,
@@ -48,7 +53,15 @@ def contact_detail(request, pk: int):
         "as_prospect": list(
             selectors.contact_referrals_as_prospect(user=user, contact=contact)[:limit]
         ),
-        "readiness": selectors.contact_latest_readiness(user=user, contact=contact),
+        "readiness": history[0] if history else None,
+        # Readiness history and what may be quoted (all of it: the readiness page).
+        "readiness_history": history,
+        "testimonials": [check for check in history if check.may_quote and check.testimonial],
+        # Keeping in touch (contacts.rhythm).
+        "rhythm_days": rhythm.rhythm_days(contact),
+        "rhythm_is_default": contact.stay_in_touch_days is None,
+        "silent_for": silent_for,
+        "touch_form": TouchLogForm(),
         "roster_entry": selectors.contact_own_roster_entry(user=user, contact=contact),
         "deals": list(selectors.contact_deals(user=user, contact=contact)[:limit]),
         "timeline": list(selectors.contact_timeline(user=user, contact=contact)[:limit]),

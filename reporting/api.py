@@ -77,6 +77,13 @@ KpiSerializer = inline_serializer(
         ),
         "goals": inline_serializer("KpiGoals", _goal_numbers),
         "attainment": inline_serializer("KpiAttainment", _goal_numbers),
+        "clients_asked_share": serializers.FloatField(
+            allow_null=True,
+            min_value=0,
+            max_value=1,
+            help_text="Share of the active clients asked for an introduction in the 90 days "
+            "ending with the period's last day (null without clients).",
+        ),
     },
 )
 
@@ -164,8 +171,14 @@ class KpiView(APIView):
         if end - start > kpis.MAX_PERIOD:
             raise ValidationError({"end": [kpis.PERIOD_TOO_LONG]})
         scope = kpi_scope(request.user, rep_id=_id(request, "rep"), team_id=_id(request, "team"))
-        numbers = kpis.kpis(scope, kpis.Period(start, end, zone_of(request.user)))
-        return Response({key: numbers[key] for key in kpis.CONTRACT_KEYS})
+        period = kpis.Period(start, end, zone_of(request.user))
+        numbers = kpis.kpis(scope, period)
+        return Response(
+            {
+                **{key: numbers[key] for key in kpis.CONTRACT_KEYS},
+                "clients_asked_share": kpis.clients_asked_share(scope, period),
+            }
+        )
 
 
 class GoalSerializer(ModelSerializer):

@@ -38,6 +38,7 @@ from zoneinfo import ZoneInfo
 from django.db.models import (
     Avg,
     Count,
+    Exists,
     F,
     IntegerField,
     OuterRef,
@@ -51,7 +52,7 @@ from django.utils import timezone
 
 from accounts.models import Membership
 from accounts.zones import zone_of
-from contacts.models import Contact
+from contacts.models import Contact, ContactKind
 from followups.models import FollowUp
 from referrals.models import Deal, Quality, Referral, ReferralGiven, WeeklyGoal
 
@@ -783,3 +784,26 @@ def period_referrals(scope: Scope, period: Period):
         .select_related("owner", "referrer", "prospect")
         .order_by("-asked_at", "-pk")
     )
+
+
+# --- Clients asked (keeping the network warm) -------------------------------------------------
+
+CLIENTS_ASKED_WITHIN = timedelta(days=90)
+
+
+def clients_asked_share(scope: Scope, period: Period) -> float | None:
+    """clients_asked_share: of the scope's active clients (contacts of kind client; for
+    one rep, those they look after), the share asked for an introduction — by anyone of
+    the team — in the CLIENTS_ASKED_WITHIN (90 days) ending with the period's last day;
+    0–1, `null` without clients. The gap it shows: most clients would refer, few are
+    asked. One query, on its own so the other KPIs' sources may change without it."""
+    end = period.end_before
+    asked = Referral.objects.filter(
+        referrer=OuterRef("pk"), asked_at__gte=end - CLIENTS_ASKED_WITHIN, asked_at__lt=end
+    )
+    counts = (
+        Contact.objects.filter(scope.q(), kind=ContactKind.CLIENT, user__isnull=True)
+        .annotate(was_asked=Exists(asked))
+        .aggregate(active=Count("pk"), asked=Count("pk", filter=Q(was_asked=True)))
+    )
+    return ratio(counts["asked"], counts["active"])

@@ -152,6 +152,7 @@ MATRIX: dict[str, Rule] = {
     "contacts:create": Rule("page", FORM),
     "contacts:detail": Rule("shared", build=pk("contact")),
     "contacts:edit": Rule("shared", FORM, pk("contact")),
+    "contacts:touch-log": Rule("shared", POST, pk("contact")),
     "contacts:contact-history": Rule(
         "shared",
         build=pk("contact"),
@@ -187,6 +188,8 @@ MATRIX: dict[str, Rule] = {
     "referrals:referral-history": Rule("owned", build=pk("referral")),
     "referrals:referral-transition": Rule("owned", POST, pk("referral")),
     "referrals:readiness-create": Rule("page", FORM),
+    "referrals:readiness-list": Rule("page"),
+    "referrals:readiness-export": Rule("page"),
     "referrals:deal-list": Rule("page"),
     "referrals:deal-create": Rule("page", FORM),
     "referrals:deal-edit": Rule("owned", FORM, pk("deal")),

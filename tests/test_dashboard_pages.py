@@ -363,8 +363,8 @@ def test_dashboard_query_count(maya_client, acme, django_assert_max_num_queries,
     # confirmed, meeting, won), 10. referrals given by owner, 11. follow-ups on time by
     # owner, 12. overdue by owner, 13. goals, 14. deals (the 12-week trend rides on
     # 6.-9.), 15.-16. top referrers (ranking, then names and counts of the ten), 17. the
-    # bell's notifications.
-    with django_assert_max_num_queries(17):
+    # bell's notifications, 18. the share of clients asked (tests/test_warmth.py).
+    with django_assert_max_num_queries(18):
         response = maya_client.get("/dashboard/?period=last_12_weeks")
 
     assert len(response.context["reps"]) == size
@@ -377,8 +377,8 @@ def test_rep_detail_query_count(maya_client, alice, acme, django_assert_max_num_
     # 1. session, 2. user, 3.-4. memberships, 5. the rep, 6.-14. her KPIs (referrals:
     # asked, confirmed, meeting, won; given, on time, overdue, deals, goals), 15. reps of
     # the team, 16.-18. trend (asks, intros, wins), 19. count of the period's referrals,
-    # 20. that page of them, 21. the bell.
-    with django_assert_max_num_queries(21):
+    # 20. that page of them, 21. the bell, 22. the share of clients asked.
+    with django_assert_max_num_queries(22):
         response = maya_client.get(f"/dashboard/reps/{alice.pk}/")
 
     assert len(response.context["page_obj"]) == min(size, 25)

@@ -73,6 +73,7 @@ from rest_framework.authtoken.models import Token
 
 from accounts.models import User
 from contacts import imports
+from contacts.forms import TouchLogForm
 from contacts.models import IdealClientProfile
 from contacts.views_imports import ImportUploadForm
 from core.admin import AutocompleteAdminMixin
@@ -280,7 +281,12 @@ def _company(w):
 
 
 def _contact(w):
-    return {"first_name": "Ada", "last_name": "Lovelace", "company": w["company"].pk}
+    return {
+        "first_name": "Ada",
+        "last_name": "Lovelace",
+        "company": w["company"].pk,
+        "stay_in_touch_days": 30,  # the rhythm: 1–365 or null, hostile values beyond
+    }
 
 
 def _deal(w):
@@ -526,6 +532,13 @@ PAGE_WRITES: dict[str, PageWrite] = {
         form=ConnectorAskForm,
         read_form=False,
         form_page=lambda w: reverse("contacts:connectors", args=[w["target"].pk]),
+    ),
+    "contacts:touch-log": PageWrite(
+        _pk("contact"),
+        payload=lambda w: {"channel": "phone", "note": "Caught up"},
+        form=TouchLogForm,
+        read_form=False,
+        form_page=lambda w: reverse("contacts:detail", args=[w["contact"].pk]),
     ),
     "contacts:import": PageWrite(payload=_upload, form=ImportUploadForm),
     "contacts:import-preview": PageWrite(

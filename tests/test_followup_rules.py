@@ -122,12 +122,15 @@ def test_winning_schedules_the_closing_thanks(alice, acme, referrer, prospect):
     closing = FollowUp.objects.get(referral=referral, kind=Kind.CLOSING_THANKS)
     assert (closing.occasion, closing.recipient) == ("won", referrer)
     assert closing.due_at == referral.won_at + DAY
-    # "Only at the end": no report at the confirmed or meeting step.
+    # "Only at the end": no report at the confirmed or meeting step. After the win, the
+    # new client's expectation and readiness conversations (tests/test_warmth.py).
     assert kinds(referral) == {
         (Kind.THANK_REFERRER, "asked"),
         (Kind.STATUS_REPORT, "contacted"),
         (Kind.THANK_PROSPECT, "contacted"),
         (Kind.CLOSING_THANKS, "won"),
+        (Kind.EXPECTATIONS, "won"),
+        (Kind.READINESS, "won"),
     }
 
 
@@ -219,8 +222,9 @@ def test_replaying_every_event_creates_nothing_new(alice, acme, referrer, prospe
 
     after = list(FollowUp.objects.order_by("pk").values_list("pk", "kind", "occasion", "due_at"))
     assert after == before
-    # thanks, 2 step updates, the status report and thank the prospect, closing thanks
-    assert len(before) == 6
+    # thanks, 2 step updates, the status report and thank the prospect, closing thanks,
+    # the expectation and the readiness conversations
+    assert len(before) == 8
 
 
 def test_an_event_the_referral_has_not_been_through_creates_nothing(

@@ -41,6 +41,7 @@ from tests.factories import (
     ContactFactory,
     DealFactory,
     FollowUpFactory,
+    ReadinessCheckFactory,
     ReferralFactory,
     ReferralGivenFactory,
     RosterEntryFactory,
@@ -182,6 +183,17 @@ def world(acme, globex, alice, bob, maya, charlie) -> World:
                 opened_on=opened_on,
                 closed_on=None if outcome == Deal.Outcome.OPEN else opened_on + timedelta(days=9),
             )
+        )
+
+    for n, client in enumerate(contacts[:16]):
+        ReadinessCheckFactory(
+            team=acme,
+            owner=client.owner,
+            client=client,
+            checked_on=now.date() - timedelta(days=n * 3),
+            green_light=n % 2 == 0,
+            may_quote=n % 3 == 0,
+            testimonial=NOTES[n % len(NOTES)] if n % 4 else "",
         )
 
     given_list = []
@@ -413,6 +425,20 @@ LISTS = {
                 "outcome": _choices(Deal.Outcome.values),
                 "owner": _ids(w, "owner"),
                 "contact": _ids(w, "contact"),
+            }
+        ),
+    ),
+    "readiness": ListCase(
+        "referrals:readiness-list",
+        "readiness-check-list",
+        lambda w: _query(
+            {
+                "q": _search(w),
+                "search": _search(w),
+                "green_light": _choices(["true", "false"]),
+                "may_quote": _choices(["true", "false"]),
+                "owner": _ids(w, "owner"),
+                "client": _ids(w, "contact"),
             }
         ),
     ),

@@ -428,11 +428,18 @@ def test_follow_ups_come_in_the_design_ratio_to_referrals(db):
 
     teams = teams_of("medium")
     referrals = Referral.objects.filter(team__in=teams).count()
-    followups = FollowUp.objects.filter(team__in=teams).count()
+    # The design's ratio counts the follow-ups of the method (thanks, reports, updates);
+    # keeping the network warm (#17) adds, on top, a chase per ask left unconfirmed and
+    # an expectation and a readiness conversation per win.
+    warmth = (FollowUp.Kind.CHASE_CONFIRMATION, FollowUp.Kind.EXPECTATIONS, FollowUp.Kind.READINESS)
+    followups = FollowUp.objects.filter(team__in=teams).exclude(kind__in=warmth).count()
     medium, large = SIZES["medium"], SIZES["large"]
     assert referrals == round(medium.referrals * 0.03)
     assert medium.followups / medium.referrals == large.followups / large.referrals
     assert abs(followups / round(medium.followups * 0.03) - 1) < 0.08, followups
+    wins = Referral.objects.filter(team__in=teams, status="won").count()
+    for kind in (FollowUp.Kind.EXPECTATIONS, FollowUp.Kind.READINESS):
+        assert FollowUp.objects.filter(team__in=teams, kind=kind).count() == wins
     mine = FollowUp.objects.filter(team__in=teams)
     assert set(mine.values_list("kind", flat=True)) == set(FollowUp.Kind.values)
     # Done on time, done late, skipped, pending (some overdue, some not yet due).
