@@ -251,7 +251,7 @@ def test_the_last_touch_day_follows_the_reps_calendar(alice, carla):
 
 # --- The backfill from the work recorded before touches were --------------------------------
 
-BEFORE_BACKFILL = ("followups", "0006_outgoingemail_moved_to_outbox")
+BEFORE_BACKFILL = ("followups", "0007_lists_sorted_by_index")
 
 
 @pytest.mark.django_db(transaction=True)
