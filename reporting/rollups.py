@@ -19,6 +19,7 @@ Read: rollup_counts() sums the cells of a scope over periods, per owner.
 
 from __future__ import annotations
 
+import logging
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -31,6 +32,8 @@ from django.db.models.functions import Coalesce, TruncDate
 
 from reporting.measures import FAMILIES, FAMILY_OF, Family
 from reporting.models import DailyCount
+
+logger = logging.getLogger(__name__)
 
 ZERO = Decimal("0")
 Cell = tuple[int, int, date, str]  # team, owner, day, measure
@@ -353,3 +356,12 @@ def state_columns(wanted_keys, values: dict) -> dict:
     some keys, zero for the rest, in the order of the wanted keys (UNION matches columns
     by position)."""
     return {key: values.get(key, Value(0, output_field=IntegerField())) for key in wanted_keys}
+
+
+def rollups_check_and_log(*, team_ids=None) -> int:
+    """rollups_differences(), each logged as an error; returns their number. It only
+    reports: a difference means a writer bypassed the rollups, which a rebuild would hide."""
+    differences = rollups_differences(team_ids=team_ids)
+    for difference in differences:
+        logger.error("KPI rollup differs from its source rows: %s", difference)
+    return len(differences)
