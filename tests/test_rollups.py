@@ -361,3 +361,13 @@ def test_the_demo_seed_leaves_the_rollups_right(db):
     call_command("seed_demo", stdout=StringIO())
     assert DailyCount.objects.exists()
     assert rollups.rollups_differences() == []
+
+
+def test_the_bulk_seed_leaves_the_rollups_right_and_the_dense_team_is_busy(db):
+    out = StringIO()
+    call_command("seed", "--size", "dense", "--scale", "0.01", stdout=out)
+    assert "KPI rollups" in out.getvalue()
+    assert rollups.rollups_differences() == []
+    # Its asks are recent: most of them in the twelve weeks the dashboard shows.
+    recent = Referral.objects.filter(asked_at__gte=NOW - timedelta(weeks=12)).count()
+    assert recent > 0.6 * Referral.objects.count()
