@@ -213,7 +213,6 @@ def _by_the_rows(period: Period, now: datetime) -> dict:
     }  # fmt: skip
 
 
-@pytest.mark.services
 @settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
 @given(
     operations=OPERATIONS,
