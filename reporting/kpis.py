@@ -249,28 +249,34 @@ def _referrals_given(scope: Scope, period: Period) -> dict[int, int]:
 
 def _followups_on_time(scope: Scope, period: Period, now: datetime) -> dict[int, tuple[int, int]]:
     """One query: per owner, (done on time, counted) over the thank-the-referrer follow-ups
-    of the referrals asked in the period that are done (the rollups), or pending past due
-    (a state of the moment: the source rows, the team's pending follow-ups)."""
+    of the referrals asked in the period that are done, or pending past due. From the
+    rollups: those done (on time or not) and those pending; from the rows, a state of the
+    moment: the pending ones not yet due, which are not counted (a few: the partial index
+    of pending thank-yous, from now on)."""
     wanted = {
         "counted": ("thanks_done", "count", period),
         "on_time": ("thanks_done_on_time", "count", period),
+        "pending": ("thanks_pending", "count", period),
     }
-    pending_past_due = (
+    not_yet_due = (
         FollowUp.objects.filter(
             Scope(team_ids=scope.team_ids).q(),
             kind=FollowUp.Kind.THANK_REFERRER,
             status=FollowUp.Status.PENDING,
-            due_at__lt=now,
+            due_at__gte=now,
             referral__asked_at__gte=period.start_at,
             referral__asked_at__lt=period.end_before,
         )
-        .filter(Scope(rep_id=scope.rep_id).q(owner_field="referral__owner"))
+        .filter(Scope(rep_id=scope.rep_id).q(owner_field="owner"))
         .order_by()
         .values("owner_id")
-        .annotate(**state_columns(wanted, {"counted": Count("pk")}))
+        .annotate(**state_columns(wanted, {"pending": Value(0) - Count("pk")}))
     )
-    rows = _counts(scope, wanted, states=(pending_past_due,))
-    return {owner_id: (row["on_time"], row["counted"]) for owner_id, row in rows.items()}
+    rows = _counts(scope, wanted, states=(not_yet_due,))
+    return {
+        owner_id: (row["on_time"], row["counted"] + row["pending"])
+        for owner_id, row in rows.items()
+    }
 
 
 def _overdue(scope: Scope, now: datetime) -> dict[int, int]:

@@ -9,9 +9,9 @@ viewer's days are not UTC's) or a calendar date. A measure with an `amount` also
 column over the same rows.
 
 States rather than events are not measured here and stay on the source rows, which are
-cheap to read for them: the follow-ups overdue now, the thank-yous of a cohort still
-pending past due (both depend on the moment of reading), and the weekly goals (at most
-one row per rep and week).
+cheap to read for them: the follow-ups overdue now and, of the thank-yous of a cohort still
+pending, those not yet due (both depend on the moment of reading; the pending thank-yous
+themselves are counted here), and the weekly goals (at most one row per rep and week).
 """
 
 from __future__ import annotations
@@ -97,6 +97,9 @@ THANKS = Family(
     measures={
         "thanks_done": Measure(Q(status=FollowUp.Status.DONE)),
         "thanks_done_on_time": Measure(Q(status=FollowUp.Status.DONE, done_at__lte=F("due_at"))),
+        # Still pending, due or not: the KPIs subtract those not yet due (a few, read
+        # from the rows) to count the ones past due.
+        "thanks_pending": Measure(Q(status=FollowUp.Status.PENDING)),
     },
 )
 

@@ -308,7 +308,7 @@ def test_the_check_finds_a_bulk_write_and_the_rebuild_repairs_it(an_ask):
     # A bulk writer (queryset.update) bypasses the signals the rollups follow.
     Referral.objects.filter(pk=an_ask.pk).update(asked_at=NOW - timedelta(days=5))
 
-    with pytest.raises(CommandError, match="2 KPI rollup cells differ"):
+    with pytest.raises(CommandError, match="KPI rollup cells differ"):
         call_command("rollups_check", stdout=StringIO(), stderr=StringIO())
 
     out = StringIO()
