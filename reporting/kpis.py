@@ -3,7 +3,11 @@
 The manager dashboard, the rep's week, the rep detail page, the /api/v1/kpis/ endpoint, the
 weekly summary email and the CSV exports all call these functions. Each one runs a fixed
 number of aggregate queries (conditional aggregation: Count/Sum with filter=Q(...)),
-grouped by owner where a per-rep table needs it — never a query per rep or per row.
+grouped by owner where a per-rep table needs it — never a query per rep or per row. The
+counts of events come from the daily rollups (reporting/rollups.py) of the measures in
+reporting/measures.py, so their cost follows the days and reps shown, not the activity;
+states (overdue follow-ups, thank-yous not yet due), goals and the top referrers are read
+from their rows.
 
 Decisions (documented here because the definitions leave them open):
 - A period is whole days [start, end] in the *viewer's* time zone (User.time_zone), as
