@@ -95,6 +95,15 @@ PERIODIC_TASKS = [
         description="Hourly: on Monday from 7:00 in each manager's time zone, last week's "
         "asks, intros, wins and overdue follow-ups of the team against its weekly goal, once.",
     ),
+    # The KPI rollups (reporting/rollups.py) against the rows they count.
+    Periodic(
+        name="Check the KPI rollups",
+        task="reporting.tasks.rollups_check",
+        crontab={"minute": "23", "hour": "2"},
+        description="Every night: compares the KPI rollups with the referrals, follow-ups, "
+        "deals and referrals given they count, and logs an error for each difference "
+        "(`manage.py rollups_rebuild` counts them afresh).",
+    ),
     Periodic(
         name="Delete old exports",
         task="exports.tasks.export_jobs_purge",

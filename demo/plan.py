@@ -124,6 +124,22 @@ SIZES = {
         60,
         through_services=False,
     ),
+    # One very busy team (issue 20): 20 reps asking about 7,000 times a week over the last
+    # twelve weeks, so the benchmark shows the dashboard costs the same as a normal team's.
+    "dense": Size(
+        "dense",
+        ("Wingtip Volume",),
+        20,
+        40_000,
+        150_000,
+        100_000,
+        50_000,
+        10_000,
+        330_000,
+        120,
+        30,
+        through_services=False,
+    ),
 }
 
 # The demo shows every state, a few of each.

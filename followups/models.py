@@ -120,6 +120,14 @@ class FollowUp(models.Model):
                 condition=models.Q(kind="thank_referrer"),
                 name="followup_thank_referrer_idx",
             ),
+            # The KPIs' thank-yous still pending past due (a state, not in the rollups):
+            # only the pending ones, by due time, with what the count reads.
+            models.Index(
+                fields=["team", "due_at"],
+                include=["owner", "referral"],
+                condition=models.Q(kind="thank_referrer", status="pending"),
+                name="followup_thank_pending_idx",
+            ),
         ]
 
     def __str__(self) -> str:

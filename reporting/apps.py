@@ -7,6 +7,26 @@ class ReportingConfig(AppConfig):
     verbose_name = "Reporting"
 
     def ready(self) -> None:
-        # Registers the KPI exports (exports.registry); it reads the models, so it loads
-        # once the app registry is ready.
+        # Imported here, the Django way: these modules load models, which the app
+        # registry only allows once every app is ready.
+        # The KPI exports register themselves (exports.registry).
+        from django.db.models.signals import post_save, pre_delete, pre_save
+
         from reporting import exports  # noqa: F401
+        from reporting.rollups import (
+            SOURCE_MODELS,
+            rollups_after_save,
+            rollups_before_delete,
+            rollups_before_save,
+        )
+
+        # The rollups follow every write of the rows they count, in its transaction
+        # (reporting/rollups.py): the lower layers' models announce their writes through
+        # Django's own signals, which every writer — services, admin, fixtures — sends.
+        for model in SOURCE_MODELS:
+            uid = f"rollups_{model._meta.label_lower}"
+            pre_save.connect(rollups_before_save, sender=model, dispatch_uid=f"{uid}_pre_save")
+            post_save.connect(rollups_after_save, sender=model, dispatch_uid=f"{uid}_post_save")
+            pre_delete.connect(
+                rollups_before_delete, sender=model, dispatch_uid=f"{uid}_pre_delete"
+            )

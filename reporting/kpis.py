@@ -3,7 +3,11 @@
 The manager dashboard, the rep's week, the rep detail page, the /api/v1/kpis/ endpoint, the
 weekly summary email and the CSV exports all call these functions. Each one runs a fixed
 number of aggregate queries (conditional aggregation: Count/Sum with filter=Q(...)),
-grouped by owner where a per-rep table needs it — never a query per rep or per row.
+grouped by owner where a per-rep table needs it — never a query per rep or per row. The
+counts of events come from the daily rollups (reporting/rollups.py) of the measures in
+reporting/measures.py, so their cost follows the days and reps shown, not the activity;
+states (overdue follow-ups, thank-yous not yet due), goals and the top referrers are read
+from their rows.
 
 Decisions (documented here because the definitions leave them open):
 - A period is whole days [start, end] in the *viewer's* time zone (User.time_zone), as
@@ -36,15 +40,12 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from django.db.models import (
-    Avg,
     Count,
     Exists,
-    F,
     IntegerField,
     OuterRef,
     Q,
     Subquery,
-    Sum,
     Value,
 )
 from django.db.models.functions import Coalesce
@@ -54,7 +55,9 @@ from accounts.models import Membership
 from accounts.zones import zone_of
 from contacts.models import Contact, ContactKind
 from followups.models import FollowUp
-from referrals.models import Deal, Quality, Referral, ReferralGiven, WeeklyGoal
+from referrals.models import Quality, Referral, ReferralGiven, WeeklyGoal
+from reporting.measures import FAMILY_OF
+from reporting.rollups import rollup_counts, state_columns
 
 QUALITIES = [q.value for q in Quality]
 # The keys of GET /api/v1/kpis/ (DESIGN.md, JSON API contract), in order.
@@ -195,8 +198,12 @@ def _money(value) -> Decimal:
 
 
 # --- The aggregate queries ---------------------------------------------------------------
+# Counts of events are read from the rollups (reporting/rollups.py): one query per family
+# of measures (reporting/measures.py), whatever the number of rows in the period — the
+# cells of the scope's reps and days, plus, when the viewer's days are not UTC's, the
+# source rows of the partial days at the edges.
 
-# Per owner, from Referral: counts of the period and of the cohort asked in it.
+# Per owner, from the referral measures: counts of the period and of the cohort asked in it.
 REFERRAL_COUNT_KEYS = (
     "asks",
     "intros",
@@ -211,99 +218,70 @@ REFERRAL_COUNT_KEYS = (
 )
 
 
-def _counts_by_step(scope: Scope, steps: dict[str, dict], window: Period) -> dict[int, dict]:
-    """Per owner, the aggregates of each step over the referrals whose step falls in the
-    window: one query per step, each a range of its (team, step) index — on PostgreSQL an
-    index-only scan, as the index holds every column its counts read. Four ranges read
-    this way cost far less than one pass over every referral of the team that tests four
-    ranges on each row (bench/PLANS.md)."""
+def _counts(scope: Scope, wanted: dict[str, tuple], *, states: tuple = ()) -> dict[int, dict]:
+    """Per owner, each wanted key (key → measure, "count" or "amount", period)."""
+    return rollup_counts(scope.q(), wanted, states=states)
+
+
+def _counts_by_family(scope: Scope, wanted: dict[str, tuple]) -> dict[int, dict]:
+    """Like _counts, one query per family of the wanted measures (each a range of the
+    rollups' (team, measure, day) index)."""
+    families: dict[str, dict] = defaultdict(dict)
+    for key, spec in wanted.items():
+        families[FAMILY_OF[spec[0]].name][key] = spec
     rows: dict[int, dict] = defaultdict(dict)
-    for step_field, aggregates in steps.items():
-        results = (
-            Referral.objects.filter(scope.q())
-            .filter(_in(step_field, window))
-            .order_by()
-            .values("owner_id")
-            .annotate(**aggregates)
-        )
-        for row in results:
-            rows[row.pop("owner_id")].update(row)
+    for family_wanted in families.values():
+        for owner_id, row in _counts(scope, family_wanted).items():
+            rows[owner_id].update(row)
     return dict(rows)
 
 
 def _referral_counts(scope: Scope, period: Period, trend: _Trend | None = None) -> dict[int, dict]:
     """Four queries, one per step (asked, confirmed, meeting, won), grouped by owner: the
     asks and how far the asked cohort got, the intros by quality and how those went on,
-    the meetings, the wins and won value — and, given a trend, its weekly counts too (read
-    in the same ranges, widened to the trend's weeks)."""
-    asked, confirmed = _in("asked_at", period), _in("confirmed_at", period)
-    won = _in("won_at", period)
-    steps: dict[str, dict] = {
-        "asked_at": {
-            "asks": _rows(asked),
-            "cohort_confirmed": _rows(asked & Q(confirmed_at__isnull=False)),
-            "cohort_meeting": _rows(asked & Q(meeting_at__isnull=False)),
-            "cohort_won": _rows(asked & Q(won_at__isnull=False)),
-        },
-        "confirmed_at": {"intros": _rows(confirmed)},
-        "meeting_at": {"meetings": _rows(_in("meeting_at", period))},
-        "won_at": {"wins": _rows(won), "won_value": Sum("value", filter=won)},
-    }
-    for quality in QUALITIES:
-        of_quality = confirmed & Q(quality=quality)
-        steps["confirmed_at"].update(
-            {
-                f"intros_{quality}": _rows(of_quality),
-                f"intros_{quality}_meeting": _rows(of_quality & Q(meeting_at__isnull=False)),
-                f"intros_{quality}_won": _rows(of_quality & Q(won_at__isnull=False)),
-            }
-        )
-    window = period
+    the meetings, the wins and won value — and, given a trend, its weekly counts too."""
+    wanted = {key: (key, "count", period) for key in REFERRAL_COUNT_KEYS}
+    wanted["won_value"] = ("wins", "amount", period)
     if trend is not None:
-        for step_field, aggregates in trend.aggregates().items():
-            steps[step_field].update(aggregates)
-        window = Period(
-            min(period.start, trend.window.start), max(period.end, trend.window.end), period.zone
-        )
-    return _counts_by_step(scope, steps, window)
+        wanted.update(trend.wanted())
+    return _counts_by_family(scope, wanted)
 
 
 def _referrals_given(scope: Scope, period: Period) -> dict[int, int]:
-    rows = (
-        ReferralGiven.objects.filter(
-            scope.q(), given_on__gte=period.start, given_on__lte=period.end
-        )
-        .order_by()
-        .values("owner_id")
-        .annotate(n=Count("pk"))
-    )
-    return {row["owner_id"]: row["n"] for row in rows}
+    rows = _counts(scope, {"n": ("referrals_given", "count", period)})
+    return {owner_id: row["n"] for owner_id, row in rows.items()}
 
 
 def _followups_on_time(scope: Scope, period: Period, now: datetime) -> dict[int, tuple[int, int]]:
     """One query: per owner, (done on time, counted) over the thank-the-referrer follow-ups
-    of the referrals asked in the period that are done, or pending past due. Both sides
-    are read from covering indexes: the cohort's ids from the referrals' (team, asked_at)
-    index, the team's thank-yous from their partial (team, referral) index — a follow-up
-    belongs to its referral's team, so the team condition only narrows the scan."""
-    cohort = Referral.objects.filter(
-        scope.q(), asked_at__gte=period.start_at, asked_at__lt=period.end_before
-    ).values("pk")
-    rows = (
+    of the referrals asked in the period that are done, or pending past due. From the
+    rollups: those done (on time or not) and those pending; from the rows, a state of the
+    moment: the pending ones not yet due, which are not counted (a few: the partial index
+    of pending thank-yous, from now on)."""
+    wanted = {
+        "counted": ("thanks_done", "count", period),
+        "on_time": ("thanks_done_on_time", "count", period),
+        "pending": ("thanks_pending", "count", period),
+    }
+    not_yet_due = (
         FollowUp.objects.filter(
             Scope(team_ids=scope.team_ids).q(),
-            referral_id__in=cohort,
             kind=FollowUp.Kind.THANK_REFERRER,
+            status=FollowUp.Status.PENDING,
+            due_at__gte=now,
+            referral__asked_at__gte=period.start_at,
+            referral__asked_at__lt=period.end_before,
         )
-        .filter(Q(status=FollowUp.Status.DONE) | Q(status=FollowUp.Status.PENDING, due_at__lt=now))
+        .filter(Scope(rep_id=scope.rep_id).q(owner_field="owner"))
         .order_by()
         .values("owner_id")
-        .annotate(
-            counted=Count("pk"),
-            on_time=Count("pk", filter=Q(status=FollowUp.Status.DONE, done_at__lte=F("due_at"))),
-        )
+        .annotate(**state_columns(wanted, {"pending": Value(0) - Count("pk")}))
     )
-    return {row["owner_id"]: (row["on_time"], row["counted"]) for row in rows}
+    rows = _counts(scope, wanted, states=(not_yet_due,))
+    return {
+        owner_id: (row["on_time"], row["counted"] + row["pending"])
+        for owner_id, row in rows.items()
+    }
 
 
 def _overdue(scope: Scope, now: datetime) -> dict[int, int]:
@@ -319,21 +297,22 @@ def _overdue(scope: Scope, now: datetime) -> dict[int, int]:
 
 
 def _deals(scope: Scope, period: Period) -> dict:
-    """One query: closed, won and the won deals' mean value, referral vs other sources.
-    From the (team, closed_on) index alone: it holds every column read here."""
-    is_referral = Q(source=Deal.Source.REFERRAL)
-    won = Q(outcome=Deal.Outcome.WON)
-    closed = Q(outcome__in=[Deal.Outcome.WON, Deal.Outcome.LOST])
-    result = Deal.objects.filter(
-        scope.q(), closed, closed_on__gte=period.start, closed_on__lte=period.end
-    ).aggregate(
-        referral_closed=_rows(is_referral),
-        referral_won=_rows(is_referral & won),
-        referral_avg=Avg("value", filter=is_referral & won),
-        other_closed=_rows(~is_referral),
-        other_won=_rows(~is_referral & won),
-        other_avg=Avg("value", filter=~is_referral & won),
-    )
+    """One query: closed, won and the won deals' mean value, referral vs other sources."""
+    wanted = {}
+    for source in ("referral", "other"):
+        prefix = f"deals_{source}"
+        wanted[f"{source}_closed"] = (f"{prefix}_closed", "count", period)
+        wanted[f"{source}_won"] = (f"{prefix}_won", "count", period)
+        wanted[f"{source}_valued"] = (f"{prefix}_won_valued", "count", period)
+        wanted[f"{source}_value"] = (f"{prefix}_won_valued", "amount", period)
+    rows = _counts(scope, wanted).values()
+    totals = {key: sum(row[key] for row in rows) for key in wanted}
+    result = {}
+    for source in ("referral", "other"):
+        result[f"{source}_closed"] = totals[f"{source}_closed"]
+        result[f"{source}_won"] = totals[f"{source}_won"]
+        valued = totals[f"{source}_valued"]
+        result[f"{source}_avg"] = Decimal(totals[f"{source}_value"]) / valued if valued else None
     return result
 
 
@@ -525,20 +504,12 @@ def kpis(scope: Scope, period: Period, *, now: datetime | None = None) -> dict:
 def goal_progress(scope: Scope, period: Period) -> dict:
     """Only the goal measures (asks, intros, meetings, referrals given, wins) against
     the goals — what the rep's week shows, by the same definitions as kpis(), without
-    the conversions, follow-ups and deals it doesn't show. Four queries at most."""
-    asked, confirmed = _in("asked_at", period), _in("confirmed_at", period)
-    meeting, won = _in("meeting_at", period), _in("won_at", period)
-    numbers = (
-        Referral.objects.filter(scope.q())
-        .filter(asked | confirmed | meeting | won)
-        .aggregate(
-            asks=Count("pk", filter=asked),
-            intros=Count("pk", filter=confirmed),
-            meetings=Count("pk", filter=meeting),
-            wins=Count("pk", filter=won),
-        )
-    )
-    numbers["referrals_given"] = sum(_referrals_given(scope, period).values())
+    the conversions, follow-ups and deals it doesn't show. Three queries at most: the
+    counts, the goals and, for one rep, the team's reps."""
+    wanted = {key: (key, "count", period) for key in ("asks", "intros", "meetings", "wins")}
+    wanted["referrals_given"] = ("referrals_given", "count", period)
+    rows = _counts(scope, wanted).values()
+    numbers = {key: sum(row[key] for row in rows) for key in wanted}
     return _with_goals(numbers, scope, period)
 
 
@@ -622,7 +593,7 @@ class _Trend:
     window: Period
 
     # The measures of the trend, each dated by its step.
-    STEPS = {"asks": "asked_at", "intros": "confirmed_at", "wins": "won_at"}
+    STEPS = ("asks", "intros", "wins")
 
     @classmethod
     def ending(cls, end: date, zone: ZoneInfo, weeks: int = TREND_WEEKS) -> _Trend:
@@ -633,14 +604,12 @@ class _Trend:
         ]
         return cls(periods, Period(periods[0].start, periods[-1].end, zone))
 
-    def aggregates(self) -> dict[str, dict]:
-        """Per step field, a count for each week: trend_<measure>_<week number>."""
+    def wanted(self) -> dict[str, tuple]:
+        """A count of each measure for each week: trend_<measure>_<week number>."""
         return {
-            step_field: {
-                f"trend_{name}_{i}": _rows(_in(step_field, week))
-                for i, week in enumerate(self.weeks)
-            }
-            for name, step_field in self.STEPS.items()
+            f"trend_{name}_{i}": (name, "count", week)
+            for name in self.STEPS
+            for i, week in enumerate(self.weeks)
         }
 
     def rows(self, results) -> list[dict]:
@@ -662,9 +631,9 @@ def weekly_trend(
     scope: Scope, end: date, zone: ZoneInfo, *, weeks: int = TREND_WEEKS
 ) -> list[dict]:
     """Asks, intros and wins per week for the `weeks` weeks ending with the week of `end`.
-    Three queries, one per step, each a range of its index, counting per week."""
+    Three queries, one per step, each a range of the rollups counting per week."""
     trend = _Trend.ending(end, zone, weeks)
-    return trend.rows(_counts_by_step(scope, trend.aggregates(), trend.window).values())
+    return trend.rows(_counts_by_family(scope, trend.wanted()).values())
 
 
 def _count_of(queryset, *, by: str) -> Subquery:

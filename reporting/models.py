@@ -1,0 +1,43 @@
+"""The KPI rollups: per team, owner, day and measure, how many events (and, for measures
+with an amount, their sum). The KPIs read these instead of the source rows, so a
+dashboard's cost depends on the days and reps it shows, not on how busy they were.
+
+A row is written in the same transaction as the source row it counts
+(reporting/rollups.py), rebuilt from the source rows by `manage.py rollups_rebuild`
+and compared with them by `manage.py rollups_check` (nightly)."""
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models
+
+
+class DailyCount(models.Model):
+    """One measure (reporting/measures.py) of one rep on one day: the UTC day of the
+    instant that dates it (a referral's step), or the calendar day of a date column (a
+    deal's close, a referral given)."""
+
+    team = models.ForeignKey("accounts.Team", on_delete=models.CASCADE, related_name="+")
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    day = models.DateField()
+    measure = models.CharField(max_length=40)
+    count = models.IntegerField(default=0)
+    amount = models.DecimalField(max_digits=18, decimal_places=2, default=Decimal("0"))
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["team", "owner", "day", "measure"], name="daily_count_one_per_cell"
+            )
+        ]
+        indexes = [
+            # The KPIs read a team's measures over a range of days, from the index alone.
+            models.Index(
+                fields=["team", "measure", "day"],
+                include=["owner", "count", "amount"],
+                name="daily_count_team_measure_idx",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.measure} of {self.owner_id} on {self.day}: {self.count}"

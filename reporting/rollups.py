@@ -1,0 +1,367 @@
+"""The KPI rollups (reporting.models.DailyCount): kept, rebuilt, checked and read.
+
+Kept: every save or delete of a source row (a referral, a follow-up, a deal, a referral
+given) moves the counts of the cells it counts in, in the same transaction. The row's cells
+are read from the database before the write and after it, by the measures' own conditions
+(reporting/measures.py), and the difference is added — an increment, so two writers of
+the same cell at once both count. Django announces those writes (pre_save, post_save,
+pre_delete: the services, the admin, the pages, the API and the factories all write
+through them); ReportingConfig.ready() connects the receivers below. An error rolls the
+write back with it. Bulk writers (queryset.update, bulk_create: the seed) bypass them and
+call rollups_rebuild() afterwards.
+
+Rebuilt: rollups_rebuild() replaces a team's (or every) cell by the counts of its source
+rows, grouped in the database. Checked: rollups_differences() compares the two, for
+`manage.py rollups_check` and the nightly task.
+
+Read: rollup_counts() sums the cells of a scope over periods, per owner.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal
+from typing import Protocol
+
+from django.db import connection, transaction
+from django.db.models import Count, DecimalField, F, IntegerField, Q, QuerySet, Sum, Value
+from django.db.models.functions import Coalesce, TruncDate
+
+from reporting.measures import FAMILIES, FAMILY_OF, Family
+from reporting.models import DailyCount
+
+logger = logging.getLogger(__name__)
+
+ZERO = Decimal("0")
+Cell = tuple[int, int, date, str]  # team, owner, day, measure
+
+
+def utc_day(moment: datetime) -> date:
+    return moment.astimezone(UTC).date()
+
+
+def _aggregates(family: Family, extra: Q | None = None) -> dict:
+    """Per measure of the family, the count (and the amount) of the rows meeting it."""
+    aggregates, extra = {}, extra or Q()
+    for name, measure in family.measures.items():
+        aggregates[f"{name}__count"] = Count("pk", filter=measure.condition & extra)
+        if measure.amount:
+            aggregates[f"{name}__amount"] = Sum(measure.amount, filter=measure.condition & extra)
+    return aggregates
+
+
+def _add_row(cells: dict, family: Family, team: int, owner: int, day, row: dict) -> None:
+    for name, measure in family.measures.items():
+        count = row[f"{name}__count"]
+        amount = (row.get(f"{name}__amount") or ZERO) if measure.amount else ZERO
+        if count or amount:
+            cell = cells[(team, owner, day, name)]
+            cell[0] += count
+            cell[1] += amount
+
+
+# --- Kept --------------------------------------------------------------------------------
+
+
+def _families_of(model) -> list[Family]:
+    return [family for family in FAMILIES if family.model is model]
+
+
+def rollup_cells_of_row(model, pk) -> dict[Cell, list]:
+    """The cells one source row counts in, read from the database (one query)."""
+    families = _families_of(model)
+    cells: dict[Cell, list] = defaultdict(lambda: [0, ZERO])
+    if not families or pk is None:
+        return cells
+    dated = {family.dated_by for family in families}
+    aggregates = {}
+    for family in families:
+        aggregates.update(_aggregates(family, family.rows))
+    rows = (
+        model._base_manager.filter(pk=pk)
+        .order_by()
+        .values("team_id", "owner_id", *dated)
+        .annotate(**aggregates)
+    )
+    for row in rows:
+        for family in families:
+            moment = row[family.dated_by]
+            if moment is None:
+                continue
+            day = utc_day(moment) if family.by_instant else moment
+            _add_row(cells, family, row["team_id"], row["owner_id"], day, row)
+    return cells
+
+
+def rollups_apply(changes: dict[Cell, list]) -> None:
+    """Add counts (and amounts) to cells: one upsert for the cells that grow, an update
+    for those that shrink (they exist: what they lose was counted in them; and a cell
+    whose team or owner is being deleted must not be written again)."""
+    table = connection.ops.quote_name(DailyCount._meta.db_table)
+    grow, shrink = [], []
+    for (team, owner, day, measure), (count, amount) in changes.items():
+        if not count and not amount:
+            continue
+        (grow if count >= 0 and amount >= 0 else shrink).append(
+            (team, owner, day, measure, count, amount)
+        )
+    with connection.cursor() as cursor:
+        if grow:
+            values = ", ".join(["(%s, %s, %s, %s, %s, %s)"] * len(grow))
+            cursor.execute(
+                f"INSERT INTO {table} (team_id, owner_id, day, measure, count, amount) "  # noqa: S608 - constant SQL, values as parameters
+                f"VALUES {values} ON CONFLICT (team_id, owner_id, day, measure) DO UPDATE "
+                f"SET count = {table}.count + excluded.count, "
+                f"amount = {table}.amount + excluded.amount",
+                [value for row in grow for value in row],
+            )
+        for team, owner, day, measure, count, amount in shrink:
+            cursor.execute(
+                f"UPDATE {table} SET count = count + %s, amount = amount + %s "  # noqa: S608
+                "WHERE team_id = %s AND owner_id = %s AND day = %s AND measure = %s",
+                [count, amount, team, owner, day, measure],
+            )
+
+
+def _difference(after: dict, before: dict) -> dict[Cell, list]:
+    changes = {}
+    for cell in after.keys() | before.keys():
+        count_after, amount_after = after.get(cell, (0, ZERO))
+        count_before, amount_before = before.get(cell, (0, ZERO))
+        changes[cell] = [count_after - count_before, amount_after - amount_before]
+    return changes
+
+
+# The receivers: connected in ReportingConfig.ready() to the source models' signals. They
+# only dispatch; what counts is in reporting/measures.py.
+SOURCE_MODELS = tuple(dict.fromkeys(family.model for family in FAMILIES))
+_BEFORE = "_rollup_cells_before"
+
+
+def rollups_before_save(sender, instance, **kwargs) -> None:
+    before = {} if instance._state.adding else rollup_cells_of_row(sender, instance.pk)
+    setattr(instance, _BEFORE, before)
+
+
+def rollups_after_save(sender, instance, **kwargs) -> None:
+    before = getattr(instance, _BEFORE, {})
+    setattr(instance, _BEFORE, {})
+    rollups_apply(_difference(rollup_cells_of_row(sender, instance.pk), before))
+
+
+def rollups_before_delete(sender, instance, **kwargs) -> None:
+    rollups_apply(_difference({}, rollup_cells_of_row(sender, instance.pk)))
+
+
+# --- Rebuilt and checked -----------------------------------------------------------------
+
+
+def rollup_cells_from_source(*, team_ids=None) -> dict[Cell, list]:
+    """Every cell as the source rows count it (one grouped query per family)."""
+    cells: dict[Cell, list] = defaultdict(lambda: [0, ZERO])
+    for family in FAMILIES:
+        day = TruncDate(family.dated_by, tzinfo=UTC) if family.by_instant else F(family.dated_by)
+        rows = family.model._base_manager.filter(family.rows).filter(
+            **{f"{family.dated_by}__isnull": False}
+        )
+        if team_ids is not None:
+            rows = rows.filter(team_id__in=team_ids)
+        rows = (
+            rows.order_by()
+            .annotate(rollup_day=day)
+            .values("team_id", "owner_id", "rollup_day")
+            .annotate(**_aggregates(family))
+        )
+        for row in rows.iterator(chunk_size=5000):
+            _add_row(cells, family, row["team_id"], row["owner_id"], row["rollup_day"], row)
+    return cells
+
+
+def rollup_cells_stored(*, team_ids=None) -> dict[Cell, list]:
+    rows = DailyCount.objects.exclude(count=0, amount=0)
+    if team_ids is not None:
+        rows = rows.filter(team_id__in=team_ids)
+    return {
+        (row.team_id, row.owner_id, row.day, row.measure): [row.count, row.amount]
+        for row in rows.iterator(chunk_size=5000)
+    }
+
+
+@transaction.atomic
+def rollups_rebuild(*, team_ids=None) -> int:
+    """Replace the cells of some teams (None: all) by their source rows' counts; returns
+    the number of cells written. The source tables are locked against writes meanwhile
+    (PostgreSQL), so no event is counted twice or lost."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            tables = ", ".join(
+                connection.ops.quote_name(model._meta.db_table) for model in SOURCE_MODELS
+            )
+            cursor.execute(f"LOCK TABLE {tables} IN SHARE MODE")
+    stored = DailyCount.objects.all()
+    if team_ids is not None:
+        stored = stored.filter(team_id__in=team_ids)
+    stored.delete()
+    cells = rollup_cells_from_source(team_ids=team_ids)
+    DailyCount.objects.bulk_create(
+        (
+            DailyCount(team_id=team, owner_id=owner, day=day, measure=measure, count=c, amount=a)
+            for (team, owner, day, measure), (c, a) in cells.items()
+        ),
+        batch_size=5000,
+    )
+    return len(cells)
+
+
+@dataclass(frozen=True)
+class Difference:
+    cell: Cell
+    stored: tuple[int, Decimal]
+    source: tuple[int, Decimal]
+
+    def __str__(self) -> str:
+        team, owner, day, measure = self.cell
+        return (
+            f"team {team}, owner {owner}, {day}, {measure}: "
+            f"stored {self.stored[0]} ({self.stored[1]}), "
+            f"source {self.source[0]} ({self.source[1]})"
+        )
+
+
+def rollups_differences(*, team_ids=None) -> list[Difference]:
+    """The cells where the rollups and the source rows disagree (none when all is well)."""
+    source = rollup_cells_from_source(team_ids=team_ids)
+    stored = rollup_cells_stored(team_ids=team_ids)
+    differences = []
+    for cell in sorted(source.keys() | stored.keys(), key=str):
+        found = tuple(stored.get(cell, (0, ZERO)))
+        expected = tuple(source.get(cell, (0, ZERO)))
+        if found[0] != expected[0] or Decimal(found[1]) != Decimal(expected[1]):
+            differences.append(Difference(cell, found, expected))
+    return differences
+
+
+# --- Read --------------------------------------------------------------------------------
+
+
+class Span(Protocol):
+    """A period as instants [start_at, end_before) and as whole days [start, end]
+    (reporting.kpis.Period)."""
+
+    start: date
+    end: date
+
+    @property
+    def start_at(self) -> datetime: ...
+
+    @property
+    def end_before(self) -> datetime: ...
+
+
+def _midnight(day: date) -> datetime:
+    return datetime.combine(day, time.min, tzinfo=UTC)
+
+
+def _days(family: Family, span: Span) -> tuple[date, date]:
+    """The days [first, after) whose cells the span reads whole. For an instant family,
+    the UTC days from the one of start_at to the one of end_before, exclusive: the span's
+    part of the first is taken off and the part of the last added from the source rows."""
+    if family.by_instant:
+        return utc_day(span.start_at), utc_day(span.end_before)
+    return span.start, span.end + timedelta(days=1)
+
+
+def _edges(span: Span) -> list[tuple[int, datetime, datetime]]:
+    """The partial UTC days at a span's edges, each with its sign: −1 for the part of the
+    first day before the span, +1 for the part of the last day inside it."""
+    edges = []
+    for sign, moment in ((-1, span.start_at), (1, span.end_before)):
+        midnight = _midnight(utc_day(moment))
+        if moment != midnight:
+            edges.append((sign, midnight, moment))
+    return edges
+
+
+def _zero(measure: str, column: str):
+    field = DecimalField(max_digits=18, decimal_places=2) if column == "amount" else IntegerField()
+    return Value(ZERO if column == "amount" else 0, output_field=field)
+
+
+def rollup_counts(
+    scope_q: Q, wanted: dict[str, tuple[str, str, Span]], *, states: tuple = ()
+) -> dict[int, dict]:
+    """Per owner, each wanted key: the sum of one measure's "count" or "amount" over a
+    span, from the cells of the scope (`scope_q`, on team and owner). One query: the
+    cells, with — for spans whose edges are not UTC midnights — the source rows of the
+    partial edge days (one branch per family), and `states` (querysets of source rows
+    giving some of the keys as values per owner_id), joined by UNION ALL."""
+    zeros = {key: _zero(measure, column) for key, (measure, column, _span) in wanted.items()}
+    cells = DailyCount.objects.filter(scope_q, measure__in={m for m, _c, _s in wanted.values()})
+    ranges = [_days(FAMILY_OF[measure], span) for measure, _c, span in wanted.values()]
+    cells = cells.filter(day__gte=min(r[0] for r in ranges), day__lt=max(r[1] for r in ranges))
+    sums = {}
+    for key, (measure, column, span) in wanted.items():
+        first, after = _days(FAMILY_OF[measure], span)
+        sums[key] = Coalesce(
+            Sum(column, filter=Q(measure=measure, day__gte=first, day__lt=after)), zeros[key]
+        )
+    parts = [cells.order_by().values("owner_id").annotate(**sums)]
+
+    by_family: dict[str, list] = defaultdict(list)
+    for key, (measure, column, span) in wanted.items():
+        family = FAMILY_OF[measure]
+        if family.by_instant:
+            for sign, since, until in _edges(span):
+                by_family[family.name].append((key, measure, column, sign, since, until))
+    for edges in by_family.values():
+        family = FAMILY_OF[edges[0][1]]
+        within = Q()
+        for _key, _measure, _column, _sign, since, until in edges:
+            within |= Q(**{f"{family.dated_by}__gte": since, f"{family.dated_by}__lt": until})
+        exprs = dict(zeros)
+        for key, measure, column, sign, since, until in edges:
+            condition = family.measures[measure].condition & Q(
+                **{f"{family.dated_by}__gte": since, f"{family.dated_by}__lt": until}
+            )
+            if column == "count":
+                part = Count("pk", filter=condition)
+            else:
+                part = Coalesce(Sum(family.measures[measure].amount, filter=condition), zeros[key])
+            if exprs[key] is zeros[key]:
+                exprs[key] = part if sign > 0 else zeros[key] - part
+            else:
+                exprs[key] = exprs[key] + part if sign > 0 else exprs[key] - part
+        rows = family.model.objects.filter(scope_q, family.rows).filter(within)
+        parts.append(rows.order_by().values("owner_id").annotate(**exprs))
+    for state in states:
+        parts.append(state)
+
+    query: QuerySet = parts[0]
+    if len(parts) > 1:
+        query = parts[0].union(*parts[1:], all=True)
+    result: dict[int, dict] = {}
+    for row in query:
+        owner = row.pop("owner_id")
+        totals = result.setdefault(owner, {})
+        for key, value in row.items():
+            totals[key] = totals.get(key, 0) + (value or 0)
+    return result
+
+
+def state_columns(wanted_keys, values: dict) -> dict:
+    """The columns a `states` queryset of rollup_counts() annotates: its own values for
+    some keys, zero for the rest, in the order of the wanted keys (UNION matches columns
+    by position)."""
+    return {key: values.get(key, Value(0, output_field=IntegerField())) for key in wanted_keys}
+
+
+def rollups_check_and_log(*, team_ids=None) -> int:
+    """rollups_differences(), each logged as an error; returns their number. It only
+    reports: a difference means a writer bypassed the rollups, which a rebuild would hide."""
+    differences = rollups_differences(team_ids=team_ids)
+    for difference in differences:
+        logger.error("KPI rollup differs from its source rows: %s", difference)
+    return len(differences)
