@@ -18,7 +18,7 @@ class MembershipInline(AutocompleteAdminMixin, admin.TabularInline):
 
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin):
-    fieldsets = (*DjangoUserAdmin.fieldsets, ("Preferences", {"fields": ("time_zone",)}))
+    fieldsets = (*DjangoUserAdmin.fieldsets, ("Preferences", {"fields": ("time_zone", "language")}))
     list_display = ["username", "email", "first_name", "last_name", "is_staff", "is_active"]
     inlines = [MembershipInline]
 
@@ -33,7 +33,8 @@ class UserAdmin(DjangoUserAdmin):
 
 @admin.register(Team)
 class TeamAdmin(admin.ModelAdmin):
-    list_display = ["name", "member_count", "created_at"]
+    list_display = ["name", "currency", "member_count", "created_at"]
+    fields = ["name", "currency"]
     search_fields = ["name"]
     inlines = [MembershipInline]
 
