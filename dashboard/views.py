@@ -57,6 +57,14 @@ SORT_COLUMNS = {
 }
 
 
+# What each column counts (reporting.definitions), behind the "?" of its heading.
+COLUMN_DEFINITIONS = {
+    "asks": "asks", "intros": "intros", "meetings": "meetings", "wins": "wins",
+    "won_value": "won_value", "referrals_given": "referrals_given", "on_time": "on_time",
+    "overdue": "overdue",
+}  # fmt: skip
+
+
 def _int_or_none(value):
     try:
         number = int(value)
@@ -124,11 +132,13 @@ def _chart_context(totals: dict, trend: list[dict]) -> dict:
     return {
         "trend_chart": charts.trend_lines(trend),
         "funnel_chart": charts.horizontal_bars(
+            # The asks of the period and how far they have got: not "Meetings" (held
+            # in the period), hence "of those" (reporting.definitions, "funnel").
             [
-                ("Asked", funnel["asked"]),
-                ("Introduced", funnel["confirmed"]),
-                ("Met", funnel["meeting"]),
-                ("Won", funnel["won"]),
+                ("Asked in the period", funnel["asked"]),
+                ("Of those, introduced", funnel["confirmed"]),
+                ("Of those, met", funnel["meeting"]),
+                ("Of those, won", funnel["won"]),
             ]
         ),
         "quality_chart": charts.horizontal_bars(
@@ -227,7 +237,10 @@ def _manager_dashboard(request, team_ids):
             "goal_rows": goal_rows(totals),
             "reps": reps,
             "sort": sort,
-            "columns": [(key, heading) for key, (heading, _value) in SORT_COLUMNS.items()],
+            "columns": [
+                (key, heading, COLUMN_DEFINITIONS.get(key))
+                for key, (heading, _value) in SORT_COLUMNS.items()
+            ],
             "trend": trend,
             "top_referrers": referrers.top,
             "reciprocity": referrers.reciprocity,

@@ -139,17 +139,16 @@ def referrals_for_user(
     ).order_by("-asked_at", "-pk")
 
 
-def pipeline_counts(user, *, team: Team | None = None) -> dict[str, int]:
-    """How many of the user's visible referrals are in each status — one query; every
-    status is present (0 when none). Counted on team_id, not the id: the (team, owner,
-    status) index then holds all the query reads, and PostgreSQL never visits the rows."""
+def pipeline_counts(user, *, team: Team | None = None, own: bool = False) -> dict[str, int]:
+    """How many of the user's visible referrals (with `own`, only those they own: a
+    manager's own week) are in each status — one query; every status is present (0 when
+    none). Counted on team_id, not the id: the (team, owner, status) index then holds all
+    the query reads, and PostgreSQL never visits the rows."""
     counts = dict.fromkeys(Referral.Status.values, 0)
-    rows = (
-        _in_team(visible_owned(Referral.objects.all(), user), team)
-        .order_by()
-        .values_list("status")
-        .annotate(total=Count("team"))
-    )
+    referrals = _in_team(visible_owned(Referral.objects.all(), user), team)
+    if own:
+        referrals = referrals.filter(owner=user)
+    rows = referrals.order_by().values_list("status").annotate(total=Count("team"))
     counts.update(dict(rows))
     return counts
 

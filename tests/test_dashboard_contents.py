@@ -167,7 +167,10 @@ def test_every_chart_has_its_table(maya_client, week):
         assert "<table" in section, f"{what}: no table behind the chart"
     # The numbers behind them.
     funnel = _section(page, "funnel-heading")
-    for step, count in (("Asked", 4), ("Introduced", 4), ("Met", 2), ("Won", 2)):
+    for step, count in (
+        ("Asked in the period", 4), ("Of those, introduced", 4), ("Of those, met", 2),
+        ("Of those, won", 2),
+    ):  # fmt: skip
         assert f'<th scope="row">{step}</th><td>{count}</td>' in funnel
     reciprocity = _section(page, "reciprocity-heading")
     assert "Otto Open" in reciprocity and "Rita Ready" in reciprocity
