@@ -8,7 +8,7 @@ slice them (`[:10]`) or paginate them.
 
 from collections.abc import Iterable
 
-from django.db.models import Case, Count, Q, QuerySet, Value, When
+from django.db.models import Case, Count, IntegerField, Q, QuerySet, Value, When
 
 from accounts.models import Team
 from accounts.visibility import (
@@ -20,6 +20,7 @@ from accounts.visibility import (
 from contacts.models import Activity, Contact, ContactKind
 from contacts.selectors import contact_search_filter
 from referrals.models import (
+    CLOSED_ROSTER_STATUSES,
     Deal,
     ReadinessCheck,
     Referral,
@@ -112,13 +113,19 @@ def contact_timeline(*, user, contact: Contact) -> QuerySet[Activity]:
 
 
 def roster_for_user(user, *, team: Team | None = None) -> QuerySet[RosterEntry]:
-    """The roster the user may see (their own; a manager's whole team), highest priority
-    first, then the best fit."""
+    """The roster the user may see (their own; a manager's whole team): the prospects still
+    to win first, won and lost ones last; in each, highest priority first, then the best
+    fit."""
     entries = visible_owned(RosterEntry.objects.all(), user)
+    closed = Case(
+        When(status__in=CLOSED_ROSTER_STATUSES, then=Value(1)),
+        default=Value(0),
+        output_field=IntegerField(),
+    )
     return (
         _in_team(entries, team)
         .select_related("owner", "prospect", "prospect__company")
-        .order_by("priority", "-prospect__fit_score", "-created_at", "-pk")
+        .order_by(closed, "priority", "-prospect__fit_score", "-created_at", "-pk")
     )
 
 
