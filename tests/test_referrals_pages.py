@@ -469,9 +469,7 @@ def test_an_impossible_step_is_refused_with_the_rule_and_changes_nothing(
     assert Referral.objects.filter(pk=referral.pk).values().get() == before
 
 
-def test_a_win_without_its_value_is_a_win_and_a_banner_asks_for_the_value(
-    alice_client, referral
-):
+def test_a_win_without_its_value_is_a_win_and_a_banner_asks_for_the_value(alice_client, referral):
     for status in (Status.CONFIRMED, Status.CONTACTED, Status.MEETING):
         services.referral_transition(referral=referral, to=status)
     response = step(alice_client, referral, Status.WON)
