@@ -240,7 +240,7 @@ def test_the_managers_week_queries_do_not_grow(
     # Session, user, membership, then the week's own: pipeline counts, goal progress (4),
     # roster with warm paths, open referrals, recent wins, follow-up counts and list,
     # teammates, notifications.
-    with django_assert_max_num_queries(24):
+    with django_assert_max_num_queries(16):
         assert maya_client.get("/week/").status_code == 200
 
 
@@ -259,7 +259,7 @@ def test_the_dashboard_with_sellers_and_former_members_queries_do_not_grow(
     maya_client.get(f"/dashboard/?{PAGE_PERIOD}")
     # Session, user, membership; team_table's ten and the former members' names; the
     # referrers (2), the team picker; notifications.
-    with django_assert_max_num_queries(22):
+    with django_assert_max_num_queries(18):
         response = maya_client.get(f"/dashboard/?{PAGE_PERIOD}")
     assert len(response.context["reps"]) == 2 * people + 1
 
