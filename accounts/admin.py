@@ -18,7 +18,7 @@ class MembershipInline(AutocompleteAdminMixin, admin.TabularInline):
 
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin):
-    fieldsets = (*DjangoUserAdmin.fieldsets, ("Preferences", {"fields": ("time_zone",)}))
+    fieldsets = (*DjangoUserAdmin.fieldsets, ("Preferences", {"fields": ("time_zone", "language")}))
     list_display = ["username", "email", "first_name", "last_name", "is_staff", "is_active"]
     inlines = [MembershipInline]
 
@@ -35,11 +35,13 @@ class UserAdmin(DjangoUserAdmin):
 class TeamAdmin(admin.ModelAdmin):
     list_display = [
         "name",
+        "currency",
         "member_count",
         "chase_confirmation_after_days",
         "readiness_after_win_days",
         "created_at",
     ]
+    fields = ["name", "currency", "chase_confirmation_after_days", "readiness_after_win_days"]
     search_fields = ["name"]
     inlines = [MembershipInline]
 

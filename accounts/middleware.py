@@ -11,6 +11,7 @@ from rest_framework.views import APIView
 
 from accounts.selectors import active_membership
 from accounts.zones import zone_of
+from core import money
 
 ACTIVE_TEAM_SESSION_KEY = "active_team_id"
 
@@ -72,3 +73,21 @@ class LoginRequiredMiddleware(auth_middleware.LoginRequiredMiddleware):
             self.get_redirect_field_name(view_func),
         )
         return HttpResponseClientRedirect(login.url)
+
+
+class MoneyFormatMiddleware:
+    """Write amounts in the working team's currency for the user's language (core.money);
+    the site's default currency and language for a visitor or a user without a team."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        def resolve():
+            user = getattr(request, "user", None)
+            membership = getattr(request, "membership", None)
+            team = membership.team if membership else None
+            return getattr(team, "currency", None), getattr(user, "language", None)
+
+        with money.override_lazily(resolve):
+            return self.get_response(request)

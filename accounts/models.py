@@ -7,12 +7,24 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from core import dates
+from core import dates, money
 from core.names import validate_name
 
 
 def _time_zone_choices() -> list[tuple[str, str]]:
     return [(name, name.replace("_", " ")) for name in sorted(zoneinfo.available_timezones())]
+
+
+def _language_choices() -> list[tuple[str, str]]:
+    """Django's languages, and the site's own (en-us is not among Django's)."""
+    choices = [(code, str(name)) for code, name in settings.LANGUAGES]
+    if settings.LANGUAGE_CODE not in dict(choices):
+        choices.insert(0, (settings.LANGUAGE_CODE, money.language_name(settings.LANGUAGE_CODE)))
+    return choices
+
+
+def _default_language() -> str:
+    return settings.LANGUAGE_CODE
 
 
 class User(AbstractUser):
@@ -32,6 +44,12 @@ class User(AbstractUser):
         choices=_time_zone_choices,
         help_text="Due dates, 'today' and the morning digest follow this zone.",
     )
+    language = models.CharField(
+        max_length=15,
+        default=_default_language,
+        choices=_language_choices,
+        help_text="Amounts and numbers are written the way this language writes them.",
+    )
     # Django's own, with the window (core.dates): the admin lets staff type them.
     last_login = dates.DateTimeField(_("last login"), blank=True, null=True)
     date_joined = dates.DateTimeField(_("date joined"), default=timezone.now)
@@ -44,6 +62,13 @@ class Team(models.Model):
     """The tenant: every business record belongs to exactly one team."""
 
     name = models.CharField(max_length=120, unique=True, validators=[validate_name])
+    currency = models.CharField(
+        max_length=3,
+        default=money.default_currency,
+        choices=money.currency_choices,
+        help_text="Deal values and won amounts are in this currency on every page, email "
+        "and export.",
+    )
     # How long an ask may stay unconfirmed before the rep gently reminds the referrer of
     # their commitment (followups: the "chase the confirmation" follow-up).
     chase_confirmation_after_days = models.PositiveSmallIntegerField(

@@ -5,6 +5,8 @@ and <polyline> elements with SVG presentation attributes (x, y, width, height, p
 colours come from classes in static/css/warmpath.css. Every chart has a table next to it.
 """
 
+from collections.abc import Callable
+
 # The box's width in the SVG's own units. The chart is drawn at most 30rem wide
 # (static/css/warmpath.css) and as wide as a phone's screen (about 366 px), so a unit stays
 # close to a pixel at every size and the 13-unit labels read as 12 to 16 px; a box twice
@@ -74,15 +76,21 @@ def trend_lines(trend: list[dict], series=("asks", "intros", "wins")) -> dict:
     }
 
 
-def horizontal_bars(rows: list[tuple[str, float | int | None]], *, width: int = WIDTH) -> dict:
-    """Labelled horizontal bars (funnel, quality mix, comparisons)."""
+def horizontal_bars(
+    rows: list[tuple[str, float | int | None]],
+    *,
+    width: int = WIDTH,
+    display: Callable[[float | int | None], str] = number_label,
+) -> dict:
+    """Labelled horizontal bars (funnel, quality mix, comparisons); `display` writes each
+    bar's value (core.money.format_money for amounts)."""
     top = max([value or 0 for _label, value in rows] + [0])
     length = width - LABEL_WIDTH - 60
     bars = [
         {
             "label": label,
             "value": value,
-            "display": number_label(value),
+            "display": display(value),
             "y": i * (BAR_HEIGHT + 8),
             "text_y": i * (BAR_HEIGHT + 8) + BAR_HEIGHT - 6,
             "width": _scale(value, top, length),

@@ -21,8 +21,9 @@ from django.utils.text import slugify
 
 from accounts.models import Membership, Team
 from accounts.visibility import managed_team_ids, working_membership
-from core import dates
+from core import dates, money
 from core.csv_safety import Echo, safe_cell
+from core.money import format_money
 from dashboard import charts
 from dashboard.forms import GoalForm, PeriodForm
 from exports.views import attachment, export_answer
@@ -56,6 +57,14 @@ SORT_COLUMNS = {
 }
 
 
+# What each column counts (reporting.definitions), behind the "?" of its heading.
+COLUMN_DEFINITIONS = {
+    "asks": "asks", "intros": "intros", "meetings": "meetings", "wins": "wins",
+    "won_value": "won_value", "referrals_given": "referrals_given", "on_time": "on_time",
+    "overdue": "overdue",
+}  # fmt: skip
+
+
 def _int_or_none(value):
     try:
         number = int(value)
@@ -83,6 +92,21 @@ def dashboard_team_ids(request) -> tuple[int, ...] | None:
     return (managed[0],)
 
 
+def _team_money(request, team_ids):
+    """Amounts of the dashboard in the currency of the team shown (one query only when it
+    is not the team the user works in); several teams together keep the site's default."""
+    membership = request.membership
+    if team_ids and len(team_ids) == 1:
+        if membership and membership.team_id == team_ids[0]:
+            currency = membership.team.currency
+        else:
+            currency = Team.objects.filter(pk=team_ids[0]).values_list("currency", flat=True)
+            currency = next(iter(currency), None)
+    else:
+        currency = money.default_currency()
+    return money.override(currency=currency, language=getattr(request.user, "language", None))
+
+
 def _sorted(rows, sort: str):
     key = sort.lstrip("-")
     if key not in SORT_COLUMNS:
@@ -108,11 +132,13 @@ def _chart_context(totals: dict, trend: list[dict]) -> dict:
     return {
         "trend_chart": charts.trend_lines(trend),
         "funnel_chart": charts.horizontal_bars(
+            # The asks of the period and how far they have got: not "Meetings" (held
+            # in the period), hence "of those" (reporting.definitions, "funnel").
             [
-                ("Asked", funnel["asked"]),
-                ("Introduced", funnel["confirmed"]),
-                ("Met", funnel["meeting"]),
-                ("Won", funnel["won"]),
+                ("Asked in the period", funnel["asked"]),
+                ("Of those, introduced", funnel["confirmed"]),
+                ("Of those, met", funnel["meeting"]),
+                ("Of those, won", funnel["won"]),
             ]
         ),
         "quality_chart": charts.horizontal_bars(
@@ -128,7 +154,8 @@ def _chart_context(totals: dict, trend: list[dict]) -> dict:
             [
                 ("Referral", _float(totals["avg_deal"]["referral"])),
                 ("Other sources", _float(totals["avg_deal"]["other"])),
-            ]
+            ],
+            display=format_money,
         ),
     }
 
@@ -180,6 +207,11 @@ def goal_rows(totals_or_numbers: dict) -> list[dict]:
 
 def manager_dashboard(request):
     team_ids = dashboard_team_ids(request)
+    with _team_money(request, team_ids):
+        return _manager_dashboard(request, team_ids)
+
+
+def _manager_dashboard(request, team_ids):
     form = PeriodForm(request.GET or None)
     period = form.period_for(request.user)
     totals, reps = kpis.team_table(team_ids, period, with_trend=True)
@@ -205,7 +237,10 @@ def manager_dashboard(request):
             "goal_rows": goal_rows(totals),
             "reps": reps,
             "sort": sort,
-            "columns": [(key, heading) for key, (heading, _value) in SORT_COLUMNS.items()],
+            "columns": [
+                (key, heading, COLUMN_DEFINITIONS.get(key))
+                for key, (heading, _value) in SORT_COLUMNS.items()
+            ],
             "trend": trend,
             "top_referrers": referrers.top,
             "reciprocity": referrers.reciprocity,
@@ -219,7 +254,8 @@ def manager_dashboard(request):
 def _rep_memberships_visible(request, user_id: int) -> list[Membership]:
     if user_id >= 2**63:  # no database id is that large (the query would overflow: a 500)
         raise Http404("No such rep.")
-    memberships = Membership.objects.filter(user_id=user_id, role=Membership.Role.REP)
+    # A rep's, or a manager's own numbers (a manager who sells has a row on the dashboard).
+    memberships = Membership.objects.filter(user_id=user_id)
     if not request.user.is_staff and request.user.pk != user_id:
         memberships = memberships.filter(team_id__in=managed_team_ids(request.user))
     found = list(memberships.select_related("user", "team"))
@@ -387,7 +423,8 @@ def export_reps(request):
     if refusal := form.refusal():
         return HttpResponseBadRequest(refusal, content_type="text/plain; charset=utf-8")
     period = form.period_for(request.user)
-    rows = reps_export_rows(team_ids=team_ids, period=period)
+    with _team_money(request, team_ids):
+        rows = reps_export_rows(team_ids=team_ids, period=period)
     return _csv_response(rows, f"referral-kpis-{period.start}-{period.end}.csv")
 
 

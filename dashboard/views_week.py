@@ -32,19 +32,21 @@ def home(request):
     return render(request, "accounts/no_team.html", status=200)
 
 
-def _membership_or_404(request, *, manager: bool):
+def _membership_or_404(request):
     membership = request.membership
-    if not membership or membership.is_manager != manager:
-        raise Http404("This page belongs to another role.")
+    if not membership:
+        raise Http404("This page is for members of a team.")
     return membership
 
 
 def rep_week(request):
-    """The rep's home: this week's goals vs actual, whom to ask about next (warm paths
-    first), where each ask stands, follow-ups due, recent wins."""
-    membership = _membership_or_404(request, manager=False)
+    """The seller's home — a rep's, and a manager's own (a manager who sells keeps their
+    own asks and follow-ups): this week's goals vs actual, whom to ask about next (warm
+    paths first), where each ask stands, follow-ups due, recent wins."""
+    membership = _membership_or_404(request)
     team, user = membership.team, request.user
-    counts = referral_selectors.pipeline_counts(user, team=team)
+    # Their own work only: a manager may see the whole team's, but this is their week.
+    counts = referral_selectors.pipeline_counts(user, team=team, own=True)
     # This week, Monday to today in the rep's time zone (reporting/kpis.py).
     week = kpis.named_period("this_week", today=kpis.today_for(user), zone=zone_of(user))
     numbers = kpis.goal_progress(kpis.Scope(team_ids=(team.pk,), rep_id=user.pk), week)
@@ -59,6 +61,7 @@ def rep_week(request):
         "dashboard/rep_week.html",
         {
             "team": team,
+            "is_manager": membership.is_manager,
             "teammates": team_members(team=team),
             "steps": [
                 (status, Referral.Status(status).label, counts[status]) for status in OPEN_STATUSES
@@ -68,11 +71,11 @@ def rep_week(request):
             "week_numbers": numbers,
             "goal_rows": goal_rows(numbers),
             "next_asks": next_asks,
-            "open_referrals": referral_selectors.referrals_for_user(user, OPEN_STATUSES, team=team)[
-                :WEEK_LIST_LENGTH
-            ],
+            "open_referrals": referral_selectors.referrals_for_user(
+                user, OPEN_STATUSES, team=team
+            ).filter(owner=user)[:WEEK_LIST_LENGTH],
             "recent_wins": referral_selectors.referrals_for_user(user, "won", team=team)
-            .filter(won_at__gte=timezone.now() - timedelta(days=RECENT_WIN_DAYS))
+            .filter(owner=user, won_at__gte=timezone.now() - timedelta(days=RECENT_WIN_DAYS))
             .order_by("-won_at")[:WEEK_LIST_LENGTH],
             "recent_win_days": RECENT_WIN_DAYS,
             # Follow-ups overdue or due today: counts in one query, the first few in one.

@@ -38,3 +38,11 @@ def notifications_mark_all_read(*, user, now: datetime | None = None) -> int:
     return Notification.objects.filter(user=user, read_at__isnull=True).update(
         read_at=now or timezone.now()
     )
+
+
+def notifications_settle_for_followup(*, followup, now: datetime | None = None) -> int:
+    """The follow-up is done or skipped: its reminders' notifications (due, escalated) are
+    no longer news, so they read as read. The one place a closed follow-up settles them."""
+    return Notification.objects.filter(reminder__followup=followup, read_at__isnull=True).update(
+        read_at=now or timezone.now()
+    )

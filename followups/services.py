@@ -62,6 +62,7 @@ from core import dates
 from core.errors import StateConflict
 from core.text import fit_field
 from followups.models import FollowUp
+from followups.notifications import notifications_settle_for_followup
 from outbox.models import OutgoingEmail
 from outbox.services import email_subject, outgoing_emails_send_after_commit
 from referrals.events import ASKED
@@ -369,6 +370,8 @@ def _check_pending(followup: FollowUp) -> None:
 
 
 def _after_closing(followup: FollowUp) -> None:
+    """What every way of closing a follow-up (done, sent, skipped) does next."""
+    notifications_settle_for_followup(followup=followup)
     if followup.kind == Kind.PERIODIC_UPDATE:
         periodic_updates_ensure(referral=followup.referral)
 

@@ -16,7 +16,12 @@ from referrals.selectors import contacts_for_picking, referrals_for_user, roster
 PICK_OR_CREATE_PROSPECT = "Pick someone from your team's contacts, or type a new person's name."
 PICK_OR_CREATE_NOT_BOTH = "Pick an existing contact or type a new person — not both."
 NEW_PROSPECT_NEEDS_NAME = "A new prospect needs at least a first name."
-WON_NEEDS_VALUE = "Won asks for the value: how much is the deal worth?"
+# A win whose value nobody entered yet is still a win (reporting/kpis.py counts it in the
+# win rate, not in the average deal): the referral's page asks for the value in a banner.
+WON_VALUE_MISSING = (
+    "This win has no value yet: add what the deal is worth, so the won value and the "
+    "average deal count it."
+)
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 DATETIME_WIDGET = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
@@ -40,6 +45,31 @@ def duplicate_ask_html(duplicate, *, user) -> str:
         return message
     url = reverse("referrals:referral-detail", args=[existing.pk])
     return format_html('{} <a href="{}">{}</a>', message, url, SEE_OPEN_ASK)
+
+
+SEE_ROSTER_ENTRY = "Open {name}'s roster entry"
+SEE_EXISTING_CONTACT = "Open {name}"
+
+
+def duplicate_person_link(*, user, team, data: dict):
+    """When adding to the roster was refused because the person is already there (or a
+    contact with that email exists), a link to that person, to add beside the refusal; None
+    when there is no such person the user may see."""
+    prospect = data.get("prospect")
+    if prospect is not None:
+        entry = roster_for_user(user, team=team).filter(owner=user, prospect=prospect).first()
+        if entry is None:
+            return None
+        url = reverse("referrals:roster-edit", args=[entry.pk])
+        return format_html('<a href="{}">{}</a>', url, SEE_ROSTER_ENTRY.format(name=prospect))
+    email = (data.get("new_email") or "").strip()
+    existing = Contact.objects.filter(team=team, email__iexact=email).first() if email else None
+    if existing is None:
+        return None
+    url = reverse("contacts:detail", args=[existing.pk])
+    return format_html(
+        '<a href="{}">{}</a>', url, SEE_EXISTING_CONTACT.format(name=existing.full_name)
+    )
 
 
 class ContactPicker(forms.Select):
@@ -282,12 +312,6 @@ class TransitionForm(forms.Form):
     value = forms.DecimalField(
         required=False, min_value=0, max_digits=14, decimal_places=2, label="Deal value"
     )
-
-    def clean(self):
-        data = super().clean()
-        if data.get("to") == Referral.Status.WON and data.get("value") is None:
-            self.add_error("value", WON_NEEDS_VALUE)
-        return data
 
 
 # --- Deals ----------------------------------------------------------------------------------

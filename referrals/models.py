@@ -65,6 +65,14 @@ class RosterEntry(models.Model):
     def __str__(self) -> str:
         return f"{self.prospect} on {self.owner}'s roster"
 
+    @property
+    def is_closed(self) -> bool:
+        """Won or lost: nothing left to ask for (the roster lists it last, without "Ask")."""
+        return self.status in CLOSED_ROSTER_STATUSES
+
+
+CLOSED_ROSTER_STATUSES = (RosterEntry.Status.WON, RosterEntry.Status.LOST)
+
 
 class ReadinessCheck(models.Model):
     """The testimonial conversation that earns the right to ask a client for referrals."""

@@ -10,7 +10,19 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from django.db.models import Case, Count, Exists, Max, OuterRef, Q, QuerySet, Subquery, Value, When
+from django.db.models import (
+    Case,
+    Count,
+    Exists,
+    IntegerField,
+    Max,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
 
 from accounts.models import Team
 from accounts.visibility import (
@@ -25,6 +37,7 @@ from contacts.models import Activity, Contact, ContactKind
 from contacts.selectors import contact_search_filter
 from referrals import connectors
 from referrals.models import (
+    CLOSED_ROSTER_STATUSES,
     OPEN_STATUSES,
     Deal,
     ReadinessCheck,
@@ -127,13 +140,19 @@ def contact_timeline(*, user, contact: Contact) -> QuerySet[Activity]:
 
 
 def roster_for_user(user, *, team: Team | None = None) -> QuerySet[RosterEntry]:
-    """The roster the user may see (their own; a manager's whole team), highest priority
-    first, then the best fit."""
+    """The roster the user may see (their own; a manager's whole team): the prospects still
+    to win first, won and lost ones last; in each, highest priority first, then the best
+    fit."""
     entries = visible_owned(RosterEntry.objects.all(), user)
+    closed = Case(
+        When(status__in=CLOSED_ROSTER_STATUSES, then=Value(1)),
+        default=Value(0),
+        output_field=IntegerField(),
+    )
     return (
         _in_team(entries, team)
         .select_related("owner", "prospect", "prospect__company")
-        .order_by("priority", "-prospect__fit_score", "-created_at", "-pk")
+        .order_by(closed, "priority", "-prospect__fit_score", "-created_at", "-pk")
     )
 
 
@@ -175,17 +194,16 @@ def referrals_for_user(
     ).order_by("-asked_at", "-pk")
 
 
-def pipeline_counts(user, *, team: Team | None = None) -> dict[str, int]:
-    """How many of the user's visible referrals are in each status — one query; every
-    status is present (0 when none). Counted on team_id, not the id: the (team, owner,
-    status) index then holds all the query reads, and PostgreSQL never visits the rows."""
+def pipeline_counts(user, *, team: Team | None = None, own: bool = False) -> dict[str, int]:
+    """How many of the user's visible referrals (with `own`, only those they own: a
+    manager's own week) are in each status — one query; every status is present (0 when
+    none). Counted on team_id, not the id: the (team, owner, status) index then holds all
+    the query reads, and PostgreSQL never visits the rows."""
     counts = dict.fromkeys(Referral.Status.values, 0)
-    rows = (
-        _in_team(visible_owned(Referral.objects.all(), user), team)
-        .order_by()
-        .values_list("status")
-        .annotate(total=Count("team"))
-    )
+    referrals = _in_team(visible_owned(Referral.objects.all(), user), team)
+    if own:
+        referrals = referrals.filter(owner=user)
+    rows = referrals.order_by().values_list("status").annotate(total=Count("team"))
     counts.update(dict(rows))
     return counts
 

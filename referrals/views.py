@@ -159,7 +159,7 @@ def roster_create(request):
         request.POST or None, user=request.user, team=team, initial=initial
     )
     if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
+        data = dict(form.cleaned_data)  # a copy: a refusal shown on a field removes it there
         try:
             if data["prospect"] is not None:
                 entry = services.roster_entry_create(
@@ -191,6 +191,10 @@ def roster_create(request):
                     "name": "new_company",
                 },
             )
+            # Already on the roster, or already a contact: a link to that person, under
+            # the refusal on the field that named them.
+            if link := forms.duplicate_person_link(user=request.user, team=team, data=data):
+                form.add_error("prospect" if data["prospect"] else "new_email", link)
         else:
             messages.success(request, ROSTER_ADDED.format(prospect=entry.prospect))
             return redirect("referrals:roster")
@@ -408,12 +412,25 @@ def referral_detail(request, pk):
             "referral": referral,
             "steps": _steps(referral),
             "next_steps": _next_steps(referral),
-            "transition_form": forms.TransitionForm(initial={"value": referral.value}),
+            # The value is asked for only where "Won" is a next step, filled in with what is
+            # known already (the referral's, else its deal's).
+            "asks_value": Referral.Status.WON in dict(_next_steps(referral)),
+            "transition_form": forms.TransitionForm(initial={"value": _known_value(referral)}),
+            "value_missing": forms.WON_VALUE_MISSING
+            if referral.status == Referral.Status.WON and referral.value is None
+            else None,
             "timeline": selectors.referral_timeline(referral),
             "deal": getattr(referral, "deal", None),
             "warning": warning,
         },
     )
+
+
+def _known_value(referral: Referral):
+    if referral.value is not None:
+        return referral.value
+    deal = getattr(referral, "deal", None)
+    return deal.value if deal is not None else None
 
 
 def referral_edit(request, pk):

@@ -121,7 +121,9 @@ def kpi_scope(user, *, rep_id: int | None, team_id: int | None) -> kpis.Scope:
             # A rep may see their team's totals (no names in them).
             return kpis.Scope(team_ids=(team_id,))
     if rep_id is not None:
-        reps = Membership.objects.filter(user_id=rep_id, role=Membership.Role.REP)
+        # A rep's numbers, or a manager's own: a manager who sells has a row on the
+        # dashboard, so the rows of the team's totals can each be read here.
+        reps = Membership.objects.filter(user_id=rep_id)
         if team_id is not None:
             reps = reps.filter(team_id=team_id)
         if not user.is_staff and rep_id != user.pk:
@@ -153,7 +155,11 @@ class KpiView(APIView):
             OpenApiParameter(
                 "end", DAY_OR_EMPTY, description="Last day (empty or left out: today)."
             ),
-            OpenApiParameter("rep", OpenApiTypes.INT, description="One rep's numbers."),
+            OpenApiParameter(
+                "rep",
+                OpenApiTypes.INT,
+                description="One person's own numbers: a rep's, or a manager's who sells.",
+            ),
             OpenApiParameter("team", OpenApiTypes.INT, description="One team's numbers."),
         ],
         responses={

@@ -51,7 +51,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from accounts.models import Membership
+from accounts.models import Membership, User
 from accounts.zones import zone_of
 from contacts.models import Contact, ContactKind
 from followups.models import FollowUp
@@ -324,12 +324,16 @@ def _goal_rows(team_ids, period: Period) -> list[WeeklyGoal]:
     return list(goals.order_by())
 
 
-def _rep_counts(team_ids) -> dict[int, int]:
+def _rep_counts(team_ids, *, rep_id: int | None = None) -> tuple[dict[int, int], set[int]]:
+    """The number of reps of each team, and the teams where `rep_id` is one of them (a
+    manager gets no share of a team goal: only reps share it). One query."""
     reps = Membership.objects.filter(role=Membership.Role.REP)
     if team_ids is not None:
         reps = reps.filter(team_id__in=team_ids)
-    rows = reps.order_by().values("team_id").annotate(n=Count("pk"))
-    return {row["team_id"]: row["n"] for row in rows}
+    rows = reps.order_by().values("team_id").annotate(n=Count("pk"), mine=_rows(Q(user=rep_id)))
+    return {row["team_id"]: row["n"] for row in rows}, {
+        row["team_id"] for row in rows if row["mine"]
+    }
 
 
 def _sum_goals(goals: list[dict]) -> dict | None:
@@ -477,10 +481,13 @@ def _with_goals(numbers: dict, scope: Scope, period: Period) -> dict:
     if scope.rep_id is None:
         goals = goals_from_rows(rows, {}, rep_id=None)
     else:
-        goals = goals_from_rows(rows, _rep_counts(scope.team_ids), rep_id=scope.rep_id)
+        rep_counts, rep_team_ids = _rep_counts(scope.team_ids, rep_id=scope.rep_id)
+        goals = goals_from_rows(rows, rep_counts, rep_id=scope.rep_id, rep_team_ids=rep_team_ids)
         # Beyond the contract (the API leaves it out): whose goals these are, for the
         # rep's pages to say.
-        numbers["goal_basis"] = goal_basis(rows, rep_id=scope.rep_id) if goals else None
+        numbers["goal_basis"] = (
+            goal_basis(rows, rep_id=scope.rep_id, rep_team_ids=rep_team_ids) if goals else None
+        )
     numbers["goals"] = goals if goals else dict.fromkeys(GOAL_KEYS)
     numbers["attainment"] = _attainment(numbers, goals)
     return numbers
@@ -513,27 +520,55 @@ def goal_progress(scope: Scope, period: Period) -> dict:
     return _with_goals(numbers, scope, period)
 
 
+# Who a row of the per-rep table is: a rep; a manager who sells (has numbers of their own
+# in the period); someone whose numbers stay in the team's (their referrals, follow-ups,
+# introductions given) but who is no longer a member of it.
+REP, MANAGER, FORMER_MEMBER = "rep", "manager", "former"
+ROW_ROLE_LABELS = {REP: "", MANAGER: "manager", FORMER_MEMBER: "no longer in the team"}
+
+
 @dataclass
 class RepRow:
     user: object
     numbers: dict
     goals: dict | None
     attainment: dict
+    role: str = REP
+
+    @property
+    def name(self) -> str:
+        return str(self.user)
+
+    @property
+    def username(self) -> str:
+        return self.user.get_username()
+
+    @property
+    def role_label(self) -> str:
+        return ROW_ROLE_LABELS[self.role]
+
+
+def _has_numbers(user_id: int, *per_owner: dict) -> bool:
+    return any(user_id in rows for rows in per_owner)
 
 
 def team_table(
     team_ids: tuple[int, ...] | None, period: Period, *, now=None, with_trend: bool = False
 ):
     """The team totals and the per-rep table of a team (or several): one aggregate query
-    per measure, grouped by owner — the reps' rows and the totals come from the same rows.
-    Ten queries: reps, four of referral counts (one per step), referrals given, on-time,
-    overdue, deals, goals.
-    Returns (totals dict like kpis(), [RepRow] sorted by name). With with_trend, the
-    totals also hold "trend": the 12 weeks ending with the period's, from the same queries
-    as the referral counts."""
+    per measure, grouped by owner — the rows and the totals come from the same rows, so
+    the totals are the sum of the rows shown. The rows: every rep; a manager who has
+    numbers of their own (asks, intros, follow-ups, introductions given…); and anyone
+    else whose numbers count in the totals though they are no longer a member (one more
+    query, only when there are such people).
+    Ten queries: members, four of referral counts (one per step), referrals given,
+    on-time, overdue, deals, goals.
+    Returns (totals dict like kpis(), [RepRow]: the reps and managers sorted by name, then
+    former members). With with_trend, the totals also hold "trend": the 12 weeks ending
+    with the period's, from the same queries as the referral counts."""
     now = now or timezone.now()
     scope = Scope(team_ids=team_ids)
-    memberships = Membership.objects.filter(role=Membership.Role.REP).select_related("user")
+    memberships = Membership.objects.select_related("user")
     if team_ids is not None:
         memberships = memberships.filter(team_id__in=team_ids)
     memberships = list(
@@ -546,27 +581,45 @@ def team_table(
     overdue = _overdue(scope, now)
     goal_rows = _goal_rows(team_ids, period)
     rep_counts: dict[int, int] = defaultdict(int)
+    rep_teams: dict[int, set[int]] = defaultdict(set)
     for membership in memberships:
-        rep_counts[membership.team_id] += 1
-    reps, seen = [], set()
-    for membership in memberships:
-        user_id = membership.user_id
-        if user_id in seen:  # a rep of two of the teams shown: one row
-            continue
-        seen.add(user_id)
+        if membership.role == Membership.Role.REP:
+            rep_counts[membership.team_id] += 1
+            rep_teams[membership.user_id].add(membership.team_id)
+    per_owner = (referral_rows, given, on_time, overdue)
+
+    def row_of(user, role: str) -> RepRow:
+        user_id = user.pk
         numbers = _numbers(
             {**_empty_counts(), **referral_rows.get(user_id, {})},
             given.get(user_id, 0),
             on_time.get(user_id, (0, 0)),
             overdue.get(user_id, 0),
         )
+        # A manager or former member has only goals of their own (no share of the team's).
         goals = goals_from_rows(
-            goal_rows,
-            rep_counts,
-            rep_id=user_id,
-            rep_team_ids={m.team_id for m in memberships if m.user_id == user_id},
+            goal_rows, rep_counts, rep_id=user_id, rep_team_ids=rep_teams.get(user_id, set())
         )
-        reps.append(RepRow(membership.user, numbers, goals, _attainment(numbers, goals)))
+        return RepRow(user, numbers, goals, _attainment(numbers, goals), role)
+
+    reps, seen = [], set()
+    for membership in memberships:
+        user_id = membership.user_id
+        if user_id in seen:  # a member of two of the teams shown: one row
+            continue
+        if user_id in rep_teams:
+            role = REP
+        elif _has_numbers(user_id, *per_owner):
+            role = MANAGER
+        else:
+            continue  # a manager who does not sell: nothing to show, nothing in the totals
+        seen.add(user_id)
+        reps.append(row_of(membership.user, role))
+    former = {owner for rows in per_owner for owner in rows} - seen
+    if former:
+        users = User.objects.filter(pk__in=former)
+        for user in sorted(users, key=lambda u: (str(u).lower(), u.pk)):
+            reps.append(row_of(user, FORMER_MEMBER))
     totals = _numbers(
         _combine(referral_rows.values()),
         sum(given.values()),

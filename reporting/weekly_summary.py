@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from accounts.models import Membership
 from accounts.zones import zone_of
+from core import money
 from outbox.models import OutgoingEmail
 from outbox.services import email_subject, outgoing_email_create_once
 from reporting import kpis
@@ -34,6 +35,7 @@ class WeeklyNumbers:
     intros: int = 0
     wins: int = 0
     overdue: int = 0
+    won_value: str | None = None
     goals: dict | None = None  # the team's goals for the week (the total's only)
 
 
@@ -52,6 +54,7 @@ def team_week_numbers(*, team_id: int, start: datetime, end: datetime, now: date
             intros=kpi["intros"],
             wins=kpi["wins"],
             overdue=kpi["overdue_followups"],
+            won_value=kpi["won_value"],
         )
 
     reps = [numbers(str(row.user), row.numbers) for row in rows]
@@ -111,8 +114,12 @@ def weekly_summaries_send(*, now: datetime | None = None) -> int:
             "goal": total.goals,
             "url": dashboard_url,
         }
-        # Dates in the email read in the manager's time zone, whatever the worker's.
-        with timezone.override(zone):
+        # Dates in the email read in the manager's time zone, whatever the worker's, and
+        # amounts in the team's currency as the manager's language writes them.
+        with (
+            timezone.override(zone),
+            money.override(currency=membership.team.currency, language=membership.user.language),
+        ):
             subject = render_to_string("emails/weekly_summary_subject.txt", context)
             body = render_to_string("emails/weekly_summary.txt", context).strip() + "\n"
         if outgoing_email_create_once(

@@ -132,7 +132,7 @@ def api(kind, methods=("GET",), build=no_kwargs, **kwargs) -> Rule:
 MATRIX: dict[str, Rule] = {
     # --- Accounts -------------------------------------------------------------------------
     "home": Rule("page", ok_get=(302,)),  # to the rep's week or the dashboard
-    "rep-week": Rule("page", overrides={"maya": NOT_FOUND}),  # a rep's page; managers 404
+    "rep-week": Rule("page"),  # a rep's week, and a manager's own
     "profile": Rule("page", FORM),
     "profile-api-token": Rule("page", FORM),
     "switch-team": Rule(

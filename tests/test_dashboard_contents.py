@@ -167,7 +167,10 @@ def test_every_chart_has_its_table(maya_client, week):
         assert "<table" in section, f"{what}: no table behind the chart"
     # The numbers behind them.
     funnel = _section(page, "funnel-heading")
-    for step, count in (("Asked", 4), ("Introduced", 4), ("Met", 2), ("Won", 2)):
+    for step, count in (
+        ("Asked in the period", 4), ("Of those, introduced", 4), ("Of those, met", 2),
+        ("Of those, won", 2),
+    ):  # fmt: skip
         assert f'<th scope="row">{step}</th><td>{count}</td>' in funnel
     reciprocity = _section(page, "reciprocity-heading")
     assert "Otto Open" in reciprocity and "Rita Ready" in reciprocity
@@ -244,11 +247,12 @@ def test_the_table_export_is_formula_safe(maya_client, week, carol):
     header, *rows = list(csv.reader(io.StringIO(body)))
 
     by_user = {row[1]: dict(zip(header, row, strict=True)) for row in rows}
-    assert by_user["carol"]["rep"].startswith("'=")
+    assert by_user["carol"]["Rep"].startswith("'=")
     assert not any(cell.startswith(("=", "+", "-", "@")) for row in rows for cell in row)
-    assert by_user["alice"]["followup_on_time_rate"] == "0.5000"
-    assert by_user["carol"]["followup_on_time_rate"] == ""
-    assert (by_user["bob"]["won_value"], by_user["bob"]["referrals_given"]) == ("500.00", "2")
+    # What a person reads in a spreadsheet: a percentage, an amount in the team's currency.
+    assert by_user["alice"]["Thank-yous on time"] == "50%"
+    assert by_user["carol"]["Thank-yous on time"] == ""
+    assert (by_user["bob"]["Won value"], by_user["bob"]["Referrals given"]) == ("$500", "2")
 
 
 # --- Chart geometry -------------------------------------------------------------------------

@@ -143,19 +143,19 @@ def test_export_of_the_rep_table(maya_client, work):
     assert response["Content-Type"].startswith("text/csv")
     rows = _csv(response)
     header, *reps = rows
-    assert header[:5] == ["rep", "username", "period_start", "period_end", "asks"]
+    assert header[:5] == ["Rep", "Username", "Period start", "Period end", "Asks"]
     by_name = {row[1]: dict(zip(header, row, strict=True)) for row in reps}
     assert set(by_name) == {"alice", "bob"}
-    assert by_name["alice"]["asks"] == "3"
-    assert by_name["alice"]["intros_good"] == "3"
-    assert by_name["alice"]["overdue_followups"] == "1"
+    assert by_name["alice"]["Asks"] == "3"
+    assert by_name["alice"]["Good intros"] == "3"
+    assert by_name["alice"]["Overdue follow-ups"] == "1"
 
 
 def test_export_of_the_referrals_is_formula_safe(maya_client, work):
     rows = _csv(maya_client.get("/dashboard/export/referrals.csv"))
 
     header, *referrals = rows
-    assert header[0] == "id" and len(referrals) == 4
+    assert header[0] == "Referral" and len(referrals) == 4
     referrers = {row[2] for row in referrals}
     assert '\'=HYPERLINK("http://x")' in {r.split(" ")[0] for r in referrers} or any(
         r.startswith("'=") for r in referrers

@@ -81,6 +81,7 @@ MIDDLEWARE = [
     # A write the database refused after validation let it through (a race): a 400 page.
     "core.middleware.UniqueViolationMiddleware",
     "accounts.middleware.UserTimezoneMiddleware",
+    "accounts.middleware.MoneyFormatMiddleware",
     # Records who made each change in the models' history (django-simple-history).
     "simple_history.middleware.HistoryRequestMiddleware",
     # An API POST sent again with the same Idempotency-Key gets the first answer again.
@@ -99,6 +100,8 @@ TEMPLATES = [
         "DIRS": [BASE_DIR / "templates"],
         "APP_DIRS": True,
         "OPTIONS": {
+            # {{ amount|money }} on every page and email (core.money).
+            "builtins": ["core.money_tags"],
             "context_processors": [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
@@ -152,6 +155,9 @@ LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"  # storage and server time; pages show each user's own zone
 USE_I18N = True
 USE_TZ = True
+# A new team's currency (Team.currency, ISO 4217); empty: the currency of LANGUAGE_CODE's
+# country (en-us: USD). Amounts are written in the reader's language (core.money).
+DEFAULT_CURRENCY = env_str("DEFAULT_CURRENCY", "").upper()
 # One way of writing dates and times on every page, email and the admin.
 FORMAT_MODULE_PATH = ["config.formats"]
 

@@ -22,7 +22,7 @@ from referrals.models import WeeklyGoal
 from reporting import kpis
 from tests.factories import ClientFactory, ContactFactory
 
-REP_TABLE = "Each rep's numbers in the period; a column heading sorts by it"
+REP_TABLE = "a column heading sorts by it"
 GOALS_TABLE = "Goals against actual"
 
 
@@ -156,16 +156,17 @@ def test_a_manager_sets_goals_reads_the_dashboard_and_exports_it(
     assert download.suggested_filename == f"referral-kpis-{period.start}-{period.end}.csv"
     with open(download.path(), newline="", encoding="utf-8") as exported:
         table = list(csv.DictReader(exported))
-    assert [row["username"] for row in table] == ["alice", "bob"]
+    assert [row["Username"] for row in table] == ["alice", "bob"]
     alice_row, bob_row = table
-    assert alice_row["rep"] == "Alice Archer"
-    assert (alice_row["period_start"], alice_row["period_end"]) == (
+    assert alice_row["Rep"] == "Alice Archer"
+    assert (alice_row["Period start"], alice_row["Period end"]) == (
         str(period.start),
         str(period.end),
     )
-    assert (alice_row["asks"], alice_row["intros"], alice_row["meetings"]) == ("3", "1", "1")
-    assert (alice_row["wins"], Decimal(alice_row["won_value"])) == ("1", Decimal("12000"))
-    assert (bob_row["asks"], bob_row["wins"], bob_row["overdue_followups"]) == ("5", "0", "5")
+    assert (alice_row["Asks"], alice_row["Intros"], alice_row["Meetings"]) == ("3", "1", "1")
+    # The amount as the page writes it (the team's currency, no ".00").
+    assert (alice_row["Wins"], alice_row["Won value"]) == ("1", "$12,000")
+    assert (bob_row["Asks"], bob_row["Wins"], bob_row["Overdue follow-ups"]) == ("5", "0", "5")
 
     # --- One rep in detail ----------------------------------------------------------------
     rows.filter(has_text="Alice Archer").get_by_role("link", name="Alice Archer").click()
