@@ -52,7 +52,9 @@ def contacts_export(*, user, team_id: int | None, filters: dict) -> CsvExport:
         for name, value in filters.items()
         if value not in (None, "")
     }
-    contacts = ContactFilter(data, queryset=selectors.contact_list(user=user, team=team_id))
+    contacts = ContactFilter(
+        data, queryset=selectors.contact_list(user=user, team=team_id), user=user
+    )
     return CsvExport(
         header=[header for header, _ in CONTACT_COLUMNS],
         records=contacts.qs,

@@ -10,7 +10,7 @@ from django.db.models.functions import Coalesce
 from accounts.models import Team, User
 from accounts.visibility import visible_shared
 from contacts.fit import GOOD_FIT_SCORE
-from contacts.models import Company, Contact, IdealClientProfile, Relationship
+from contacts.models import Company, Contact, ContactKind, IdealClientProfile, Relationship
 from core.search import TRIGRAM_LENGTH, InRows, search_words
 
 # A contact's page shows at most so many of their ties (strongest first).
@@ -131,8 +131,31 @@ def ideal_client_profile_for_team(team: Team) -> IdealClientProfile:
     return profile
 
 
+def ideal_client_profiles_visible(*, user) -> list[IdealClientProfile]:
+    """The profiles of the teams whose contacts the user sees (a list filtered by a
+    criterion reads each team's contacts against its own)."""
+    return list(visible_shared(IdealClientProfile.objects.all(), user).order_by("team_id"))
+
+
 def good_fit_count(team: Team) -> int:
     return Contact.objects.filter(team=team, fit_score__gte=GOOD_FIT_SCORE).count()
+
+
+def done_business_condition() -> Q:
+    """The people the team has done business with, or who are the team: clients, former
+    clients and the members' own records. The method's roster is the others: "people who
+    fit and have not done business with us yet" (contacts.filters' ?prospective=)."""
+    return Q(kind__in=(ContactKind.CLIENT, ContactKind.FORMER_CLIENT)) | Q(user__isnull=False)
+
+
+def prospective_good_fit_count(team: Team) -> int:
+    """The team's good fits it has done no business with yet: what the fits page lists
+    from the profile page's link (?prospective=true&min_fit=GOOD_FIT_SCORE)."""
+    return (
+        Contact.objects.filter(team=team, fit_score__gte=GOOD_FIT_SCORE)
+        .exclude(done_business_condition())
+        .count()
+    )
 
 
 # --- Relationships ------------------------------------------------------------------------

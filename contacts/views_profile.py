@@ -62,6 +62,8 @@ def ideal_client_profile(request):
             "can_edit": can_edit,
             "criteria": _profile_criteria(profile),
             "good_fit_count": selectors.good_fit_count(team),
+            # Those the fits page lists (referrals:fits): not clients yet.
+            "prospective_fit_count": selectors.prospective_good_fit_count(team),
             "good_fit": GOOD_FIT_SCORE,
         },
     )
