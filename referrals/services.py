@@ -167,16 +167,17 @@ def roster_entry_create_many(*, owner, team: Team, rows: list[dict]) -> list[Ros
             continue
         seen.add(prospect.pk)
         try:
-            with transaction.atomic():
-                entries.append(
-                    roster_entry_create(
-                        owner=owner,
-                        team=team,
-                        prospect=prospect,
-                        priority=row.get("priority", 2),
-                        reason=row.get("reason", ""),
-                    )
+            # Its own savepoint (roster_entry_create is atomic): a refused row leaves the
+            # transaction usable, so the next rows are checked too.
+            entries.append(
+                roster_entry_create(
+                    owner=owner,
+                    team=team,
+                    prospect=prospect,
+                    priority=row.get("priority", 2),
+                    reason=row.get("reason", ""),
                 )
+            )
         except ValidationError as error:
             refused[index] = error
     if refused:
