@@ -52,8 +52,8 @@ def people(acme, alice, globex, charlie):
                 team=acme,
                 owner=alice,
                 company=company,
-                function=([""] + Function.values)[n % (len(Function.values) + 1)],
-                person_type=([""] + PersonType.values)[n % (len(PersonType.values) + 1)],
+                function=(["", *Function.values])[n % (len(Function.values) + 1)],
+                person_type=(["", *PersonType.values])[n % (len(PersonType.values) + 1)],
                 title=TITLES[n % len(TITLES)],
                 notes=NOTES[n % len(NOTES)],
             )
