@@ -7,8 +7,11 @@ and its API sort and filter by fit with the same FilterSet."""
 import pytest
 from django.urls import reverse
 
+from contacts.exports import contacts_export
+from contacts.filters import ContactFilter
 from contacts.models import ContactKind, IdealClientProfile, Industry
 from contacts.services import contact_fit_scores_refresh
+from core.filters import filters_in_force
 from referrals.models import RosterEntry
 from referrals.services import RosterRowsRefused, roster_entry_create_many
 from tests.factories import CompanyFactory, ContactFactory, RosterEntryFactory
@@ -325,3 +328,13 @@ def test_contact_list_and_api_by_fit_queries(
     with django_assert_max_num_queries(6):
         response = alice_client.get(reverse("contact-list"), query)
     assert response.json()["count"] == size + 2
+
+
+def test_the_contacts_csv_keeps_the_fit_filters_and_order(alice, network):
+    """The export rebuilds the list from its stored filters (as a worker does): the yes/no
+    and criterion filters and the sort by fit hold there too."""
+    query = {"prospective": "true", "matches_industry": "true", "sort": "fit"}
+    stored = filters_in_force(ContactFilter(query))
+    export = contacts_export(user=alice, team_id=network["ann"].team_id, filters=stored)
+
+    assert [contact.first_name for contact in export.records] == ["Ann", "Boris"]
