@@ -45,13 +45,12 @@ def _params(request):
     return params
 
 
-def _fits(request, team):
-    filterset = ContactFilter(
+def _fits(request, team) -> ContactFilter:
+    return ContactFilter(
         _params(request),
         queryset=contact_selectors.contact_list(user=request.user, team=team),
         request=request,
     )
-    return filterset.qs, filters_in_force(filterset)
 
 
 def _row(contact, profile, form, entry=None) -> dict:
@@ -71,14 +70,15 @@ def _row(contact, profile, form, entry=None) -> dict:
 def fits(request):
     team = working_team(request)
     profile = contact_selectors.ideal_client_profile_for_team(team)
-    contacts, filters = _fits(request, team)
+    filterset = _fits(request, team)
+    filters = filters_in_force(filterset)
     if request.method == "POST":
         answer, rows = _add(request, team=team, profile=profile)
         if answer is not None:
             return answer
         page = None  # the posted rows again, with their errors
     else:
-        page = Paginator(contacts, PAGE_SIZE).get_page(request.GET.get("page"))
+        page = Paginator(filterset.qs, PAGE_SIZE).get_page(request.GET.get("page"))
         on_roster = selectors.own_roster_entries_by_prospect(
             user=request.user, prospect_ids=[contact.pk for contact in page]
         )
@@ -122,10 +122,12 @@ def _add(request, *, team, profile):
         contact_id = parse_id(value)
         if contact_id is not None and contact_id not in ids:
             ids.append(contact_id)
-    # Only the team's contacts the user sees, and never a client (the page's own rule).
-    found = {
-        contact.pk: contact for contact in _fits(request, team)[0].filter(pk__in=ids).order_by()
-    }
+    # Only the team's contacts the user sees, and never a client (the page's own rule);
+    # not the list's other filters: a row ticked stays ticked if its fit moved meanwhile.
+    candidates = contact_selectors.contact_list(user=request.user, team=team).exclude(
+        contact_selectors.done_business_condition()
+    )
+    found = {contact.pk: contact for contact in candidates.filter(pk__in=ids).order_by()}
     contacts = [found[pk] for pk in ids if pk in found]
     forms = [RosterFitRowForm(request.POST, prefix=f"row-{contact.pk}") for contact in contacts]
     rows = [_row(contact, profile, form) for contact, form in zip(contacts, forms, strict=True)]
