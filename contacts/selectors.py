@@ -148,14 +148,14 @@ def done_business_condition() -> Q:
     return Q(kind__in=(ContactKind.CLIENT, ContactKind.FORMER_CLIENT)) | Q(user__isnull=False)
 
 
-def prospective_good_fit_count(team: Team) -> int:
-    """The team's good fits it has done no business with yet: what the fits page lists
-    from the profile page's link (?prospective=true&min_fit=GOOD_FIT_SCORE)."""
-    return (
-        Contact.objects.filter(team=team, fit_score__gte=GOOD_FIT_SCORE)
-        .exclude(done_business_condition())
-        .count()
+def good_fit_counts(team: Team) -> tuple[int, int]:
+    """(the team's good fits, those of them it has done no business with yet), in one
+    query: the profile page's count, and what its link lists on the fits page
+    (?prospective=true&min_fit=GOOD_FIT_SCORE)."""
+    counts = Contact.objects.filter(team=team, fit_score__gte=GOOD_FIT_SCORE).aggregate(
+        every=Count("pk"), prospective=Count("pk", filter=~done_business_condition())
     )
+    return counts["every"], counts["prospective"]
 
 
 # --- Relationships ------------------------------------------------------------------------
