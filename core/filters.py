@@ -99,6 +99,16 @@ class BooleanFilter(django_filters.BooleanFilter):
         _documented(self)
 
 
+# Text a filter takes: any but NUL, which Django's form fields refuse (a 400 to a request
+# the schema allowed, found by schemathesis on the search box).
+TEXT_SCHEMA = {"type": "string", "pattern": "^[^\\x00]*$"}
+
+
+@extend_schema_field(TEXT_SCHEMA)
+class TextFilter(_DocumentedMixin, django_filters.CharFilter):
+    """A text filter (a company's country…), documented as taking no NUL character."""
+
+
 class FilterSet(django_filters.rest_framework.FilterSet):
     """The base of every list's FilterSet: a filter generated for a whole-number column is
     a whole-number filter, and a yes/no filter takes true or false only."""
@@ -116,10 +126,13 @@ class FilterSet(django_filters.rest_framework.FilterSet):
             )
         },
         models.BooleanField: {"filter_class": BooleanFilter},
+        models.CharField: {"filter_class": TextFilter},
+        models.TextField: {"filter_class": TextFilter},
     }
 
 
-class WordsFilter(django_filters.CharFilter):
+@extend_schema_field(TEXT_SCHEMA)
+class WordsFilter(_DocumentedMixin, django_filters.CharFilter):
     """The search box (core.search's rule): every word typed must appear in one of
     `fields`, or satisfy `condition(text)` when a list needs a finer query (contacts)."""
 
