@@ -144,7 +144,8 @@ class ContactViewSet(viewsets.ModelViewSet):
     serializer_class = ContactSerializer
     filterset_class = ContactFilter
     ordering_fields = ["last_name", "first_name", "created_at", "updated_at", "fit_score"]
-    ordering = ["last_name", "first_name", "pk"]
+    # No default `ordering` here: the selector sorts by name, and the FilterSet's ?sort=
+    # (shared with the page) may sort by fit; a default would override it.
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):

@@ -43,16 +43,26 @@ CONTACT_COLUMNS = [
 _FORMER_FILTER_NAMES = {"owner_id": "owner", "company_id": "company"}
 
 
+def _as_sent(value):
+    """A filter's cleaned value as the query string sent it: a yes/no filter takes "true"
+    or "false" (core.filters.BooleanFilter), not the True it was cleaned to."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return value
+
+
 def contacts_export(*, user, team_id: int | None, filters: dict) -> CsvExport:
     """The contact list as the user sees it (one team's when team_id is given; every team
     for staff without one), with the list's filters (contacts.filters.ContactFilter, by
     parameter name)."""
     data = {
-        _FORMER_FILTER_NAMES.get(name, name): value
+        _FORMER_FILTER_NAMES.get(name, name): _as_sent(value)
         for name, value in filters.items()
         if value not in (None, "")
     }
-    contacts = ContactFilter(data, queryset=selectors.contact_list(user=user, team=team_id))
+    contacts = ContactFilter(
+        data, queryset=selectors.contact_list(user=user, team=team_id), user=user
+    )
     return CsvExport(
         header=[header for header, _ in CONTACT_COLUMNS],
         records=contacts.qs,

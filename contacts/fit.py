@@ -8,9 +8,17 @@ it wants.
 
 Stored on the contact (Contact.fit_score) by contacts.services.contact_fit_scores_refresh
 whenever a contact or the profile changes; the CSV import computes it as it writes.
+
+Each criterion is also a database condition (`criterion_condition`), so that a list can
+be filtered by "matches the profile's industry" and so on; the two are kept in step here,
+side by side, and tests/test_fit_filters.py proves they agree on generated contacts.
 """
 
 from dataclasses import dataclass
+
+from django.db.models import F, Q, TextField, Value
+from django.db.models.functions import Coalesce, Concat, Lower, Trim
+from django.db.models.lookups import IContains, In
 
 from contacts.models import Contact, IdealClientProfile
 
@@ -18,11 +26,23 @@ from contacts.models import Contact, IdealClientProfile
 GOOD_FIT_SCORE = 70
 
 
+# The criteria, by the key a filter names them with, and how a person reads them.
+CRITERIA = {
+    "industry": "industry",
+    "region": "region",
+    "size": "company size",
+    "function": "function",
+    "person_type": "type of person",
+    "situation": "situation",
+}
+
+
 @dataclass(frozen=True)
 class Criterion:
     label: str
     weight: int
     matched: bool
+    key: str = ""
 
 
 def _words(values) -> set[str]:
@@ -41,12 +61,15 @@ def fit_criteria(profile: IdealClientProfile, contact: Contact) -> list[Criterio
                 "industry",
                 profile.weight_industry,
                 bool(company and company.industry in profile.industries),
+                "industry",
             )
         )
     wanted_regions = _words(profile.regions)
     if wanted_regions:
         places = _words([company.region, company.country]) if company else set()
-        criteria.append(Criterion("region", profile.weight_region, bool(wanted_regions & places)))
+        criteria.append(
+            Criterion("region", profile.weight_region, bool(wanted_regions & places), "region")
+        )
     if profile.min_employees is not None or profile.max_employees is not None:
         size = company.employee_count if company else None
         matched = size is not None
@@ -54,10 +77,15 @@ def fit_criteria(profile: IdealClientProfile, contact: Contact) -> list[Criterio
             matched = size >= profile.min_employees
         if matched and profile.max_employees is not None:
             matched = size <= profile.max_employees
-        criteria.append(Criterion("company size", profile.weight_size, matched))
+        criteria.append(Criterion("company size", profile.weight_size, matched, "size"))
     if profile.functions:
         criteria.append(
-            Criterion("function", profile.weight_function, contact.function in profile.functions)
+            Criterion(
+                "function",
+                profile.weight_function,
+                contact.function in profile.functions,
+                "function",
+            )
         )
     if profile.person_types:
         criteria.append(
@@ -65,6 +93,7 @@ def fit_criteria(profile: IdealClientProfile, contact: Contact) -> list[Criterio
                 "type of person",
                 profile.weight_person_type,
                 contact.person_type in profile.person_types,
+                "person_type",
             )
         )
     keywords = _words(profile.situation_keywords)
@@ -75,6 +104,7 @@ def fit_criteria(profile: IdealClientProfile, contact: Contact) -> list[Criterio
                 "situation",
                 profile.weight_situation,
                 any(keyword in text for keyword in keywords),
+                "situation",
             )
         )
     return criteria
@@ -90,3 +120,55 @@ def fit_score(profile: IdealClientProfile | None, contact: Contact) -> int:
     matched = sum(criterion.weight for criterion in criteria if criterion.matched)
     # Half up, as people round (62.5 → 63), not Python's round-half-to-even.
     return (200 * matched + total) // (2 * total)
+
+
+def criteria_set(profile: IdealClientProfile | None) -> list[str]:
+    """The keys of the criteria the profile sets (the others do not count)."""
+    if profile is None:
+        return []
+    return [key for key in CRITERIA if criterion_condition(profile, key) is not None]
+
+
+def criterion_condition(profile: IdealClientProfile, key: str) -> Q | None:
+    """The database's reading of one criterion of `fit_criteria` for contacts of the
+    profile's team: the contacts who match it, or None when the profile does not set it.
+    Null-safe, so that its negation lists exactly the contacts who do not match (a
+    companyless contact matches no company criterion)."""
+    if key == "industry":
+        return Q(company__industry__in=profile.industries) if profile.industries else None
+    if key == "region":
+        wanted = sorted(_words(profile.regions))
+        if not wanted:
+            return None
+        return Q(In(_lower_trimmed("company__region"), wanted)) | Q(
+            In(_lower_trimmed("company__country"), wanted)
+        )
+    if key == "size":
+        if profile.min_employees is None and profile.max_employees is None:
+            return None
+        size = Q(company__employee_count__isnull=False)
+        if profile.min_employees is not None:
+            size &= Q(company__employee_count__gte=profile.min_employees)
+        if profile.max_employees is not None:
+            size &= Q(company__employee_count__lte=profile.max_employees)
+        return size
+    if key == "function":
+        return Q(function__in=profile.functions) if profile.functions else None
+    if key == "person_type":
+        return Q(person_type__in=profile.person_types) if profile.person_types else None
+    if key == "situation":
+        keywords = sorted(_words(profile.situation_keywords))
+        if not keywords:
+            return None
+        text = Concat(F("title"), Value(" "), F("notes"), output_field=TextField())
+        condition = Q(pk__in=[])
+        for keyword in keywords:
+            condition |= Q(IContains(text, keyword))
+        return condition
+    raise ValueError(f"Unknown criterion: {key}")
+
+
+def _lower_trimmed(field: str):
+    # A company's missing place reads as "", which no wanted place is (_words drops blanks):
+    # NOT (NULL IN …) would be NULL, and the contact would be neither a match nor not one.
+    return Coalesce(Lower(Trim(field)), Value(""), output_field=TextField())

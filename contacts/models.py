@@ -225,6 +225,11 @@ class Contact(models.Model):
             models.Index(fields=["team", "last_name", "first_name"]),
             models.Index(fields=["team", "kind"]),
             models.Index(fields=["team", "owner"]),
+            # The list "best fit first" (?sort=fit, the ideal client profile's fits page).
+            models.Index(
+                fields=["team", "-fit_score", "last_name", "first_name", "id"],
+                name="contact_team_best_fit",
+            ),
         ]
 
     def __str__(self) -> str:

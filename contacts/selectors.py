@@ -11,7 +11,7 @@ from accounts.models import Team, User
 from accounts.visibility import visible_shared
 from contacts import rhythm
 from contacts.fit import GOOD_FIT_SCORE
-from contacts.models import Company, Contact, IdealClientProfile, Relationship
+from contacts.models import Company, Contact, ContactKind, IdealClientProfile, Relationship
 from core.search import TRIGRAM_LENGTH, InRows, search_words
 
 # A contact's page shows at most so many of their ties (strongest first).
@@ -139,8 +139,31 @@ def ideal_client_profile_for_team(team: Team) -> IdealClientProfile:
     return profile
 
 
+def ideal_client_profiles_visible(*, user) -> list[IdealClientProfile]:
+    """The profiles of the teams whose contacts the user sees (a list filtered by a
+    criterion reads each team's contacts against its own)."""
+    return list(visible_shared(IdealClientProfile.objects.all(), user).order_by("team_id"))
+
+
 def good_fit_count(team: Team) -> int:
     return Contact.objects.filter(team=team, fit_score__gte=GOOD_FIT_SCORE).count()
+
+
+def done_business_condition() -> Q:
+    """The people the team has done business with, or who are the team: clients, former
+    clients and the members' own records. The method's roster is the others: "people who
+    fit and have not done business with us yet" (contacts.filters' ?prospective=)."""
+    return Q(kind__in=(ContactKind.CLIENT, ContactKind.FORMER_CLIENT)) | Q(user__isnull=False)
+
+
+def good_fit_counts(team: Team) -> tuple[int, int]:
+    """(the team's good fits, those of them it has done no business with yet), in one
+    query: the profile page's count, and what its link lists on the fits page
+    (?prospective=true&min_fit=GOOD_FIT_SCORE)."""
+    counts = Contact.objects.filter(team=team, fit_score__gte=GOOD_FIT_SCORE).aggregate(
+        every=Count("pk"), prospective=Count("pk", filter=~done_business_condition())
+    )
+    return counts["every"], counts["prospective"]
 
 
 # --- Relationships ------------------------------------------------------------------------

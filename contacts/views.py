@@ -68,7 +68,7 @@ FIX_ERRORS = "Please correct the errors below; nothing was saved."
 def contact_list(request):
     team = working_team_or_none(request)
     filterset = ContactFilter(
-        request.GET, queryset=selectors.contact_list(user=request.user, team=team)
+        request.GET, queryset=selectors.contact_list(user=request.user, team=team), request=request
     )
     filters = filters_in_force(filterset)
     page = Paginator(filterset.qs, PAGE_SIZE).get_page(request.GET.get("page"))
@@ -83,7 +83,14 @@ def contact_list(request):
         {
             "page": page,
             "filters": filters,
-            "filtered": bool(filters),
+            "filtered": bool(set(filters) - {"sort"}),
+            # Filters a link may carry (the fit criteria, "not yet a client") that the
+            # form shows no control for: kept when the form is sent again.
+            "hidden_filters": [
+                (name, "true" if value is True else "false" if value is False else value)
+                for name, value in filters.items()
+                if name == "prospective" or name.startswith("matches_")
+            ],
             "owners": selectors.team_owners(team=team) if team else [],
             "kinds": ContactKind.choices,
             "industries": Industry.choices,

@@ -53,6 +53,7 @@ def ideal_client_profile(request):
                 )
                 # Back to this page (referrals:icp) to read it saved.
                 return redirect(request.path)
+    good_fit_count, prospective_fit_count = selectors.good_fit_counts(team)
     return render(
         request,
         "referrals/ideal_client_profile.html",
@@ -61,7 +62,9 @@ def ideal_client_profile(request):
             "form": form,
             "can_edit": can_edit,
             "criteria": _profile_criteria(profile),
-            "good_fit_count": selectors.good_fit_count(team),
+            "good_fit_count": good_fit_count,
+            # Those the fits page lists (referrals:fits): not clients yet.
+            "prospective_fit_count": prospective_fit_count,
             "good_fit": GOOD_FIT_SCORE,
         },
     )

@@ -13,6 +13,7 @@ import django_filters
 from django import forms
 from django.db import models
 from django.db.models import Q
+from drf_spectacular.drainage import get_override, set_override
 from drf_spectacular.utils import extend_schema_field
 
 from core.dates import DAY_SCHEMA, MOMENT_SCHEMA, DateFormField, DateTimeFormField
@@ -20,8 +21,26 @@ from core.http import MAX_ID
 from core.search import search_words, words_match
 
 
+def _documented(filter_, **bounds) -> None:
+    """The schema of a filter whose class fixes it (extend_schema_field below), made the
+    filter's own with what this one says: its help_text (drf-spectacular reads no
+    description past a class's schema, so the parameter was undocumented) and its own
+    bounds (a fit of at most 100 read as "up to the largest id")."""
+    schema = dict(get_override(type(filter_), "field"))
+    schema.update({name: value for name, value in bounds.items() if value is not None})
+    if filter_.extra.get("help_text"):
+        schema["description"] = str(filter_.extra["help_text"])
+    set_override(filter_, "field", schema)
+
+
+class _DocumentedMixin:
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        _documented(self)
+
+
 @extend_schema_field(DAY_SCHEMA)
-class DateFilter(django_filters.DateFilter):
+class DateFilter(_DocumentedMixin, django_filters.DateFilter):
     """A day (2026-03-02), in the window of core.dates: a day at the calendar's edge made
     the pages that add to it or show it in a zone fail (a 500)."""
 
@@ -29,7 +48,7 @@ class DateFilter(django_filters.DateFilter):
 
 
 @extend_schema_field(MOMENT_SCHEMA)
-class UtcIsoDateTimeFilter(django_filters.IsoDateTimeFilter):
+class UtcIsoDateTimeFilter(_DocumentedMixin, django_filters.IsoDateTimeFilter):
     """An ISO 8601 time, in the window of core.dates, queried in UTC: a valid offset
     PostgreSQL cannot store (e.g. -18:01) reached the database as it was (a 500)."""
 
@@ -48,6 +67,7 @@ class IdFilter(django_filters.NumberFilter):
         kwargs.setdefault("min_value", 1)
         kwargs.setdefault("max_value", MAX_ID)
         super().__init__(*args, **kwargs)
+        _documented(self, minimum=kwargs["min_value"], maximum=kwargs["max_value"])
 
 
 @extend_schema_field({"type": "integer", "minimum": 0, "maximum": MAX_ID})
@@ -61,6 +81,7 @@ class WholeNumberFilter(django_filters.NumberFilter):
         kwargs.setdefault("min_value", 0)
         kwargs.setdefault("max_value", MAX_ID)
         super().__init__(*args, **kwargs)
+        _documented(self, minimum=kwargs["min_value"], maximum=kwargs["max_value"])
 
 
 @extend_schema_field({"type": "boolean"})
@@ -75,6 +96,17 @@ class BooleanFilter(django_filters.BooleanFilter):
         kwargs.setdefault("coerce", lambda value: value == "true")
         kwargs.setdefault("empty_value", None)
         super().__init__(*args, **kwargs)
+        _documented(self)
+
+
+# Text a filter takes: any but NUL, which Django's form fields refuse (a 400 to a request
+# the schema allowed, found by schemathesis on the search box).
+TEXT_SCHEMA = {"type": "string", "pattern": "^[^\\x00]*$"}
+
+
+@extend_schema_field(TEXT_SCHEMA)
+class TextFilter(_DocumentedMixin, django_filters.CharFilter):
+    """A text filter (a company's country…), documented as taking no NUL character."""
 
 
 class FilterSet(django_filters.rest_framework.FilterSet):
@@ -94,10 +126,13 @@ class FilterSet(django_filters.rest_framework.FilterSet):
             )
         },
         models.BooleanField: {"filter_class": BooleanFilter},
+        models.CharField: {"filter_class": TextFilter},
+        models.TextField: {"filter_class": TextFilter},
     }
 
 
-class WordsFilter(django_filters.CharFilter):
+@extend_schema_field(TEXT_SCHEMA)
+class WordsFilter(_DocumentedMixin, django_filters.CharFilter):
     """The search box (core.search's rule): every word typed must appear in one of
     `fields`, or satisfy `condition(text)` when a list needs a finer query (contacts)."""
 

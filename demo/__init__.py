@@ -37,4 +37,7 @@ DEMO_PEOPLE = [
     ("ravi", "Ravi", "Patel", "rep"),
     ("sofia", "Sofia", "Berg", "rep"),
 ]
+# The demo's admin: Django staff with every permission and no team (admins need none:
+# /admin/ is theirs; the home page sends them there). username, first, last.
+DEMO_ADMIN = ("ada", "Ada", "Admin")
 DEMO_SEED = 7

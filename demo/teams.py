@@ -13,7 +13,7 @@ from accounts.models import Membership, Team, User
 from contacts import services as contact_services
 from contacts.models import Activity, Company, Contact, IdealClientProfile, Relationship
 from contacts.services import team_member_add
-from demo import DEMO_PASSWORD, DEMO_PEOPLE, DEMO_TEAM
+from demo import DEMO_ADMIN, DEMO_PASSWORD, DEMO_PEOPLE, DEMO_TEAM
 from demo.plan import Member, Size
 from demo.words import ascii_slug
 from followups.models import FollowUp
@@ -42,6 +42,26 @@ def demo_team_ensure(*, reset_passwords: bool = True) -> Team:
             last_name=last_name,
         )
     return Team.objects.get(name=DEMO_TEAM)
+
+
+def demo_admin_ensure(*, reset_password: bool = True) -> User:
+    """The demo's admin (idempotent): staff and superuser, in no team, so a newcomer can
+    open /admin/ at once. With reset_password the demo password is set again, as for the
+    team's logins; an existing user of that name is made staff, never demoted."""
+    username, first_name, last_name = DEMO_ADMIN
+    user, created = User.objects.get_or_create(
+        username=username,
+        defaults={
+            "first_name": first_name,
+            "last_name": last_name,
+            "email": f"{username}@northwind.example",
+        },
+    )
+    user.is_staff = user.is_superuser = user.is_active = True
+    if created or reset_password:
+        user.set_password(DEMO_PASSWORD)
+    user.save()
+    return user
 
 
 def generated_members_ensure(size: Size, seed: int) -> None:

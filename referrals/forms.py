@@ -193,6 +193,21 @@ class RosterEntryCreateForm(TeamFormMixin, forms.Form):
         return data
 
 
+class RosterFitRowForm(forms.Form):
+    """One row of the fits page's bulk "add to my roster" (prefix row-<contact id>): tick
+    to add, with the priority and the business reason of that person's entry."""
+
+    add = forms.BooleanField(label="Add to my roster", required=False)
+    priority = forms.TypedChoiceField(
+        choices=Priority.choices, coerce=int, initial=Priority.MEDIUM, label="Priority"
+    )
+    reason = forms.CharField(
+        label="Business reason",
+        required=False,
+        widget=forms.TextInput(attrs={"placeholder": "Why this person, why now"}),
+    )
+
+
 class RosterEntryEditForm(forms.Form):
     priority = forms.TypedChoiceField(choices=Priority.choices, coerce=int)
     reason = forms.CharField(

@@ -139,6 +139,13 @@ def contact_timeline(*, user, contact: Contact) -> QuerySet[Activity]:
 # --- Roster -------------------------------------------------------------------------------
 
 
+def own_roster_entries_by_prospect(*, user, prospect_ids: Iterable[int]) -> dict[int, RosterEntry]:
+    """The user's own roster entries for these people, by prospect id (one query): the
+    fits page marks who is already on the roster."""
+    entries = RosterEntry.objects.filter(owner=user, prospect_id__in=list(prospect_ids))
+    return {entry.prospect_id: entry for entry in entries.only("pk", "prospect_id", "status")}
+
+
 def roster_for_user(user, *, team: Team | None = None) -> QuerySet[RosterEntry]:
     """The roster the user may see (their own; a manager's whole team): the prospects still
     to win first, won and lost ones last; in each, highest priority first, then the best

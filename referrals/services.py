@@ -142,6 +142,68 @@ def roster_entry_create(
     return entry
 
 
+LISTED_TWICE = "{prospect} is listed twice; add them once."
+ROWS_REFUSED = "{count} of the {total} people could not be added, so none was: see each row."
+
+
+class RosterRowsRefused(ValidationError):
+    """Some rows of a bulk add were refused, so none was added. `rows` maps each refused
+    row's index (in the order given) to its ValidationError; `existing` maps the index of
+    a row refused as already on the roster to that entry, for the page to link to."""
+
+    def __init__(self, rows: dict[int, ValidationError], total: int, existing: dict):
+        self.rows = rows
+        self.existing = existing
+        super().__init__(ROWS_REFUSED.format(count=len(rows), total=total))
+
+
+@transaction.atomic
+def roster_entry_create_many(*, owner, team: Team, rows: list[dict]) -> list[RosterEntry]:
+    """Put several people on the owner's roster at once (the ideal client profile's good
+    fits), each row {"prospect", "priority", "reason"} through roster_entry_create: all or
+    nothing. Every row is checked, so each refused one can say why; then, if any was
+    refused, RosterRowsRefused and nothing is written."""
+    entries: list[RosterEntry] = []
+    refused: dict[int, ValidationError] = {}
+    seen: set[int] = set()
+    for index, row in enumerate(rows):
+        prospect = row["prospect"]
+        if prospect.pk in seen:
+            refused[index] = ValidationError({"prospect": LISTED_TWICE.format(prospect=prospect)})
+            continue
+        seen.add(prospect.pk)
+        try:
+            # Its own savepoint (roster_entry_create is atomic): a refused row leaves the
+            # transaction usable, so the next rows are checked too.
+            entries.append(
+                roster_entry_create(
+                    owner=owner,
+                    team=team,
+                    prospect=prospect,
+                    priority=row.get("priority", 2),
+                    reason=row.get("reason", ""),
+                )
+            )
+        except ValidationError as error:
+            refused[index] = error
+    if refused:
+        existing_by_prospect = {
+            entry.prospect_id: entry
+            # Those on the roster before this call: the ones it wrote are rolled back.
+            for entry in RosterEntry.objects.filter(
+                owner=owner, prospect__in=[rows[index]["prospect"] for index in refused]
+            ).exclude(pk__in=[entry.pk for entry in entries])
+        }
+        existing = {
+            index: existing_by_prospect[rows[index]["prospect"].pk]
+            for index in refused
+            if rows[index]["prospect"].pk in existing_by_prospect
+        }
+        # Raised inside the atomic block: every row written above is rolled back.
+        raise RosterRowsRefused(refused, total=len(rows), existing=existing)
+    return entries
+
+
 @transaction.atomic
 def roster_entry_update(*, entry: RosterEntry, data: dict) -> RosterEntry:
     allowed = {"priority", "reason"}

@@ -1,7 +1,7 @@
 from django.urls import path
 
 from contacts import views_profile
-from referrals import views, views_history
+from referrals import views, views_fits, views_history
 
 app_name = "referrals"
 
@@ -35,4 +35,6 @@ urlpatterns = [
     # The team's ideal client profile: contacts' page (the profile is about contacts), under
     # the name it has always had here.
     path("profile/ideal-client/", views_profile.ideal_client_profile, name="icp"),
+    # Its good fits who are not clients yet, best first, to put on the roster in one go.
+    path("profile/ideal-client/fits/", views_fits.fits, name="fits"),
 ]

@@ -203,6 +203,8 @@ MATRIX: dict[str, Rule] = {
     "referrals:icp": Rule(
         "page", FORM, overrides={(p, "POST"): FORBIDDEN for p in ("alice", "bob", "charlie")}
     ),
+    # The profile's good fits, and the bulk add to the user's own roster.
+    "referrals:fits": Rule("page", FORM),
     # --- Follow-ups and notifications -----------------------------------------------------
     "followups:inbox": Rule("page"),
     "followups:team-overdue": Rule("manager-only"),

@@ -562,6 +562,8 @@ PAGE_WRITES: dict[str, PageWrite] = {
     "referrals:deal-edit": PageWrite(_pk("deal")),
     "referrals:given-create": PageWrite(**_from_forms("given-create")),
     "referrals:icp": PageWrite(persona="maya"),
+    # The good fits' bulk add: the page's rows as drawn, one of them ticked.
+    "referrals:fits": PageWrite(payload=lambda w: {f"row-{w['target'].pk}-add": "on"}),
     "followups:complete": PageWrite(
         _pk("followup"), **_from_forms("followup-complete"), form=CompleteForm, read_form=False
     ),

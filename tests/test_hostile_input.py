@@ -588,6 +588,7 @@ def test_api_list_hostile_query_parameters(world, api, name, query):
         "contacts:company-search",
         "referrals:pipeline",
         "referrals:roster",
+        "referrals:fits",
         "referrals:deal-list",
         "referrals:given-list",
         "followups:inbox",

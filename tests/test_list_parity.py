@@ -26,7 +26,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from rest_framework.authtoken.models import Token
 
-from contacts.models import Channel, ContactKind, Industry
+from contacts.models import Channel, ContactKind, Function, IdealClientProfile, Industry
+from contacts.services import contact_fit_scores_refresh
 from followups.models import FollowUp, Notification
 from referrals.models import (
     Deal,
@@ -128,6 +129,23 @@ def world(acme, globex, alice, bob, maya, charlie) -> World:
                 company=None if n % 7 == 6 else companies[n % len(companies)],
             )
         )
+
+    # Each team wants someone: fit scores spread over the list, so that the fit filters
+    # and the sort by fit have something to tell apart (another team's profile too).
+    for n, contact in enumerate(contacts):
+        contact.function = Function.values[n % len(Function.values)]
+        contact.title = ["Head of Fleet", "CFO", "Warehouse lead", ""][n % 4]
+        contact.save(update_fields=["function", "title"])
+    IdealClientProfile.objects.create(
+        team=acme,
+        industries=[Industry.LOGISTICS, Industry.HEALTHCARE],
+        regions=["Ontario", "ireland"],
+        min_employees=100,
+        functions=Function.values[:3],
+        situation_keywords=["fleet", "warehouse"],
+    )
+    IdealClientProfile.objects.create(team=globex, industries=[Industry.LOGISTICS])
+    contact_fit_scores_refresh(contacts=[*contacts, outsider])
 
     referrals = []
     for n in range(30):
@@ -313,6 +331,18 @@ def _choices(values):
     return st.sampled_from([str(value) for value in values])
 
 
+def _fit_query() -> dict:
+    """The fit filters and the sort: a least fit, each criterion either way."""
+    return {
+        "min_fit": st.sampled_from(["0", "20", "50", "70", "100"]),
+        "sort": st.sampled_from(["fit", "name"]),
+        **{
+            f"matches_{key}": st.sampled_from(["true", "false"])
+            for key in ("industry", "region", "size", "function", "person_type", "situation")
+        },
+    }
+
+
 def _query(optional: dict) -> st.SearchStrategy[dict]:
     """Up to three of the list's filters at once (more would mostly list nothing)."""
     names = sorted(optional)
@@ -469,8 +499,17 @@ LISTS = {
                 "owner": _ids(w, "owner"),
                 "company": _ids(w, "company"),
                 "industry": _choices([c[1] for c in COMPANIES] + [Industry.MEDIA]),
+                **_fit_query(),
+                "prospective": _choices(["true", "false"]),
             }
         ),
+    ),
+    # The ideal client profile's good fits: the contact list, never a client.
+    "fits": ListCase(
+        "referrals:fits",
+        "contact-list",
+        lambda w: _query({"q": _search(w), **_fit_query()}),
+        api_extra=lambda world, user: {"prospective": "true"},
     ),
     "companies": ListCase(
         "contacts:company-list",
@@ -562,3 +601,52 @@ def test_the_page_and_the_api_list_the_same_rows(name, persona, world):
         api_client, api_url, {**case.default(world), **case.api_extra(world, user)}
     )
     assert any(seen_rows), f"{name}: every drawn query listed nothing"
+
+
+def _page_order(client, url: str, params: dict) -> list[int]:
+    ids: list[int] = []
+    number = 1
+    while True:
+        response = client.get(url, {**params, "page": number})
+        assert response.status_code == 200, (url, params)
+        page = response.context["page"]
+        ids += [row.pk for row in page.object_list]
+        if not page.has_next():
+            return ids
+        number += 1
+
+
+@pytest.mark.parametrize("persona", ["alice", "maya"])
+@pytest.mark.parametrize("name", ["contacts", "fits"])
+def test_sorted_by_fit_the_page_and_the_api_list_the_same_order(name, persona, world):
+    """?sort= is one of the FilterSet's: the page and the API list the rows in the same
+    order (the fits page sorts by fit unless told otherwise; the API by name)."""
+    case = LISTS[name]
+    user = world.people[persona]
+    page_client = Client()
+    page_client.force_login(user)
+    api_client = Client(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
+    page_url, api_url = reverse(case.page), reverse(case.api)
+    fit_orders = []
+
+    @settings(
+        max_examples=EXAMPLES // 2,
+        deadline=None,
+        derandomize=True,
+        database=None,
+        suppress_health_check=[HealthCheck.too_slow],
+    )
+    @given(case.query(world), st.sampled_from(["fit", "name"]))
+    def same_order(params, sort):
+        params = {**params, "sort": sort}
+        page_rows = _page_order(page_client, page_url, params)
+        response = api_client.get(
+            api_url, {**params, **case.api_extra(world, user), "page_size": 500}
+        )
+        assert response.status_code == 200, response.content[:300]
+        assert page_rows == [row["id"] for row in response.json()["results"]], params
+        if sort == "fit" and len(page_rows) > 1:
+            fit_orders.append(page_rows)
+
+    same_order()
+    assert fit_orders, "no draw sorted two rows or more by fit"

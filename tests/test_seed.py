@@ -30,7 +30,7 @@ from contacts.models import (
 )
 from demo import DEMO_PASSWORD, DEMO_PEOPLE, DEMO_TEAM
 from demo.plan import SIZES
-from demo.teams import demo_team_ensure
+from demo.teams import demo_admin_ensure, demo_team_ensure
 from demo.write_bulk import BulkWriter
 from followups.models import FollowUp
 from referrals.models import (
@@ -301,6 +301,7 @@ def test_seed_demo_loads_the_demo_once_and_its_logins_work(db):
 
 def test_seed_demo_adds_nothing_to_a_demo_team_that_already_has_contacts(db):
     team = demo_team_ensure()
+    demo_admin_ensure()  # the logins are there (seed_demo makes sure of them each time)
     maria = User.objects.get(username="maria")
     ContactFactory(team=team, owner=maria)  # entered by hand before the demo was loaded
     counts = row_counts()

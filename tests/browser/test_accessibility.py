@@ -91,6 +91,12 @@ PAGES = [
     ("rep-contact-detail", "alice", lambda n: f"/contacts/{n['carla'].pk}/", "Carla Diaz"),
     ("rep-roster", "alice", lambda n: "/roster/", "Referral roster"),
     (
+        "rep-good-fits",
+        "alice",
+        lambda n: "/profile/ideal-client/fits/",
+        "Good fits to put on your roster",
+    ),
+    (
         "rep-connectors",
         "alice",
         lambda n: f"/contacts/{n['priya'].pk}/connectors/",
