@@ -2,6 +2,7 @@ import zoneinfo
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -43,6 +44,14 @@ class Team(models.Model):
     """The tenant: every business record belongs to exactly one team."""
 
     name = models.CharField(max_length=120, unique=True, validators=[validate_name])
+    # How long the links in an ask (referrals.links) let the referrer answer.
+    referrer_link_days = models.PositiveSmallIntegerField(
+        "days a referrer's link works",
+        default=14,
+        validators=[MinValueValidator(1), MaxValueValidator(90)],
+        help_text="The links in an ask by email (I've introduced you, Not the right time) "
+        "expire after this many days.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
