@@ -38,6 +38,7 @@ from config.beat import periodic_tasks_sync
 from contacts.models import ImportJob
 from followups.models import Notification
 from referrals import services as referral_services
+from referrals.links import INTRODUCED, referrer_link_token
 from referrals.models import WeeklyGoal
 from tests.factories import (
     ClientFactory,
@@ -145,6 +146,10 @@ MATRIX: dict[str, Rule] = {
     "password_change": Rule("page", FORM),
     "password_change_done": Rule("page"),
     "health": Rule("public"),
+    # A referrer's answer by a link of the ask: anyone holding the link, signed in or not.
+    # The matrix's world gives it a valid token; refusals have their own tests
+    # (tests/test_referrer_links.py), and a token that is no token is a 404 (below).
+    "public:referrer-link": Rule("public", FORM, build=lambda w: {"token": w["link_token"]}),
     # --- Contacts (team-shared) -----------------------------------------------------------
     "contacts:list": Rule("page"),
     "contacts:export": Rule("page"),
@@ -186,6 +191,7 @@ MATRIX: dict[str, Rule] = {
     "referrals:referral-edit": Rule("owned", FORM, pk("referral")),
     "referrals:referral-history": Rule("owned", build=pk("referral")),
     "referrals:referral-transition": Rule("owned", POST, pk("referral")),
+    "referrals:referral-send": Rule("owned", POST, pk("referral")),
     "referrals:readiness-create": Rule("page", FORM),
     "referrals:deal-list": Rule("page"),
     "referrals:deal-create": Rule("page", FORM),
@@ -252,6 +258,7 @@ MATRIX: dict[str, Rule] = {
     "referral-list": api("page", API_LIST),
     "referral-detail": api("owned", API_DETAIL, pk("referral")),
     "referral-transition": api("owned", POST, pk("referral")),
+    "referral-send": api("owned", POST, pk("referral")),
     "deal-list": api("page", API_LIST),
     "deal-detail": api("owned", API_DETAIL, pk("deal")),
     "referral-given-list": api("page", API_LIST),
@@ -260,6 +267,7 @@ MATRIX: dict[str, Rule] = {
     "followup-detail": api("owned", build=pk("followup")),
     "followup-complete": api("owned", POST, pk("followup")),
     "followup-skip": api("owned", POST, pk("followup")),
+    "followup-send": api("owned", POST, pk("followup")),
     "notification-list": api("page"),
     "notification-detail": api("own-user", build=pk("notification")),
     "notification-read": api("own-user", POST, pk("notification")),
@@ -345,6 +353,7 @@ def world_make() -> dict:
         "contact": contact,
         "target": target,
         "referral": referral,
+        "link_token": referrer_link_token(referral=referral, step=INTRODUCED, nonce="matrix"),
         "relationship": RelationshipFactory(between=(contact, target)),
         "roster_entry": RosterEntryFactory(team=acme, owner=alice, prospect=prospect),
         "followup": FollowUpFactory(referral=referral, due_at=timezone.now() - timedelta(hours=2)),

@@ -322,6 +322,7 @@ API_WRITES: dict[str, ApiWrite] = {
     "deals_destroy": ApiWrite(),
     "followups_complete_create": ApiWrite(lambda w: {"channel": "email", "note": "Thanked"}),
     "followups_skip_create": ApiWrite(lambda w: {"reason": "Told them at lunch"}),
+    "followups_send_create": ApiWrite(lambda w: {"subject": "Thank you", "body": "Thanks!"}),
     "goals_create": ApiWrite(_goal, persona=MANAGER),
     "goals_update": ApiWrite(
         lambda w: {**_goal(w), "week_start": w["goal"].week_start.isoformat()}, persona=MANAGER
@@ -345,6 +346,7 @@ API_WRITES: dict[str, ApiWrite] = {
     "referrals_partial_update": ApiWrite(lambda w: {"message": "Hello"}),
     "referrals_destroy": ApiWrite(),
     "referrals_transition_create": ApiWrite(lambda w: {"to": "confirmed"}),
+    "referrals_send_create": ApiWrite(lambda w: {"subject": "An introduction?", "body": "Hi"}),
     "relationships_create": ApiWrite(_relationship),
     "relationships_update": ApiWrite(
         lambda w: {"contact_a": w["contact"].pk, "contact_b": w["target"].pk, "strength": 4}
@@ -543,6 +545,13 @@ PAGE_WRITES: dict[str, PageWrite] = {
         payload=lambda w: {"to": "confirmed"},
         form=TransitionForm,
         read_form=False,
+    ),
+    "referrals:referral-send": PageWrite(_pk("referral"), read_form=False),
+    # The referrer's answer by link, without an account: the page's form, a line for the rep.
+    "public:referrer-link": PageWrite(
+        lambda w: {"token": w["link_token"]},
+        payload=lambda w: {"note": "Spoke to her Tuesday"},
+        persona="anonymous",
     ),
     "referrals:readiness-create": PageWrite(**_from_forms("readiness-create")),
     "referrals:deal-create": PageWrite(**_from_forms("deal-create")),
