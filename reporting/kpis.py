@@ -53,7 +53,7 @@ from accounts.models import Membership
 from accounts.zones import zone_of
 from contacts.models import Contact
 from followups.models import FollowUp
-from referrals.models import Deal, Quality, Referral, ReferralGiven, WeeklyGoal
+from referrals.models import AnsweredBy, Deal, Quality, Referral, ReferralGiven, WeeklyGoal
 
 QUALITIES = [q.value for q in Quality]
 # The keys of GET /api/v1/kpis/ (DESIGN.md, JSON API contract), in order.
@@ -783,3 +783,29 @@ def period_referrals(scope: Scope, period: Period):
         .select_related("owner", "referrer", "prospect")
         .order_by("-asked_at", "-pk")
     )
+
+
+# --- Intros the referrer confirmed themselves ------------------------------------------
+
+
+@dataclass(frozen=True)
+class ReferrerConfirmed:
+    intros: int
+    by_referrer: int
+
+    @property
+    def share(self) -> float | None:
+        return ratio(self.by_referrer, self.intros)
+
+
+def referrer_confirmed_share(scope: Scope, period: Period) -> ReferrerConfirmed:
+    """Of the intros of the period (referrals confirmed in it, as `intros` counts them),
+    how many the referrer confirmed themselves, with a link of the ask sent by email
+    (Referral.confirmed_by = "referrer", referrals.links), and their share: null without
+    intros. One query, a range of the (team, confirmed_at) index."""
+    row = (
+        Referral.objects.filter(scope.q())
+        .filter(_in("confirmed_at", period))
+        .aggregate(intros=_rows(), by_referrer=_rows(Q(confirmed_by=AnsweredBy.REFERRER)))
+    )
+    return ReferrerConfirmed(intros=row["intros"], by_referrer=row["by_referrer"])
