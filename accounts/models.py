@@ -32,12 +32,24 @@ class User(AbstractUser):
         choices=_time_zone_choices,
         help_text="Due dates, 'today' and the morning digest follow this zone.",
     )
+    signature = models.TextField(
+        "email signature",
+        max_length=500,
+        blank=True,
+        help_text="Ends the messages Warmpath drafts for you (asks, thanks, updates). Your "
+        "name when empty.",
+    )
     # Django's own, with the window (core.dates): the admin lets staff type them.
     last_login = dates.DateTimeField(_("last login"), blank=True, null=True)
     date_joined = dates.DateTimeField(_("date joined"), default=timezone.now)
 
     def __str__(self) -> str:
         return self.get_full_name() or self.username
+
+    @property
+    def sign_off(self) -> str:
+        """How the messages drafted for this user end: their signature, else their name."""
+        return self.signature.strip() or self.get_full_name() or self.get_username()
 
 
 class Team(models.Model):

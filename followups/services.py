@@ -62,7 +62,7 @@ from core.errors import StateConflict
 from core.text import fit_field
 from followups.models import FollowUp
 from outbox.models import OutgoingEmail
-from outbox.services import email_subject, outgoing_emails_send_after_commit
+from outbox.services import email_subject, on_behalf_of, outgoing_emails_send_after_commit
 from referrals.events import ASKED
 from referrals.links import referrer_links_block
 from referrals.models import FINAL_STATUSES, STEP_TIME_FIELD, Referral
@@ -442,6 +442,7 @@ def followup_email_send(*, followup: FollowUp, actor, subject: str, body: str) -
         body=body,
         purpose="followup",
         followup=followup,
+        **on_behalf_of(followup.referral.owner),
     )
     _complete(
         followup,

@@ -40,7 +40,8 @@ from contacts.services import activity_record
 from core.errors import StateConflict
 from core.text import fit, one_line
 from outbox.models import OutgoingEmail
-from outbox.services import email_subject, outgoing_emails_send_after_commit
+from outbox.services import email_subject, on_behalf_of, outgoing_emails_send_after_commit
+from referrals.asks import ask_email
 from referrals.models import AnsweredBy, Quality, Referral, ReferrerLinkUse
 from referrals.services import referral_transition, referral_update
 
@@ -225,15 +226,10 @@ def referrer_link_use(*, token: str, note: str = "") -> Referral:
 
 
 def ask_draft(referral: Referral) -> tuple[str, str]:
-    """The subject and body of the ask: the rep's own words when the referral has them."""
-    subject = ASK_SUBJECT.format(prospect=referral.prospect.full_name)
-    body = referral.message.strip() or (
-        f"Hi {referral.referrer.first_name},\n\n"
-        f"Would you be willing to introduce me to {referral.prospect.full_name}?"
-        + (f" {referral.reason.strip()}" if referral.reason.strip() else "")
-        + f"\n\nThank you,\n{rep_name(referral.owner)}"
-    )
-    return subject, body
+    """The subject and body of the ask: the rep's own words when the referral has them,
+    else the method's drafted ask (referrals.asks)."""
+    drafted = ask_email(referral)
+    return drafted.subject, referral.message.strip() or drafted.body
 
 
 @transaction.atomic
@@ -262,6 +258,7 @@ def referral_ask_send(
         subject=subject,
         body=body,
         purpose="referral_ask",
+        **on_behalf_of(referral.owner),
     )
     activity_record(
         team=referral.team,

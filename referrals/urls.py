@@ -19,6 +19,7 @@ urlpatterns = [
     path("referrals/<int:pk>/history/", views_history.referral_history, name="referral-history"),
     path("referrals/<int:pk>/transition/", views.referral_transition, name="referral-transition"),
     path("referrals/<int:pk>/send/", views_send.referral_send, name="referral-send"),
+    path("referrals/<int:pk>/drafts/", views_send.referral_drafts, name="referral-drafts"),
     # The testimonial conversation that earns the right to ask.
     path("readiness/new/", views.readiness_create, name="readiness-create"),
     # Deals of every source.

@@ -78,10 +78,11 @@ from contacts.views_imports import ImportUploadForm
 from core.admin import AutocompleteAdminMixin
 from exports.models import ExportJob
 from followups.forms import CompleteForm, SkipForm
+from referrals import services as referral_services
 from referrals.forms import TransitionForm
 from referrals.models import WeeklyGoal
 from referrals.views_connectors import ConnectorAskForm
-from tests.factories import TEST_PASSWORD
+from tests.factories import TEST_PASSWORD, ContactFactory
 from tests.test_access_matrix import world_make
 from tests.test_hostile_input import FORMS
 from tests.writes import (
@@ -137,6 +138,16 @@ def world(django_db_setup, django_db_blocker):
             imports.import_job_set_mapping(job=made["job"], mapping=IMPORT_MAPPING)
             made["profile"] = IdealClientProfile.objects.create(team=made["acme"])
             made["token"] = Token.objects.create(user=made["alice"]).key
+            # A sale under way (confirmed), where a problem can be reported.
+            made["open_sale"] = referral_services.referral_transition(
+                referral=referral_services.referral_create(
+                    owner=made["alice"],
+                    team=made["acme"],
+                    referrer=made["contact"],
+                    prospect=ContactFactory(team=made["acme"], owner=made["alice"]),
+                ),
+                to="confirmed",
+            )
             yield made
         finally:
             transaction.set_rollback(True)
@@ -565,6 +576,12 @@ PAGE_WRITES: dict[str, PageWrite] = {
         _pk("followup"), **_from_forms("followup-skip"), form=SkipForm, read_form=False
     ),
     "followups:draft": PageWrite(_pk("followup")),
+    "followups:report-problem": PageWrite(
+        _pk("open_sale"),
+        payload=lambda w: {"problem": "The demo slipped"},
+        read_form=False,
+        form_page=lambda w: reverse("referrals:referral-detail", args=[w["open_sale"].pk]),
+    ),
     "followups:notification-read": PageWrite(_pk("notification"), read_form=False),
     "followups:notifications-read-all": PageWrite(read_form=False),
     # The page's first form copies last week's goals; the second sets this week's.

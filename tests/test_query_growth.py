@@ -143,6 +143,10 @@ PAGES = {
     "followups:team-overdue": ("maya", lambda s: reverse("followups:team-overdue")),
     "followups:draft": ("alice", lambda s: reverse("followups:draft", args=[s["followup"].pk])),
     "followups:notifications": ("alice", lambda s: reverse("followups:notifications")),
+    "referrals:referral-drafts": (
+        "alice",
+        lambda s: reverse("referrals:referral-drafts", args=[s["referral"].pk]),
+    ),
     # The referrer's page behind a link of the ask (public; alice's client reads it as well).
     "public:referrer-link": (
         "alice",
@@ -270,6 +274,7 @@ NOT_PAGES = {
     "referrals:roster-delete": "POST only",
     "referrals:referral-transition": "POST only",
     "referrals:referral-send": "POST only",
+    "followups:report-problem": "POST only",
     "referral-send": "POST only (API)",
     "followup-send": "POST only (API)",
     "followups:complete": "POST only",
