@@ -109,3 +109,19 @@ class Membership(models.Model):
     @property
     def is_manager(self) -> bool:
         return self.role == self.Role.MANAGER
+
+
+class CalendarFeed(models.Model):
+    """A user's private calendar feed (their due follow-ups and their referrals' meetings,
+    followups.calendar). The link holds a random secret shown once; only its SHA-256 is
+    kept, so a copy of the database opens no feed. Regenerating replaces it: the old link
+    stops working."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="calendar_feed"
+    )
+    secret_hash = models.CharField(max_length=64, unique=True)
+    created_at = dates.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"Calendar feed of {self.user}"

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from followups import notification_views, views, views_problems
+from followups import notification_views, views, views_calendar, views_problems
 
 app_name = "followups"
 
@@ -13,6 +13,8 @@ urlpatterns = [
     path("followups/<int:pk>/draft/", views.draft, name="draft"),
     # A problem during an open sale: a status report to the referrer, due today.
     path("referrals/<int:pk>/problem/", views_problems.report_problem, name="report-problem"),
+    # The rep's private calendar feed (the secret is made on the profile page).
+    path("calendar/<str:secret>.ics", views_calendar.calendar_feed, name="calendar-feed"),
     # The bell: the user's reminders, and marking them read.
     path("notifications/", notification_views.notifications, name="notifications"),
     path(

@@ -33,6 +33,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
+from accounts.calendar import calendar_feed_regenerate
 from accounts.models import Membership
 from config.beat import periodic_tasks_sync
 from contacts.models import ImportJob
@@ -136,6 +137,7 @@ MATRIX: dict[str, Rule] = {
     "rep-week": Rule("page", overrides={"maya": NOT_FOUND}),  # a rep's page; managers 404
     "profile": Rule("page", FORM),
     "profile-api-token": Rule("page", FORM),
+    "profile-calendar": Rule("page", POST),
     "switch-team": Rule(
         "shared",  # to Acme: its members move, charlie (not a member) gets a 404
         POST,
@@ -150,6 +152,8 @@ MATRIX: dict[str, Rule] = {
     # The matrix's world gives it a valid token; refusals have their own tests
     # (tests/test_referrer_links.py), and a token that is no token is a 404 (below).
     "public:referrer-link": Rule("public", FORM, build=lambda w: {"token": w["link_token"]}),
+    # A rep's calendar feed: its secret opens it for whoever holds it (a calendar app).
+    "followups:calendar-feed": Rule("public", build=lambda w: {"secret": w["calendar_secret"]}),
     # --- Contacts (team-shared) -----------------------------------------------------------
     "contacts:list": Rule("page"),
     "contacts:export": Rule("page"),
@@ -356,6 +360,7 @@ def world_make() -> dict:
         "target": target,
         "referral": referral,
         "link_token": referrer_link_token(referral=referral, step=INTRODUCED, nonce="matrix"),
+        "calendar_secret": calendar_feed_regenerate(user=alice),
         "relationship": RelationshipFactory(between=(contact, target)),
         "roster_entry": RosterEntryFactory(team=acme, owner=alice, prospect=prospect),
         "followup": FollowUpFactory(referral=referral, due_at=timezone.now() - timedelta(hours=2)),

@@ -513,6 +513,7 @@ def _upload(w):
 PAGE_WRITES: dict[str, PageWrite] = {
     "profile": PageWrite(payload=lambda w: {"first_name": "Alicia"}),
     "profile-api-token": PageWrite(payload=lambda w: {"action": "create"}, read_form=False),
+    "profile-calendar": PageWrite(payload=lambda w: {"action": "regenerate"}, read_form=False),
     "switch-team": PageWrite(payload=lambda w: {"team": w["acme"].pk}, read_form=False),
     "login": PageWrite(
         payload=lambda w: {"username": "alice", "password": TEST_PASSWORD}, persona="anonymous"

@@ -23,6 +23,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
+from accounts.calendar import calendar_feed_regenerate
 from contacts import services as contact_services
 from contacts.models import Activity, ImportJob
 from followups.models import FollowUp, Notification
@@ -146,6 +147,12 @@ PAGES = {
     "referrals:referral-drafts": (
         "alice",
         lambda s: reverse("referrals:referral-drafts", args=[s["referral"].pk]),
+    ),
+    "followups:calendar-feed": (
+        "alice",
+        lambda s: reverse(
+            "followups:calendar-feed", args=[calendar_feed_regenerate(user=s["alice"])]
+        ),
     ),
     # The referrer's page behind a link of the ask (public; alice's client reads it as well).
     "public:referrer-link": (
@@ -274,6 +281,7 @@ NOT_PAGES = {
     "referrals:roster-delete": "POST only",
     "referrals:referral-transition": "POST only",
     "referrals:referral-send": "POST only",
+    "profile-calendar": "POST only",
     "followups:report-problem": "POST only",
     "referral-send": "POST only (API)",
     "followup-send": "POST only (API)",
