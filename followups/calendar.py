@@ -14,6 +14,7 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
 
+from core import dates
 from followups.models import FollowUp
 from referrals.models import Referral
 
@@ -64,6 +65,9 @@ def _event(
     url: str,
     stamp: datetime,
 ) -> list[str]:
+    # A moment stored outside core.dates' window (an old row, year 9999) is shown at its
+    # edge: its end or its UTC form would not exist.
+    start = dates.nearest_in_window(start)
     return [
         "BEGIN:VEVENT",
         f"UID:{uid}",

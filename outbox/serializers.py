@@ -2,10 +2,11 @@
 
 from rest_framework import serializers
 
+from core.serializers import ModelSerializer
 from outbox.models import OutgoingEmail
 
 
-class OutgoingEmailSerializer(serializers.ModelSerializer):
+class OutgoingEmailSerializer(ModelSerializer):
     class Meta:
         model = OutgoingEmail
         fields = ["id", "to", "subject", "body", "purpose", "status", "created_at", "sent_at"]
