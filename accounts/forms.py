@@ -6,7 +6,8 @@ from accounts.models import User
 class ProfileForm(forms.ModelForm):
     class Meta:
         model = User
-        fields = ["first_name", "last_name", "email", "time_zone", "language"]
+        fields = ["first_name", "last_name", "email", "time_zone", "language", "signature"]
+        widgets = {"signature": forms.Textarea(attrs={"rows": 3})}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -50,12 +50,24 @@ class User(AbstractUser):
         choices=_language_choices,
         help_text="Amounts and numbers are written the way this language writes them.",
     )
+    signature = models.TextField(
+        "email signature",
+        max_length=500,
+        blank=True,
+        help_text="Ends the messages Warmpath drafts for you (asks, thanks, updates). Your "
+        "name when empty.",
+    )
     # Django's own, with the window (core.dates): the admin lets staff type them.
     last_login = dates.DateTimeField(_("last login"), blank=True, null=True)
     date_joined = dates.DateTimeField(_("date joined"), default=timezone.now)
 
     def __str__(self) -> str:
         return self.get_full_name() or self.username
+
+    @property
+    def sign_off(self) -> str:
+        """How the messages drafted for this user end: their signature, else their name."""
+        return self.signature.strip() or self.get_full_name() or self.get_username()
 
 
 class Team(models.Model):
@@ -81,6 +93,14 @@ class Team(models.Model):
         "readiness conversation after a win (days)",
         default=60,
         validators=[MinValueValidator(1), MaxValueValidator(365)],
+    )
+    # How long the links in an ask (referrals.links) let the referrer answer.
+    referrer_link_days = models.PositiveSmallIntegerField(
+        "days a referrer's link works",
+        default=14,
+        validators=[MinValueValidator(1), MaxValueValidator(90)],
+        help_text="The links in an ask by email (I've introduced you, Not the right time) "
+        "expire after this many days.",
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -127,3 +147,19 @@ class Membership(models.Model):
     @property
     def is_manager(self) -> bool:
         return self.role == self.Role.MANAGER
+
+
+class CalendarFeed(models.Model):
+    """A user's private calendar feed (their due follow-ups and their referrals' meetings,
+    followups.calendar). The link holds a random secret shown once; only its SHA-256 is
+    kept, so a copy of the database opens no feed. Regenerating replaces it: the old link
+    stops working."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="calendar_feed"
+    )
+    secret_hash = models.CharField(max_length=64, unique=True)
+    created_at = dates.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"Calendar feed of {self.user}"

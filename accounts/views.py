@@ -6,6 +6,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.forms import ProfileForm
 from accounts.middleware import ACTIVE_TEAM_SESSION_KEY
+from accounts.models import CalendarFeed
 from accounts.selectors import memberships_for_user
 from core.http import parse_id
 
@@ -18,10 +19,20 @@ def profile(request):
         form.save()
         messages.success(request, PROFILE_SAVED)
         return redirect("profile")
+    return profile_page(request, form)
+
+
+def profile_page(request, form=None, **extra):
+    """The profile page, with `extra` in its context (a calendar link shown once)."""
     return render(
         request,
         "accounts/profile.html",
-        {"form": form, "memberships": memberships_for_user(user=request.user)},
+        {
+            "form": form or ProfileForm(instance=request.user),
+            "memberships": memberships_for_user(user=request.user),
+            "calendar_feed": CalendarFeed.objects.filter(user=request.user).first(),
+            **extra,
+        },
     )
 
 

@@ -36,6 +36,8 @@ urlpatterns = [
     path("", include("followups.urls")),
     path("", include("dashboard.urls")),
     path("", include("exports.urls")),
+    # Public pages (no account): a referrer's answer to an ask by link.
+    path("", include("referrals.urls_public")),
     path("admin/", admin.site.urls),
     path("health/", health, name="health"),
     path("api/v1/", include(api_v1)),

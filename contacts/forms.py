@@ -287,6 +287,13 @@ class IdealClientProfileForm(forms.Form):
         required=False,
         help_text="Words in a contact's title or notes that signal the situation, comma separated.",
     )
+    reasons_to_refer = forms.CharField(
+        label="Reasons to refer us",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Why a client would refer us, one reason a line, the strongest first: "
+        "the drafted asks quote the first two.",
+    )
     weight_industry = _weight("Weight of industry")
     weight_region = _weight("Weight of region")
     weight_size = _weight("Weight of company size")

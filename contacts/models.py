@@ -261,6 +261,12 @@ class IdealClientProfile(models.Model):
         blank=True, help_text="The situation or need that makes us the answer, in a sentence."
     )
     situation_keywords = models.JSONField(default=list, blank=True)
+    reasons_to_refer = models.TextField(
+        "reasons to refer us",
+        blank=True,
+        help_text="Why a client would refer us, one reason a line, the strongest first: the "
+        "drafted asks quote the first two.",
+    )
     weight_industry = models.PositiveSmallIntegerField(default=25)
     weight_region = models.PositiveSmallIntegerField(default=15)
     weight_size = models.PositiveSmallIntegerField(default=20)
@@ -276,6 +282,10 @@ class IdealClientProfile(models.Model):
 
     def __str__(self) -> str:
         return f"Ideal client profile of {self.team}"
+
+    def top_reasons_to_refer(self, count: int = 2) -> list[str]:
+        lines = (line.strip(" -•*\t") for line in self.reasons_to_refer.splitlines())
+        return [line for line in lines if line][:count]
 
 
 class RelationshipKind(models.TextChoices):

@@ -15,8 +15,10 @@ from contacts.models import Channel
 from core.problems import problem_doc
 from core.serializers import ModelSerializer
 from followups import selectors, services
+from followups.drafts import draft_for
 from followups.filters import FollowUpFilter
 from followups.models import FollowUp
+from outbox.serializers import OutgoingEmailSerializer, SendSerializer
 
 CONFLICT_RESPONSE = problem_doc("The follow-up is no longer pending (already done or skipped).")
 
@@ -136,3 +138,29 @@ class FollowUpViewSet(viewsets.ReadOnlyModelViewSet):
             followup=followup, actor=request.user, reason=payload.validated_data["reason"]
         )
         return Response(self.get_serializer(followup).data)
+
+    @extend_schema(
+        request=SendSerializer,
+        responses={
+            201: OutgoingEmailSerializer,
+            409: problem_doc(
+                "The follow-up is no longer pending, or its recipient has no email address."
+            ),
+        },
+        description="Send the follow-up's drafted message to its recipient by email "
+        "(`subject` and `body` replace the draft's) and mark it done, channel email. To the "
+        "referrer of a referral still asked, the message carries the links to answer it.",
+    )
+    @action(detail=True, methods=["post"])
+    def send(self, request, pk=None):
+        followup = self.get_object()
+        payload = SendSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        drafted = draft_for(selectors.followups_for_user(request.user).get(pk=followup.pk))
+        email = services.followup_email_send(
+            followup=followup,
+            actor=request.user,
+            subject=payload.validated_data["subject"] or drafted.subject,
+            body=payload.validated_data["body"] or drafted.body,
+        )
+        return Response(OutgoingEmailSerializer(email).data, status=201)

@@ -78,7 +78,7 @@ def _draft(followup: FollowUp) -> Draft:
     zone = zone_of(owner)
     referrer, prospect = referral.referrer, referral.prospect
     first = referrer.first_name
-    rep = owner.get_full_name() or owner.get_username()
+    rep = owner.sign_off
     kind, occasion = followup.kind, followup.occasion
 
     if kind == Kind.THANK_REFERRER:
@@ -156,6 +156,20 @@ def _draft(followup: FollowUp) -> Draft:
                 "about it? I would like to hear what we have done right, what we could "
                 "do better, and what it would take for you to recommend us.\n\n"
                 f"Thank you,\n{rep}"
+            ),
+        )
+    if kind == Kind.STATUS_REPORT and followup.about:
+        # A problem during the sale (followups.problems): they hear it from us first.
+        about = followup.about.rstrip(".")
+        return Draft(
+            subject=f"A quick word on {prospect.full_name}",
+            body=(
+                f"Hi {first},\n\n"
+                f"I wanted you to hear it from me before anyone else: {about}. It does "
+                f"not change how keen I am to work with {prospect.full_name}, and I am "
+                "on it.\n\n"
+                "I will let you know how it turns out.\n\n"
+                f"Best,\n{rep}"
             ),
         )
     if kind == Kind.STATUS_REPORT and occasion == Status.LOST:

@@ -51,6 +51,9 @@ class FollowUp(models.Model):
         help_text="Whom to thank or update: the referrer, or the prospect.",
     )
     due_at = dates.DateTimeField()
+    # What the rep reported, for a status report of a problem during the sale
+    # (followups.problems); the draft tells the referrer.
+    about = models.TextField("what happened", blank=True)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
     channel = models.CharField(
         max_length=20, choices=Channel.choices, blank=True, help_text="The channel used."

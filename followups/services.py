@@ -64,8 +64,9 @@ from core.text import fit_field
 from followups.models import FollowUp
 from followups.notifications import notifications_settle_for_followup
 from outbox.models import OutgoingEmail
-from outbox.services import email_subject, outgoing_emails_send_after_commit
+from outbox.services import email_subject, on_behalf_of, outgoing_emails_send_after_commit
 from referrals.events import ASKED
+from referrals.links import referrer_links_block
 from referrals.models import FINAL_STATUSES, STEP_TIME_FIELD, Referral
 
 Kind = FollowUp.Kind
@@ -496,16 +497,22 @@ def followup_skip(*, followup: FollowUp, actor, reason: str) -> FollowUp:
 def followup_email_send(*, followup: FollowUp, actor, subject: str, body: str) -> OutgoingEmail:
     """Send the (edited) drafted message to the recipient by email: one OutgoingEmail row
     (purpose "followup"), sent by a worker after commit, and the follow-up is done with
-    the channel email — all or nothing. Refused when the follow-up is no longer pending,
-    the recipient has no email address, or the message is empty."""
+    the channel email — all or nothing. To the referrer of a referral still asked, it
+    carries the links to answer the ask (referrals.links). Refused when the follow-up is
+    no longer pending or the recipient has no email address (FollowUpStateError), or the
+    message is empty."""
     followup = _locked(followup)
     _check_pending(followup)
     recipient = followup.recipient
     if not recipient.email:
-        raise ValidationError(NO_EMAIL_ADDRESS.format(recipient=recipient))
+        raise FollowUpStateError(NO_EMAIL_ADDRESS.format(recipient=recipient))
     subject, body = email_subject(subject), body.strip()
     if not subject or not body:
         raise ValidationError(EMPTY_MESSAGE)
+    referral = followup.referral
+    if recipient.pk == referral.referrer_id and referral.status == Referral.Status.ASKED:
+        # The referrer has not answered yet: the message lets them, in one click.
+        body += referrer_links_block(referral=referral)
     email = OutgoingEmail.objects.create(
         team_id=followup.team_id,
         to=recipient.email,
@@ -513,6 +520,7 @@ def followup_email_send(*, followup: FollowUp, actor, subject: str, body: str) -
         body=body,
         purpose="followup",
         followup=followup,
+        **on_behalf_of(followup.referral.owner),
     )
     _complete(
         followup,

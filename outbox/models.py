@@ -26,6 +26,11 @@ class OutgoingEmail(models.Model):
     to = models.EmailField()
     subject = models.CharField(max_length=300)
     body = models.TextField()
+    # A message a rep writes to a client or referrer goes out in their name ("Ravi Patel via
+    # Warmpath", Warmpath's own address) and answers reach them (Reply-To). Empty for
+    # Warmpath's own mail (reminders, digests).
+    from_name = models.CharField(max_length=150, blank=True)
+    reply_to = models.EmailField(blank=True)
     # Why it was sent: a reminder, a digest, a follow-up message written by a rep…
     purpose = models.CharField(max_length=40)
     # What it is about, when it is about a follow-up. Named by string: the outbox's code

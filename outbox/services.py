@@ -30,7 +30,7 @@ import logging
 import smtplib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from email.utils import parseaddr
+from email.utils import formataddr, parseaddr
 from enum import StrEnum
 
 from django.conf import settings
@@ -164,15 +164,39 @@ def outgoing_email_send(*, email_id: int) -> SendOutcome:
     return SendOutcome.SENT
 
 
+VIA_WARMPATH = "{name} via Warmpath"
+
+
+def on_behalf_of(user) -> dict:
+    """The fields of an OutgoingEmail a rep sends to a client or referrer: their name on
+    the From line (Warmpath's address stays the sender: mail servers check it) and their
+    address as Reply-To, so an answer reaches them."""
+    name = one_line(user.get_full_name() or user.get_username())
+    return {
+        "from_name": fit_field(OutgoingEmail, "from_name", name),
+        "reply_to": user.email or "",
+    }
+
+
+def _from_email(email: OutgoingEmail) -> str:
+    if not email.from_name:
+        return settings.DEFAULT_FROM_EMAIL
+    address = parseaddr(settings.DEFAULT_FROM_EMAIL)[1] or settings.DEFAULT_FROM_EMAIL
+    # formataddr quotes the name (and encodes it when it is not ASCII).
+    return formataddr((VIA_WARMPATH.format(name=one_line(email.from_name)), address))
+
+
 def email_message(email: OutgoingEmail) -> EmailMessage:
     """The message for the row. Every header is one line (core.text.one_line), whatever the
     row holds: the subject written from a name with a line break in an old row, or typed.
-    The recipient is not rewritten: an address that is not one fails the send for good."""
+    The recipient is not rewritten: an address that is not one fails the send for good.
+    A rep's message says "<rep> via Warmpath" and answers go to the rep (on_behalf_of)."""
     return EmailMessage(
         subject=one_line(email.subject),
         body=email.body,
-        from_email=settings.DEFAULT_FROM_EMAIL,
+        from_email=_from_email(email),
         to=[email.to],
+        reply_to=[one_line(email.reply_to)] if email.reply_to else None,
         headers={
             "Message-ID": one_line(message_id(email)),
             "X-Warmpath-Purpose": one_line(email.purpose),

@@ -24,9 +24,12 @@ from contacts.models import Contact
 from core.dates import DateTimeSerializerField
 from core.problems import ProblemSerializer, problem_doc
 from core.serializers import ModelSerializer
+from outbox.serializers import OutgoingEmailSerializer, SendSerializer
 from referrals import filters, selectors, services
+from referrals.links import referral_ask_send
 from referrals.models import (
     STEP_TIME_FIELD,
+    AnsweredBy,
     Deal,
     ReadinessCheck,
     Referral,
@@ -146,6 +149,11 @@ class ReferralSerializer(TeamScopedSerializer):
     contact_fields = ("referrer", "prospect")
     fixed_after_create = ("referrer", "prospect", "roster_entry", "asked_at")
 
+    confirmed_by = serializers.SerializerMethodField(
+        help_text="Who recorded the referrer's answer (confirmed or declined): `rep`, or "
+        "`referrer` when the referrer answered with a link of the ask sent by email. Null "
+        "while it is still asked."
+    )
     warning = serializers.SerializerMethodField(
         help_text="On the answer to a create: the warning when the referrer has not given a "
         "green light yet (the ask is recorded anyway). Null otherwise."
@@ -167,16 +175,28 @@ class ReferralSerializer(TeamScopedSerializer):
             "value",
             "status",
             *STEP_TIME_FIELDS,
+            "confirmed_by",
             "warning",
             "created_at",
             "updated_at",
         ]
-        read_only_fields = ["owner", "status", *STEP_TIME_FIELDS, "created_at", "updated_at"]
+        read_only_fields = [
+            "owner",
+            "status",
+            *STEP_TIME_FIELDS,
+            "confirmed_by",
+            "created_at",
+            "updated_at",
+        ]
         extra_kwargs = {"asked_at": {"required": False, "help_text": "Default: now."}}
         # Not REST framework's check of the one-open-ask constraint (a 400 without the
         # link, and a check-then-insert two requests can both pass): the service's
         # DuplicateAsk, raised by the database itself, answers 409 with the open ask.
         validators = []
+
+    @extend_schema_field(serializers.ChoiceField(choices=AnsweredBy.choices, allow_null=True))
+    def get_confirmed_by(self, referral) -> str | None:
+        return referral.confirmed_by or None
 
     @extend_schema_field(serializers.CharField(allow_null=True))
     def get_warning(self, referral) -> str | None:
@@ -380,6 +400,27 @@ class ReferralViewSet(viewsets.ModelViewSet):
             referral=referral, actor=request.user, **payload.validated_data
         )
         return Response(self.get_serializer(referral).data)
+
+    @extend_schema(
+        request=SendSerializer,
+        responses={
+            201: OutgoingEmailSerializer,
+            409: problem_doc(
+                "The referrer has no email address, or the referral has moved past asked."
+            ),
+        },
+        description="Send the ask to the referrer by email (the referral's message, or the "
+        "drafted ask; `subject` and `body` replace them), with three one-click links the "
+        "referrer answers with, without an account: I've introduced you, They'd like to "
+        "talk, Not the right time. Answers the email as queued.",
+    )
+    @action(detail=True, methods=["post"])
+    def send(self, request, pk=None):
+        referral = self.get_object()
+        payload = SendSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        email = referral_ask_send(referral=referral, actor=request.user, **payload.validated_data)
+        return Response(OutgoingEmailSerializer(email).data, status=201)
 
 
 @extend_schema_view(

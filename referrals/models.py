@@ -119,6 +119,13 @@ class ReferralStatus(models.TextChoices):
     DECLINED = "declined", "Declined"
 
 
+class AnsweredBy(models.TextChoices):
+    """Who recorded the referrer's answer to an ask (confirmed or declined)."""
+
+    REP = "rep", "The rep"
+    REFERRER = "referrer", "The referrer, by email link"
+
+
 FINAL_STATUSES = frozenset({ReferralStatus.WON, ReferralStatus.LOST, ReferralStatus.DECLINED})
 # Statuses of a referral still in progress, in pipeline order.
 OPEN_STATUSES = (
@@ -173,6 +180,11 @@ class Referral(models.Model):
     won_at = dates.DateTimeField(null=True, blank=True)
     lost_at = dates.DateTimeField(null=True, blank=True)
     declined_at = dates.DateTimeField(null=True, blank=True)
+    # Who recorded the referrer's answer (confirmed or declined): the rep, or the referrer
+    # with a signed link from the ask (referrals.links). Empty while it is still asked.
+    confirmed_by = models.CharField(
+        max_length=10, choices=AnsweredBy.choices, blank=True, default="", editable=False
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     # Who changed what, when (django-simple-history; shown to the owner, managers and
@@ -417,3 +429,16 @@ class WeeklyGoal(models.Model):
     def __str__(self) -> str:
         who = self.rep or self.team
         return f"Goals of {who} for the week of {self.week_start}"
+
+
+class ReferrerLinkUse(models.Model):
+    """A signed link of an ask (referrals.links) that has been used: its nonce, unique, so
+    a link works once, whatever the referral's state afterwards."""
+
+    nonce = models.CharField(max_length=32, unique=True)
+    referral = models.ForeignKey(Referral, on_delete=models.CASCADE, related_name="link_uses")
+    step = models.CharField(max_length=20)
+    used_at = dates.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"Link {self.step} of {self.referral_id} used at {self.used_at}"

@@ -26,6 +26,7 @@ from referrals.models import (
     FINAL_STATUSES,
     OPEN_STATUSES,
     STEP_TIME_FIELD,
+    AnsweredBy,
     Deal,
     ReadinessCheck,
     Referral,
@@ -63,6 +64,17 @@ TRANSITION_DESCRIPTIONS = {
     Status.LOST: "Lost {prospect}",
     Status.DECLINED: "{referrer} declined to introduce {prospect}",
 }
+
+# The statuses that are the referrer's answer to the ask, and how the timeline and the
+# history say it when the referrer gave it themselves with a link of the ask.
+ANSWER_STATUSES = frozenset({Status.CONFIRMED, Status.DECLINED})
+ANSWERED_BY_LINK_DESCRIPTIONS = {
+    Status.CONFIRMED: "{referrer} confirmed the introduction to {prospect} (confirmed by the "
+    "referrer by email link)",
+    Status.DECLINED: "{referrer} said it is not the right time to introduce {prospect} "
+    "(answered by the referrer by email link)",
+}
+ANSWERED_BY_LINK_REASON = "confirmed by the referrer by email link"
 
 IMPOSSIBLE_TRANSITION = "A referral that is “{current}” cannot become “{to}”."
 UNKNOWN_STATUS = "“{to}” is not a referral status."
@@ -397,11 +409,14 @@ def referral_transition(
     at: datetime | None = None,
     value: Decimal | None = None,
     actor=None,
+    answered_by: str = AnsweredBy.REP,
 ) -> Referral:
     """Move a referral one step along asked → confirmed → contacted → meeting → won/lost
     (or asked → declined). Dated now unless `at` is given: never in the future, never
     before the previous step. Reaching a meeting opens the referral's deal; won or lost
-    closes it with the same date and value."""
+    closes it with the same date and value. The referrer's answer (confirmed or declined)
+    records who gave it: the rep, or the referrer by a link of the ask (referrals.links),
+    in the column, the history and the timeline."""
     # Lock the row: two clicks on "won" must not both pass the check.
     referral = Referral.objects.select_for_update().get(pk=referral.pk)
     if to not in Status.values:
@@ -428,6 +443,12 @@ def referral_transition(
         referral.value = value
     referral.status = to
     setattr(referral, STEP_TIME_FIELD[to], at)
+    description = TRANSITION_DESCRIPTIONS[to]
+    if to in ANSWER_STATUSES:
+        referral.confirmed_by = answered_by
+        if answered_by == AnsweredBy.REFERRER:
+            description = ANSWERED_BY_LINK_DESCRIPTIONS[to]
+            referral._change_reason = ANSWERED_BY_LINK_REASON  # in the history (simple-history)
     referral.save()
     _deal_follow(referral, at)
     _roster_follow(referral)
@@ -437,9 +458,7 @@ def referral_transition(
         referral=referral,
         contact=referral.prospect,
         verb=to,
-        description=TRANSITION_DESCRIPTIONS[to].format(
-            referrer=referral.referrer, prospect=referral.prospect
-        ),
+        description=description.format(referrer=referral.referrer, prospect=referral.prospect),
         at=at,
     )
     _touch_for_step(referral, to, at)

@@ -1,7 +1,7 @@
 from django.urls import path
 
 from contacts import views_profile
-from referrals import views, views_fits, views_history
+from referrals import views, views_fits, views_history, views_send
 
 app_name = "referrals"
 
@@ -18,6 +18,8 @@ urlpatterns = [
     path("referrals/<int:pk>/edit/", views.referral_edit, name="referral-edit"),
     path("referrals/<int:pk>/history/", views_history.referral_history, name="referral-history"),
     path("referrals/<int:pk>/transition/", views.referral_transition, name="referral-transition"),
+    path("referrals/<int:pk>/send/", views_send.referral_send, name="referral-send"),
+    path("referrals/<int:pk>/drafts/", views_send.referral_drafts, name="referral-drafts"),
     # The testimonial conversation that earns the right to ask.
     path("readiness/", views.readiness_list, name="readiness-list"),
     path("readiness/export.csv", views.readiness_export, name="readiness-export"),

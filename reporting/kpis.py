@@ -55,7 +55,7 @@ from accounts.models import Membership, User
 from accounts.zones import zone_of
 from contacts.models import Contact, ContactKind
 from followups.models import FollowUp
-from referrals.models import Quality, Referral, ReferralGiven, WeeklyGoal
+from referrals.models import AnsweredBy, Quality, Referral, ReferralGiven, WeeklyGoal
 from reporting.measures import FAMILY_OF
 from reporting.rollups import rollup_counts, state_columns
 
@@ -829,3 +829,29 @@ def clients_asked_share(scope: Scope, period: Period) -> float | None:
         .aggregate(active=Count("pk"), asked=Count("pk", filter=Q(was_asked=True)))
     )
     return ratio(counts["asked"], counts["active"])
+
+
+# --- Intros the referrer confirmed themselves ------------------------------------------
+
+
+@dataclass(frozen=True)
+class ReferrerConfirmed:
+    intros: int
+    by_referrer: int
+
+    @property
+    def share(self) -> float | None:
+        return ratio(self.by_referrer, self.intros)
+
+
+def referrer_confirmed_share(scope: Scope, period: Period) -> ReferrerConfirmed:
+    """Of the intros of the period (referrals confirmed in it, as `intros` counts them),
+    how many the referrer confirmed themselves, with a link of the ask sent by email
+    (Referral.confirmed_by = "referrer", referrals.links), and their share: null without
+    intros. One query, a range of the (team, confirmed_at) index."""
+    row = (
+        Referral.objects.filter(scope.q())
+        .filter(_in("confirmed_at", period))
+        .aggregate(intros=_rows(), by_referrer=_rows(Q(confirmed_by=AnsweredBy.REFERRER)))
+    )
+    return ReferrerConfirmed(intros=row["intros"], by_referrer=row["by_referrer"])

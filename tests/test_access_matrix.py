@@ -33,11 +33,13 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
+from accounts.calendar import calendar_feed_regenerate
 from accounts.models import Membership
 from config.beat import periodic_tasks_sync
 from contacts.models import ImportJob
 from followups.models import Notification
 from referrals import services as referral_services
+from referrals.links import INTRODUCED, referrer_link_token
 from referrals.models import WeeklyGoal
 from tests.factories import (
     ClientFactory,
@@ -135,6 +137,7 @@ MATRIX: dict[str, Rule] = {
     "rep-week": Rule("page"),  # a rep's week, and a manager's own
     "profile": Rule("page", FORM),
     "profile-api-token": Rule("page", FORM),
+    "profile-calendar": Rule("page", POST),
     "switch-team": Rule(
         "shared",  # to Acme: its members move, charlie (not a member) gets a 404
         POST,
@@ -145,6 +148,12 @@ MATRIX: dict[str, Rule] = {
     "password_change": Rule("page", FORM),
     "password_change_done": Rule("page"),
     "health": Rule("public"),
+    # A referrer's answer by a link of the ask: anyone holding the link, signed in or not.
+    # The matrix's world gives it a valid token; refusals have their own tests
+    # (tests/test_referrer_links.py), and a token that is no token is a 404 (below).
+    "public:referrer-link": Rule("public", FORM, build=lambda w: {"token": w["link_token"]}),
+    # A rep's calendar feed: its secret opens it for whoever holds it (a calendar app).
+    "followups:calendar-feed": Rule("public", build=lambda w: {"secret": w["calendar_secret"]}),
     # --- Contacts (team-shared) -----------------------------------------------------------
     "contacts:list": Rule("page"),
     "contacts:export": Rule("page"),
@@ -187,6 +196,8 @@ MATRIX: dict[str, Rule] = {
     "referrals:referral-edit": Rule("owned", FORM, pk("referral")),
     "referrals:referral-history": Rule("owned", build=pk("referral")),
     "referrals:referral-transition": Rule("owned", POST, pk("referral")),
+    "referrals:referral-send": Rule("owned", POST, pk("referral")),
+    "referrals:referral-drafts": Rule("owned", build=pk("referral")),
     "referrals:readiness-create": Rule("page", FORM),
     "referrals:readiness-list": Rule("page"),
     "referrals:readiness-export": Rule("page"),
@@ -211,6 +222,7 @@ MATRIX: dict[str, Rule] = {
     "followups:complete": Rule("owned", POST, pk("followup")),
     "followups:skip": Rule("owned", POST, pk("followup")),
     "followups:draft": Rule("owned", build=pk("followup")),
+    "followups:report-problem": Rule("owned", POST, pk("referral")),
     "followups:notifications": Rule("page"),
     "followups:notification-read": Rule("own-user", POST, pk("notification")),
     "followups:notifications-read-all": Rule("page", POST),
@@ -257,6 +269,7 @@ MATRIX: dict[str, Rule] = {
     "referral-list": api("page", API_LIST),
     "referral-detail": api("owned", API_DETAIL, pk("referral")),
     "referral-transition": api("owned", POST, pk("referral")),
+    "referral-send": api("owned", POST, pk("referral")),
     "deal-list": api("page", API_LIST),
     "deal-detail": api("owned", API_DETAIL, pk("deal")),
     "referral-given-list": api("page", API_LIST),
@@ -265,6 +278,7 @@ MATRIX: dict[str, Rule] = {
     "followup-detail": api("owned", build=pk("followup")),
     "followup-complete": api("owned", POST, pk("followup")),
     "followup-skip": api("owned", POST, pk("followup")),
+    "followup-send": api("owned", POST, pk("followup")),
     "notification-list": api("page"),
     "notification-detail": api("own-user", build=pk("notification")),
     "notification-read": api("own-user", POST, pk("notification")),
@@ -350,6 +364,8 @@ def world_make() -> dict:
         "contact": contact,
         "target": target,
         "referral": referral,
+        "link_token": referrer_link_token(referral=referral, step=INTRODUCED, nonce="matrix"),
+        "calendar_secret": calendar_feed_regenerate(user=alice),
         "relationship": RelationshipFactory(between=(contact, target)),
         "roster_entry": RosterEntryFactory(team=acme, owner=alice, prospect=prospect),
         "followup": FollowUpFactory(referral=referral, due_at=timezone.now() - timedelta(hours=2)),

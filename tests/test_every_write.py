@@ -79,10 +79,11 @@ from contacts.views_imports import ImportUploadForm
 from core.admin import AutocompleteAdminMixin
 from exports.models import ExportJob
 from followups.forms import CompleteForm, SkipForm
+from referrals import services as referral_services
 from referrals.forms import TransitionForm
 from referrals.models import WeeklyGoal
 from referrals.views_connectors import ConnectorAskForm
-from tests.factories import TEST_PASSWORD
+from tests.factories import TEST_PASSWORD, ContactFactory
 from tests.test_access_matrix import world_make
 from tests.test_hostile_input import FORMS
 from tests.writes import (
@@ -138,6 +139,16 @@ def world(django_db_setup, django_db_blocker):
             imports.import_job_set_mapping(job=made["job"], mapping=IMPORT_MAPPING)
             made["profile"] = IdealClientProfile.objects.create(team=made["acme"])
             made["token"] = Token.objects.create(user=made["alice"]).key
+            # A sale under way (confirmed), where a problem can be reported.
+            made["open_sale"] = referral_services.referral_transition(
+                referral=referral_services.referral_create(
+                    owner=made["alice"],
+                    team=made["acme"],
+                    referrer=made["contact"],
+                    prospect=ContactFactory(team=made["acme"], owner=made["alice"]),
+                ),
+                to="confirmed",
+            )
             yield made
         finally:
             transaction.set_rollback(True)
@@ -328,6 +339,7 @@ API_WRITES: dict[str, ApiWrite] = {
     "deals_destroy": ApiWrite(),
     "followups_complete_create": ApiWrite(lambda w: {"channel": "email", "note": "Thanked"}),
     "followups_skip_create": ApiWrite(lambda w: {"reason": "Told them at lunch"}),
+    "followups_send_create": ApiWrite(lambda w: {"subject": "Thank you", "body": "Thanks!"}),
     "goals_create": ApiWrite(_goal, persona=MANAGER),
     "goals_update": ApiWrite(
         lambda w: {**_goal(w), "week_start": w["goal"].week_start.isoformat()}, persona=MANAGER
@@ -351,6 +363,7 @@ API_WRITES: dict[str, ApiWrite] = {
     "referrals_partial_update": ApiWrite(lambda w: {"message": "Hello"}),
     "referrals_destroy": ApiWrite(),
     "referrals_transition_create": ApiWrite(lambda w: {"to": "confirmed"}),
+    "referrals_send_create": ApiWrite(lambda w: {"subject": "An introduction?", "body": "Hi"}),
     "relationships_create": ApiWrite(_relationship),
     "relationships_update": ApiWrite(
         lambda w: {"contact_a": w["contact"].pk, "contact_b": w["target"].pk, "strength": 4}
@@ -506,6 +519,7 @@ def _upload(w):
 PAGE_WRITES: dict[str, PageWrite] = {
     "profile": PageWrite(payload=lambda w: {"first_name": "Alicia"}),
     "profile-api-token": PageWrite(payload=lambda w: {"action": "create"}, read_form=False),
+    "profile-calendar": PageWrite(payload=lambda w: {"action": "regenerate"}, read_form=False),
     "switch-team": PageWrite(payload=lambda w: {"team": w["acme"].pk}, read_form=False),
     "login": PageWrite(
         payload=lambda w: {"username": "alice", "password": TEST_PASSWORD}, persona="anonymous"
@@ -557,6 +571,13 @@ PAGE_WRITES: dict[str, PageWrite] = {
         form=TransitionForm,
         read_form=False,
     ),
+    "referrals:referral-send": PageWrite(_pk("referral"), read_form=False),
+    # The referrer's answer by link, without an account: the page's form, a line for the rep.
+    "public:referrer-link": PageWrite(
+        lambda w: {"token": w["link_token"]},
+        payload=lambda w: {"note": "Spoke to her Tuesday"},
+        persona="anonymous",
+    ),
     "referrals:readiness-create": PageWrite(**_from_forms("readiness-create")),
     "referrals:deal-create": PageWrite(**_from_forms("deal-create")),
     "referrals:deal-edit": PageWrite(_pk("deal")),
@@ -571,6 +592,12 @@ PAGE_WRITES: dict[str, PageWrite] = {
         _pk("followup"), **_from_forms("followup-skip"), form=SkipForm, read_form=False
     ),
     "followups:draft": PageWrite(_pk("followup")),
+    "followups:report-problem": PageWrite(
+        _pk("open_sale"),
+        payload=lambda w: {"problem": "The demo slipped"},
+        read_form=False,
+        form_page=lambda w: reverse("referrals:referral-detail", args=[w["open_sale"].pk]),
+    ),
     "followups:notification-read": PageWrite(_pk("notification"), read_form=False),
     "followups:notifications-read-all": PageWrite(read_form=False),
     # The page's first form copies last week's goals; the second sets this week's.

@@ -552,7 +552,10 @@ def test_sending_the_draft_logs_one_email_and_marks_it_done(
         "followup",
         overdue.pk,
     )
-    assert email.body == "Hi Carla,\n\nThank you!\n\nAlice"
+    # The rep's words, then (the referral is still asked) the links Carla answers it with.
+    typed, links = email.body.split("\n\n---\n")
+    assert typed == "Hi Carla,\n\nThank you!\n\nAlice"
+    assert links.count("/r/") == 3
     assert published == [email.pk]
     overdue.refresh_from_db()
     assert (overdue.status, overdue.channel) == ("done", Channel.EMAIL)

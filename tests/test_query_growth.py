@@ -23,10 +23,12 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
+from accounts.calendar import calendar_feed_regenerate
 from contacts import services as contact_services
 from contacts.models import Activity, ImportJob
 from followups.models import FollowUp, Notification
 from referrals import services as referral_services
+from referrals.links import referrer_link_token
 from referrals.models import Referral, WeeklyGoal
 from reporting.kpis import monday
 from tests.factories import (
@@ -142,6 +144,26 @@ PAGES = {
     "followups:team-overdue": ("maya", lambda s: reverse("followups:team-overdue")),
     "followups:draft": ("alice", lambda s: reverse("followups:draft", args=[s["followup"].pk])),
     "followups:notifications": ("alice", lambda s: reverse("followups:notifications")),
+    "referrals:referral-drafts": (
+        "alice",
+        lambda s: reverse("referrals:referral-drafts", args=[s["referral"].pk]),
+    ),
+    "followups:calendar-feed": (
+        "alice",
+        lambda s: reverse(
+            "followups:calendar-feed", args=[calendar_feed_regenerate(user=s["alice"])]
+        ),
+    ),
+    # The referrer's page behind a link of the ask (public; alice's client reads it as well).
+    "public:referrer-link": (
+        "alice",
+        lambda s: reverse(
+            "public:referrer-link",
+            kwargs={
+                "token": referrer_link_token(referral=s["referral"], step="agreed", nonce="grow")
+            },
+        ),
+    ),
     # The KPI dashboard (dashboard/): measured when the project has it.
     "dashboard:rep": ("maya", lambda s: reverse("dashboard:rep", args=[s["alice"].pk])),
     "dashboard:goals": ("maya", lambda s: reverse("dashboard:goals")),
@@ -267,6 +289,11 @@ NOT_PAGES = {
     "contacts:connector-ask": "POST only",
     "referrals:roster-delete": "POST only",
     "referrals:referral-transition": "POST only",
+    "referrals:referral-send": "POST only",
+    "profile-calendar": "POST only",
+    "followups:report-problem": "POST only",
+    "referral-send": "POST only (API)",
+    "followup-send": "POST only (API)",
     "followups:complete": "POST only",
     "followups:skip": "POST only",
     "followups:notification-read": "POST only",

@@ -376,14 +376,22 @@ def _is_api(view) -> bool:
 
 
 def test_the_only_pages_open_without_a_login_are_the_logins_and_health():
-    # API views authenticate themselves (below); every other view needs a login.
+    # API views authenticate themselves (below); every other view needs a login, but the
+    # two a secret in the link opens: a referrer's answer to an ask and a rep's calendar
+    # feed (docs/architecture.md, "Pages without an account").
     public = sorted(
         route
         for route, view, _name in _routes(get_resolver().url_patterns)
         if not _is_api(view) and not getattr(view, "login_required", True)
     )
 
-    assert public == ["admin/login/", "health/", "login/"]
+    assert public == [
+        "admin/login/",
+        "calendar/<str:secret>.ics",
+        "health/",
+        "login/",
+        "r/<str:token>/",
+    ]
 
 
 @pytest.mark.django_db
