@@ -10,7 +10,7 @@ class ReportingConfig(AppConfig):
         # Imported here, the Django way: these modules load models, which the app
         # registry only allows once every app is ready.
         # The KPI exports register themselves (exports.registry).
-        from django.db.models.signals import post_save, pre_delete, pre_save
+        from django.db.models.signals import post_migrate, post_save, pre_delete, pre_save
 
         from reporting import exports  # noqa: F401
         from reporting.rollups import (
@@ -18,6 +18,7 @@ class ReportingConfig(AppConfig):
             rollups_after_save,
             rollups_before_delete,
             rollups_before_save,
+            rollups_rebuild_if_outdated,
         )
 
         # The rollups follow every write of the rows they count, in its transaction
@@ -30,3 +31,8 @@ class ReportingConfig(AppConfig):
             pre_delete.connect(
                 rollups_before_delete, sender=model, dispatch_uid=f"{uid}_pre_delete"
             )
+        # Rollups built with other measures than the code's (or none: a database upgraded
+        # from before them) are rebuilt once, when `migrate` has finished.
+        post_migrate.connect(
+            rollups_rebuild_if_outdated, sender=self, dispatch_uid="rollups_rebuild_if_outdated"
+        )

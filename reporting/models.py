@@ -41,3 +41,21 @@ class DailyCount(models.Model):
 
     def __str__(self) -> str:
         return f"{self.measure} of {self.owner_id} on {self.day}: {self.count}"
+
+
+class RollupsBuilt(models.Model):
+    """Which measures the stored rollups were built with (one row). A database whose
+    rollups predate a measure — or the rollups themselves: a database upgraded from before
+    them — is rebuilt once after `migrate` (reporting.rollups.rollups_rebuild_if_outdated),
+    so no page shows a zero it should not."""
+
+    measures = models.TextField()
+    built_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "rollups build"
+
+    def __str__(self) -> str:
+        return (
+            f"rollups of {len(self.measures.split(','))} measures, {self.built_at:%Y-%m-%d %H:%M}"
+        )

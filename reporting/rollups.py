@@ -11,8 +11,10 @@ write back with it. Bulk writers (queryset.update, bulk_create: the seed) bypass
 call rollups_rebuild() afterwards.
 
 Rebuilt: rollups_rebuild() replaces a team's (or every) cell by the counts of its source
-rows, grouped in the database. Checked: rollups_differences() compares the two, for
-`manage.py rollups_check` and the nightly task.
+rows, grouped in the database; after `migrate`, rollups_rebuild_if_outdated() rebuilds
+them all when they were built with other measures than today's (or never). Checked:
+rollups_differences() compares the two, for `manage.py rollups_check` and the nightly
+task.
 
 Read: rollup_counts() sums the cells of a scope over periods, per owner.
 """
@@ -31,7 +33,7 @@ from django.db.models import Count, DecimalField, F, IntegerField, Q, QuerySet, 
 from django.db.models.functions import Coalesce, TruncDate
 
 from reporting.measures import FAMILIES, FAMILY_OF, Family
-from reporting.models import DailyCount
+from reporting.models import DailyCount, RollupsBuilt
 
 logger = logging.getLogger(__name__)
 
@@ -213,7 +215,25 @@ def rollups_rebuild(*, team_ids=None) -> int:
         ),
         batch_size=5000,
     )
+    if team_ids is None:
+        RollupsBuilt.objects.update_or_create(pk=1, defaults={"measures": MEASURES_BUILT})
     return len(cells)
+
+
+# The measures the code counts today; stored with a full rebuild (RollupsBuilt).
+MEASURES_BUILT = ",".join(sorted(FAMILY_OF))
+
+
+def rollups_rebuild_if_outdated(**kwargs) -> int | None:
+    """After `migrate` (a post_migrate receiver): rebuild every cell when the rollups
+    were built with other measures than the code's, or never — a database from before the
+    rollups, or before a new measure. None when they are current (one query)."""
+    built = RollupsBuilt.objects.filter(pk=1).values_list("measures", flat=True).first()
+    if built == MEASURES_BUILT:
+        return None
+    cells = rollups_rebuild()
+    logger.warning("KPI rollups rebuilt for the current measures: %s cells.", cells)
+    return cells
 
 
 @dataclass(frozen=True)

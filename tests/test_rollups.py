@@ -25,7 +25,7 @@ from referrals import services
 from referrals.models import Deal, Referral, ReferralGiven
 from reporting import kpis, rollups, tasks
 from reporting.kpis import Period, Scope
-from reporting.models import DailyCount
+from reporting.models import DailyCount, RollupsBuilt
 from tests.factories import ClientFactory, ContactFactory
 
 pytestmark = [pytest.mark.dates, pytest.mark.now("2026-03-20T12:00:00+00:00")]
@@ -370,3 +370,40 @@ def test_the_bulk_seed_leaves_the_rollups_right_and_the_dense_team_is_busy(db):
     # Its asks are recent: most of them in the twelve weeks the dashboard shows.
     recent = Referral.objects.filter(asked_at__gte=NOW - timedelta(weeks=12)).count()
     assert recent > 0.6 * Referral.objects.count()
+
+
+# --- A database from before the rollups, or before a measure -----------------------------
+
+
+def test_migrate_rebuilds_rollups_that_predate_the_measures(an_ask, acme):
+    # An upgraded database: its referrals were written before the rollups existed (or
+    # before today's measures), so none of them is counted yet.
+    DailyCount.objects.all().delete()
+    RollupsBuilt.objects.all().delete()
+    week = Period(NOW.date() - timedelta(days=6), NOW.date(), ZoneInfo("UTC"))
+    assert kpis.kpis(Scope(team_ids=(acme.pk,)), week, now=NOW)["asks"] == 0
+
+    call_command("migrate", verbosity=0)
+
+    assert kpis.kpis(Scope(team_ids=(acme.pk,)), week, now=NOW)["asks"] == 1
+    assert RollupsBuilt.objects.get().measures == rollups.MEASURES_BUILT
+    assert rollups.rollups_differences() == []
+
+
+def test_a_new_measure_is_counted_from_the_rows_at_the_next_migrate(an_ask):
+    RollupsBuilt.objects.update_or_create(pk=1, defaults={"measures": "asks,intros"})
+    DailyCount.objects.all().delete()
+
+    assert rollups.rollups_rebuild_if_outdated() >= 1
+
+    assert rollups.rollups_differences() == []
+
+
+def test_current_rollups_are_left_alone_after_migrate(an_ask, django_assert_num_queries):
+    rollups.rollups_rebuild()
+    DailyCount.objects.all().update(count=7)  # a rebuild would put it back to 1
+
+    with django_assert_num_queries(1):  # the stored list of measures, nothing more
+        assert rollups.rollups_rebuild_if_outdated() is None
+
+    assert set(DailyCount.objects.values_list("count", flat=True)) == {7}
