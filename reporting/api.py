@@ -77,6 +77,13 @@ KpiSerializer = inline_serializer(
         ),
         "goals": inline_serializer("KpiGoals", _goal_numbers),
         "attainment": inline_serializer("KpiAttainment", _goal_numbers),
+        "referrer_confirmed_share": serializers.FloatField(
+            allow_null=True,
+            min_value=0,
+            max_value=1,
+            help_text="Of the period's intros, the share the referrer confirmed themselves "
+            "with a link of the ask sent by email (null without intros).",
+        ),
         "clients_asked_share": serializers.FloatField(
             allow_null=True,
             min_value=0,
@@ -182,6 +189,7 @@ class KpiView(APIView):
         return Response(
             {
                 **{key: numbers[key] for key in kpis.CONTRACT_KEYS},
+                "referrer_confirmed_share": numbers["referrer_confirmed_share"],
                 "clients_asked_share": kpis.clients_asked_share(scope, period),
             }
         )

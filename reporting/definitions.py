@@ -25,6 +25,10 @@ DEFINITIONS = {
         "done), the share done within a day of the ask."
     ),
     "overdue": "Follow-ups past their due time and not done, right now, whatever the period.",
+    "referrer_confirmed": (
+        "Of the period's intros, the share the referrer confirmed themselves, with a link of "
+        "the ask sent from Warmpath, rather than the rep recording it."
+    ),
     "funnel": (
         "The asks made in the period, and how far each has got by today: introduced, met, "
         "won. Each bar is a share of the one above. “Meetings” elsewhere counts meetings "

@@ -22,7 +22,7 @@ from django.db import models
 from django.db.models import F, Q
 
 from followups.models import FollowUp
-from referrals.models import Deal, Quality, Referral, ReferralGiven
+from referrals.models import AnsweredBy, Deal, Quality, Referral, ReferralGiven
 
 QUALITIES = [q.value for q in Quality]
 
@@ -66,6 +66,8 @@ CONFIRMED = Family(
     by_instant=True,
     measures={
         "intros": Measure(),
+        # Confirmed by the referrer themselves, with a link of the ask (issue 18).
+        "intros_by_referrer": Measure(Q(confirmed_by=AnsweredBy.REFERRER)),
         **{f"intros_{q}": Measure(Q(quality=q)) for q in QUALITIES},
         **{
             f"intros_{q}_meeting": Measure(Q(quality=q, meeting_at__isnull=False))

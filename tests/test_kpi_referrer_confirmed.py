@@ -66,3 +66,23 @@ def test_the_kpi_is_one_query(acme, alice, django_assert_num_queries):
         kpis.referrer_confirmed_share(
             Scope(team_ids=(acme.pk,)), Period(date(2026, 3, 1), date(2026, 3, 31))
         )
+
+
+@pytest.mark.now("2026-03-04T10:00:00+00:00")
+def test_the_api_and_the_dashboard_show_the_same_share(acme, alice, maya_client):
+    asks = [ask(acme, alice) for _ in range(4)]
+    by_link(asks[0])
+    for referral in asks[1:]:
+        services.referral_transition(referral=referral, to="confirmed", actor=alice)
+
+    body = maya_client.get("/api/v1/kpis/?start=2026-03-01&end=2026-03-31").json()
+    assert body["referrer_confirmed_share"] == 0.25
+    page = maya_client.get(
+        "/dashboard/?period=custom&start=2026-03-01&end=2026-03-31"
+    ).content.decode()
+    assert 'id="referrer-confirmed"' in page
+    assert "<strong>25%</strong>" in page
+    rep_page = maya_client.get(
+        f"/dashboard/reps/{alice.pk}/?period=custom&start=2026-03-01&end=2026-03-31"
+    )
+    assert "Intros confirmed by the referrer" in rep_page.content.decode()

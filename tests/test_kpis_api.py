@@ -20,7 +20,7 @@ pytestmark = pytest.mark.dates
 CONTRACT_KEYS = {
     "asks", "intros", "intros_by_quality", "meetings", "wins", "won_value", "referrals_given",
     "conversion", "followup_on_time_rate", "overdue_followups", "win_rate", "avg_deal",
-    "goals", "attainment", "clients_asked_share",
+    "goals", "attainment", "clients_asked_share", "referrer_confirmed_share",
 }  # fmt: skip
 URL = "/api/v1/kpis/"
 
