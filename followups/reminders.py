@@ -161,11 +161,17 @@ def reminders_scan(
     and an email. Claims batches of rows until nothing is left (or max_per_run), each
     batch in its own transaction, so a crash loses at most the batch under way — and that
     one is claimed again by the next scan."""
+    return _in_batches(_remind_batch, now=now, batch=batch, max_per_run=max_per_run)
+
+
+def _in_batches(remind_batch, *, now: datetime | None, batch: int | None, max_per_run: int):
+    """Run `remind_batch(now=, batch=)` — one transaction that claims, reminds and returns
+    (claimed, emails) — until nothing is left to claim or max_per_run are reminded."""
     now = now or timezone.now()
     batch = batch or _scan_batch()
     result = ScanResult()
     while result.reminded < max_per_run:
-        claimed, emails = _remind_batch(now=now, batch=min(batch, max_per_run - result.reminded))
+        claimed, emails = remind_batch(now=now, batch=min(batch, max_per_run - result.reminded))
         if not claimed:
             break
         result.reminded += claimed
@@ -420,17 +426,7 @@ def stay_in_touch_reminders_send(
     app and by email, with the reason to call. Claimed like the due reminders (rows
     locked, skipping locked ones; the StayInTouchReminder row unique per contact and
     silence); a touch starts a new silence, reminded again when it is long enough."""
-    now = now or timezone.now()
-    batch = batch or _scan_batch()
-    result = ScanResult()
-    while result.reminded < max_per_run:
-        claimed, emails = _cold_batch(now=now, batch=min(batch, max_per_run - result.reminded))
-        if not claimed:
-            break
-        result.reminded += claimed
-        result.emails += emails
-        result.batches += 1
-    return result
+    return _in_batches(_cold_batch, now=now, batch=batch, max_per_run=max_per_run)
 
 
 def _cold_batch(*, now: datetime, batch: int) -> tuple[int, int]:
