@@ -31,7 +31,9 @@ class ConnectorSerializer(serializers.Serializer):
     connector_kind = serializers.CharField(source="connector.kind")
     green_light = serializers.BooleanField(
         source="connector.green_light",
-        help_text="Their latest readiness conversation gave the green light.",
+        allow_null=True,
+        help_text="Their latest readiness conversation gave the green light (true) or said "
+        "not yet (false); null when no readiness conversation is on record.",
     )
     path = serializers.ListField(
         child=serializers.IntegerField(),
