@@ -24,7 +24,7 @@ from django.db.models import (
     When,
 )
 
-from accounts.models import Team, User
+from accounts.models import Membership, Team, User
 from accounts.visibility import (
     owned_records_filter,
     shared_records_filter,
@@ -186,13 +186,13 @@ def roster_next_asks(user, *, team: Team, limit: int) -> list[RosterEntry]:
 
 def team_next_asks(viewer, *, team: Team, limit: int) -> list[RosterEntry]:
     """The team's best asks not yet made (the weekly summary's "warm paths waiting"): of
-    the roster entries waiting for an ask that `viewer` may see (a manager: the team's),
-    those with a warm path, best chance first across the team, at most `limit`. Each is
+    the team's reps' roster entries waiting for an ask that `viewer` may see (a manager:
+    the team's), those with a warm path, best chance first across the team, at most `limit`. Each is
     an entry of its owner's roster_next_asks, so its `best_connector` is the path the
     connectors page ranks first *for that rep* (the ranking reads the rep's own ties):
     one ranking, read from each rep's side, then ordered by the model's rank key.
 
-    Queries: the members whose entries wait (one), then for each of them their roster's
+    Queries: the reps whose entries wait (one), then for each of them their roster's
     waiting entries, their memberships (visibility) and one search for all their
     prospects (roster_next_asks: three). A rep with nothing waiting costs nothing."""
     waiting = visible_owned(
@@ -201,6 +201,7 @@ def team_next_asks(viewer, *, team: Team, limit: int) -> list[RosterEntry]:
     owners = User.objects.filter(
         is_active=True,
         memberships__team=team,
+        memberships__role=Membership.Role.REP,
         pk__in=waiting.order_by().values("owner_id"),
     ).order_by("first_name", "last_name", "username", "pk")
     asks = [

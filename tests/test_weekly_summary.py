@@ -152,6 +152,7 @@ def test_warm_paths_waiting_show_each_reps_first_ask_as_the_connectors_page(acme
         line.strip().startswith("http") and line.endswith(link) for line in body.splitlines()
     )
     assert "Colin Cold" not in body and "Anna Asked" not in body
+    assert "\n\n\n" not in body
 
 
 def test_no_warm_paths_section_without_a_path(acme, alice, maya):
@@ -162,19 +163,24 @@ def test_no_warm_paths_section_without_a_path(acme, alice, maya):
     body = OutgoingEmail.objects.get().body
     assert "Warm paths waiting" not in body
     assert "Colin Cold" not in body
+    assert "\n\n\n" not in body  # no hole where the section would be
 
 
-def test_warm_paths_are_the_managers_own_team_only(acme, globex, alice, maya, charlie):
+def test_warm_paths_are_the_reps_of_the_managers_team_only(acme, globex, alice, maya, charlie):
     carla = ClientFactory(team=acme, owner=alice, first_name="Carla", last_name="Client")
     _waiting(alice, name="Wendy Warm", via=[carla])
     gus = ClientFactory(team=globex, owner=charlie, first_name="Gus", last_name="Globex")
     _waiting(charlie, name="Olga Other", via=[gus])
+    # The manager's own roster is theirs to work: the section is about the reps'.
+    mia = ClientFactory(team=acme, owner=maya, first_name="Mia", last_name="Client")
+    _waiting(maya, name="Manny Managers", via=[mia])
 
     weekly_summary.weekly_summaries_send(now=MONDAY_7)
 
     body = OutgoingEmail.objects.get(to=maya.email).body
     assert len(_section(body)) == 1
     assert "Wendy Warm" in body and "Olga Other" not in body and "Gus" not in body
+    assert "Manny" not in body
 
 
 def test_warm_paths_are_plain_text(acme, alice, maya):
