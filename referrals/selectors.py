@@ -24,7 +24,7 @@ from django.db.models import (
     When,
 )
 
-from accounts.models import Team
+from accounts.models import Membership, Team, User
 from accounts.visibility import (
     owned_records_filter,
     shared_records_filter,
@@ -35,7 +35,7 @@ from contacts import rhythm
 from contacts import selectors as contact_selectors
 from contacts.models import Activity, Contact, ContactKind
 from contacts.selectors import contact_search_filter
-from referrals import connectors
+from referrals import connectors, ranking
 from referrals.models import (
     CLOSED_ROSTER_STATUSES,
     OPEN_STATUSES,
@@ -182,6 +182,41 @@ def roster_next_asks(user, *, team: Team, limit: int) -> list[RosterEntry]:
         entry.best_connector = best.get(entry.prospect_id)
     # An ask needs a path: prospects with one first, each group in roster order.
     return sorted(waiting, key=lambda entry: entry.best_connector is None)[:limit]
+
+
+def team_next_asks(viewer, *, team: Team, limit: int) -> list[RosterEntry]:
+    """The team's best asks not yet made (the weekly summary's "warm paths waiting"): of
+    the team's reps' roster entries waiting for an ask that `viewer` may see (a manager:
+    the team's), those with a warm path, best chance first across the team, at most `limit`. Each is
+    an entry of its owner's roster_next_asks, so its `best_connector` is the path the
+    connectors page ranks first *for that rep* (the ranking reads the rep's own ties):
+    one ranking, read from each rep's side, then ordered by the model's rank key.
+
+    Queries: the reps whose entries wait (one), then for each of them their roster's
+    waiting entries, their memberships (visibility) and one search for all their
+    prospects (roster_next_asks: three). A rep with nothing waiting costs nothing."""
+    waiting = visible_owned(
+        RosterEntry.objects.filter(team=team, status=RosterEntry.Status.WANTED), viewer
+    )
+    owners = User.objects.filter(
+        is_active=True,
+        memberships__team=team,
+        memberships__role=Membership.Role.REP,
+        pk__in=waiting.order_by().values("owner_id"),
+    ).order_by("first_name", "last_name", "username", "pk")
+    asks = [
+        entry
+        for owner in owners
+        for entry in roster_next_asks(owner, team=team, limit=WARM_PATH_CANDIDATES)
+        if entry.best_connector is not None
+    ]
+
+    def best_first(entry: RosterEntry):
+        best = entry.best_connector
+        return ranking.rank_key(best.score, best.hops, best.connector.full_name, best.connector.pk)
+
+    # sorted() is stable: at an equal rank key, owners by name, each in roster order.
+    return sorted(asks, key=best_first)[:limit]
 
 
 # --- Referrals ------------------------------------------------------------------------------

@@ -19,6 +19,7 @@ from accounts.zones import zone_of
 from core import money
 from outbox.models import OutgoingEmail
 from outbox.services import email_subject, outgoing_email_create_once
+from referrals import selectors as referral_selectors
 from reporting import kpis
 
 # Monday, from 7:00 local time (the morning digest's window); until noon a missed run
@@ -26,6 +27,8 @@ from reporting import kpis
 WEEKLY_SUMMARY_WEEKDAY = 0
 WEEKLY_SUMMARY_FROM_HOUR = 7
 WEEKLY_SUMMARY_UNTIL_HOUR = 12
+# Warm paths waiting: the team's best asks not yet made, the first few across its reps.
+WEEKLY_WARM_PATHS = 5
 
 
 @dataclass
@@ -61,6 +64,22 @@ def team_week_numbers(*, team_id: int, start: datetime, end: datetime, now: date
     total = numbers("Team", totals)
     total.goals = totals["goals"] if totals["goals"]["asks"] is not None else None
     return reps, total
+
+
+def _warm_paths(*, manager, team) -> list[dict]:
+    """The team's best asks not yet made (referrals.selectors.team_next_asks): each rep's
+    roster entries with a warm path, ranked as the connectors page ranks them for that
+    rep, best chance first across the team, with the link to the prospect's connectors."""
+    base = settings.WARMPATH_BASE_URL.rstrip("/")
+    return [
+        {
+            "rep": str(entry.owner),
+            "prospect": entry.prospect,
+            "best": entry.best_connector,
+            "url": f"{base}{reverse('contacts:connectors', args=[entry.prospect_id])}?max_hops=2",
+        }
+        for entry in referral_selectors.team_next_asks(manager, team=team, limit=WEEKLY_WARM_PATHS)
+    ]
 
 
 def _due(local: datetime) -> bool:
@@ -113,6 +132,7 @@ def weekly_summaries_send(*, now: datetime | None = None) -> int:
             "total": total,
             "goal": total.goals,
             "url": dashboard_url,
+            "warm_paths": _warm_paths(manager=membership.user, team=membership.team),
         }
         # Dates in the email read in the manager's time zone, whatever the worker's, and
         # amounts in the team's currency as the manager's language writes them.

@@ -2,10 +2,11 @@
 Dixon, Ravi asks Alexandra Petersen, whom he knows and who knows Shelly, not Jessica Clark
 to introduce Alexandra; nobody is ever to be introduced to Henry Fritz, or to anyone else
 already ours; and the roster, the rep's week and the morning digest show the same best
-path as the connectors page. The browser test is tests/browser/test_ranking_demo.py.
+path as the connectors page, and the manager's weekly summary each rep's, as that rep's page
+ranks it. The browser test is tests/browser/test_ranking_demo.py.
 """
 
-from datetime import datetime, time
+from datetime import datetime, time, timedelta
 from io import StringIO
 
 import pytest
@@ -20,7 +21,8 @@ from outbox.models import OutgoingEmail
 from referrals import ranking
 from referrals.connectors import ask_plan, connectors_for
 from referrals.models import RosterEntry
-from referrals.selectors import roster_next_asks
+from referrals.selectors import roster_next_asks, team_next_asks
+from reporting import weekly_summary
 
 pytestmark = [pytest.mark.dates, pytest.mark.now("2026-03-04T10:00:00+00:00")]
 
@@ -90,3 +92,33 @@ def test_the_roster_the_week_and_the_digest_show_the_pages_best_path(demo, clien
     assert "Whom to ask about next:" in email.body
     assert f"ask {first.best_connector.first_ask.full_name}" in email.body
     assert first.best_connector.reason in email.body
+
+
+def test_the_weekly_summary_shows_each_reps_best_path_as_their_page(demo):
+    maria = demo["maria"]
+    team = maria.memberships.get().team
+    asks = team_next_asks(maria, team=team, limit=weekly_summary.WEEKLY_WARM_PATHS)
+    assert asks
+    for entry in asks:
+        ranked = connectors_for(target=entry.prospect, user=entry.owner, max_hops=2)
+        assert entry.best_connector.path_ids == ranked[0].path_ids
+        assert entry.best_connector.reason == ranked[0].reason
+    scores = [entry.best_connector.score for entry in asks]
+    assert scores == sorted(scores, reverse=True)
+    # Monday 7:30 in Maria's zone, the week of the pinned clock.
+    zone = zone_of(maria)
+    today = datetime.now(zone).date()
+    monday = datetime.combine(today - timedelta(days=today.weekday()), time(7, 30), tzinfo=zone)
+    weekly_summary.weekly_summaries_send(now=monday)
+    body = OutgoingEmail.objects.get(purpose="weekly_summary", to=maria.email).body
+    assert "Warm paths waiting:" in body
+    lines = [line for line in body.splitlines() if line.startswith("  - ")]
+    assert len(lines) == len(asks)
+    for entry, line in zip(asks, lines, strict=True):
+        best = entry.best_connector
+        assert line.startswith(f"  - {entry.owner}: ")
+        if best.first_ask:
+            assert f"ask {best.first_ask.full_name} to introduce" in line
+        else:
+            assert f": meet {entry.prospect} (" in line
+        assert line.endswith(f"({best.reason})")
