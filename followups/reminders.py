@@ -437,6 +437,17 @@ def _cold_batch(*, now: datetime, batch: int) -> tuple[int, int]:
         people = list(candidates[:batch])
         if not people:
             return 0, 0
+        # Read again now that these people are locked: a scan that committed while this
+        # one's query ran (its snapshot taken before) has reminded some of them already,
+        # and the lock on the contact does not re-check the reminder table.
+        reminded = set(
+            StayInTouchReminder.objects.filter(contact__in=people).values_list(
+                "contact_id", "silent_since"
+            )
+        )
+        people = [person for person in people if (person.pk, person.silent_since) not in reminded]
+        if not people:
+            return 0, 0
         reminders = StayInTouchReminder.objects.bulk_create(
             [
                 StayInTouchReminder(
