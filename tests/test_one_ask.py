@@ -13,7 +13,6 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
-from django.db.migrations.executor import MigrationExecutor
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -28,6 +27,7 @@ from core.problems import PROBLEM_CONTENT_TYPE
 from followups.models import FollowUp
 from referrals import forms, services
 from referrals.models import ONE_OPEN_ASK, OPEN_STATUSES, Deal, Referral
+from tests import migrations
 from tests.api_errors import detail, problem_of
 from tests.factories import (
     ClientFactory,
@@ -439,86 +439,80 @@ BEFORE = ("referrals", "0007_names_follow_the_rule_of_names")
 @pytest.mark.now(NOW)
 @pytest.mark.django_db(transaction=True)
 def test_the_migration_keeps_the_furthest_ask_open_and_closes_the_duplicates():
-    executor = MigrationExecutor(connection)
-    executor.migrate([BEFORE])
-    executor.loader.build_graph()
-    # Every other app as it is now, referrals as it was before the constraint.
-    state = [node for node in executor.loader.graph.leaf_nodes() if node[0] != "referrals"]
-    apps = executor.loader.project_state([*state, BEFORE]).apps
-    Team = apps.get_model("accounts", "Team")
-    User = apps.get_model("accounts", "User")
-    Contact = apps.get_model("contacts", "Contact")
-    OldReferral = apps.get_model("referrals", "Referral")
-    OldFollowUp = apps.get_model("followups", "FollowUp")
-    OldDeal = apps.get_model("referrals", "Deal")
+    # Referrals as they were before the constraint, with whatever depends on them.
+    with migrations.as_before(BEFORE) as apps:
+        Team = apps.get_model("accounts", "Team")
+        User = apps.get_model("accounts", "User")
+        Contact = apps.get_model("contacts", "Contact")
+        OldReferral = apps.get_model("referrals", "Referral")
+        OldFollowUp = apps.get_model("followups", "FollowUp")
+        OldDeal = apps.get_model("referrals", "Deal")
 
-    team = Team.objects.create(name="Old data")
-    rep = User.objects.create(username="old-rep")
-    referrer = Contact.objects.create(team=team, owner=rep, first_name="Rita", kind="client")
-    prospect = Contact.objects.create(team=team, owner=rep, first_name="Paul", kind="prospect")
-    other_prospect = Contact.objects.create(team=team, owner=rep, first_name="Olga")
-    day = datetime(2026, 10, 1, 9, 0, tzinfo=UTC)
+        team = Team.objects.create(name="Old data")
+        rep = User.objects.create(username="old-rep")
+        referrer = Contact.objects.create(team=team, owner=rep, first_name="Rita", kind="client")
+        prospect = Contact.objects.create(team=team, owner=rep, first_name="Paul", kind="prospect")
+        other_prospect = Contact.objects.create(team=team, owner=rep, first_name="Olga")
+        day = datetime(2026, 10, 1, 9, 0, tzinfo=UTC)
 
-    def old_ask(status="asked", minutes=0, who=prospect, **steps):
-        return OldReferral.objects.create(
-            team=team,
-            owner=rep,
-            referrer=referrer,
-            prospect=who,
-            asked_at=day + timedelta(minutes=minutes),
-            status=status,
-            **steps,
+        def old_ask(status="asked", minutes=0, who=prospect, **steps):
+            return OldReferral.objects.create(
+                team=team,
+                owner=rep,
+                referrer=referrer,
+                prospect=who,
+                asked_at=day + timedelta(minutes=minutes),
+                status=status,
+                **steps,
+            )
+
+        # A double click: two asks a second apart; the rep then moved the second along.
+        first = old_ask(minutes=0)
+        moved_on = old_ask("confirmed", minutes=1, confirmed_at=day + timedelta(days=1))
+        third = old_ask(minutes=2)
+        met = old_ask(
+            "meeting",
+            minutes=3,
+            confirmed_at=day + timedelta(days=1),
+            contacted_at=day + timedelta(days=2),
+            meeting_at=day + timedelta(days=3),
         )
-
-    # A double click: two asks a second apart; the rep then moved the second along.
-    first = old_ask(minutes=0)
-    moved_on = old_ask("confirmed", minutes=1, confirmed_at=day + timedelta(days=1))
-    third = old_ask(minutes=2)
-    met = old_ask(
-        "meeting",
-        minutes=3,
-        confirmed_at=day + timedelta(days=1),
-        contacted_at=day + timedelta(days=2),
-        meeting_at=day + timedelta(days=3),
-    )
-    # (That one, further still, wins: a meeting is more than a confirmation.)
-    deal_of_moved_on = OldDeal.objects.create(
-        team=team, owner=rep, contact=prospect, referral=moved_on, source="referral",
-        opened_on=day.date(),
-    )  # fmt: skip
-    closed_before = old_ask("declined", minutes=-60, declined_at=day)
-    alone = old_ask(who=other_prospect)
-    thank_you = OldFollowUp.objects.create(
-        team=team, owner=rep, referral=first, recipient=referrer, kind="thank_referrer",
-        occasion="asked", due_at=day + timedelta(days=1),
-    )  # fmt: skip
-
-    executor = MigrationExecutor(connection)
-    executor.loader.build_graph()
-    executor.migrate(executor.loader.graph.leaf_nodes())
-
-    statuses = dict(Referral.objects.values_list("pk", "status"))
-    assert statuses == {
-        first.pk: "declined",
-        moved_on.pk: "lost",
-        third.pk: "declined",
-        met.pk: "meeting",
-        closed_before.pk: "declined",
-        alone.pk: "asked",
-    }
-    duplicate = Referral.objects.get(pk=first.pk)
-    assert duplicate.declined_at is not None
-    note = Activity.objects.get(referral=duplicate)
-    assert f"duplicate of the ask of 2026-10-01 09:03 (referral #{met.pk})" in note.description
-    assert duplicate.history.first().history_change_reason.startswith(
-        f"Duplicate of referral #{met.pk}"
-    )
-    assert FollowUp.objects.get(pk=thank_you.pk).status == FollowUp.Status.SKIPPED
-    assert Deal.objects.get(pk=deal_of_moved_on.pk).outcome == Deal.Outcome.LOST
-    assert Referral.objects.get(pk=moved_on.pk).confirmed_at is not None  # nothing lost
-    # And from now on the database refuses a second open ask.
-    with pytest.raises(IntegrityError), transaction.atomic():
-        Referral.objects.create(
-            team_id=team.pk, owner_id=rep.pk, referrer_id=referrer.pk, prospect_id=prospect.pk,
-            asked_at=day,
+        # (That one, further still, wins: a meeting is more than a confirmation.)
+        deal_of_moved_on = OldDeal.objects.create(
+            team=team, owner=rep, contact=prospect, referral=moved_on, source="referral",
+            opened_on=day.date(),
         )  # fmt: skip
+        closed_before = old_ask("declined", minutes=-60, declined_at=day)
+        alone = old_ask(who=other_prospect)
+        thank_you = OldFollowUp.objects.create(
+            team=team, owner=rep, referral=first, recipient=referrer, kind="thank_referrer",
+            occasion="asked", due_at=day + timedelta(days=1),
+        )  # fmt: skip
+
+        migrations.latest()
+
+        statuses = dict(Referral.objects.values_list("pk", "status"))
+        assert statuses == {
+            first.pk: "declined",
+            moved_on.pk: "lost",
+            third.pk: "declined",
+            met.pk: "meeting",
+            closed_before.pk: "declined",
+            alone.pk: "asked",
+        }
+        duplicate = Referral.objects.get(pk=first.pk)
+        assert duplicate.declined_at is not None
+        note = Activity.objects.get(referral=duplicate)
+        assert f"duplicate of the ask of 2026-10-01 09:03 (referral #{met.pk})" in note.description
+        assert duplicate.history.first().history_change_reason.startswith(
+            f"Duplicate of referral #{met.pk}"
+        )
+        assert FollowUp.objects.get(pk=thank_you.pk).status == FollowUp.Status.SKIPPED
+        assert Deal.objects.get(pk=deal_of_moved_on.pk).outcome == Deal.Outcome.LOST
+        assert Referral.objects.get(pk=moved_on.pk).confirmed_at is not None  # nothing lost
+        # And from now on the database refuses a second open ask.
+        with pytest.raises(IntegrityError), transaction.atomic():
+            Referral.objects.create(
+                team_id=team.pk, owner_id=rep.pk, referrer_id=referrer.pk, prospect_id=prospect.pk,
+                asked_at=day,
+            )  # fmt: skip

@@ -13,6 +13,7 @@ from contacts.models import Activity, Channel, Contact, Relationship
 from followups import services as followup_services
 from referrals import services as referral_services
 from referrals.models import Deal, Referral
+from tests import migrations
 from tests.factories import (
     ClientFactory,
     ContactFactory,
@@ -256,51 +257,42 @@ BEFORE_BACKFILL = ("followups", "0007_lists_sorted_by_index")
 
 @pytest.mark.django_db(transaction=True)
 def test_the_migration_backfills_last_touches_from_existing_activity():
-    from django.db import connection
-    from django.db.migrations.executor import MigrationExecutor
+    # Follow-ups as they were before the backfill, with whatever depends on them.
+    with migrations.as_before(BEFORE_BACKFILL) as apps:
+        Team = apps.get_model("accounts", "Team")
+        User = apps.get_model("accounts", "User")
+        OldContact = apps.get_model("contacts", "Contact")
+        OldRelationship = apps.get_model("contacts", "Relationship")
+        OldReferral = apps.get_model("referrals", "Referral")
+        OldCheck = apps.get_model("referrals", "ReadinessCheck")
+        OldFollowUp = apps.get_model("followups", "FollowUp")
 
-    executor = MigrationExecutor(connection)
-    executor.migrate([BEFORE_BACKFILL])
-    executor.loader.build_graph()
-    # Every other app as it is now, followups as it was before the backfill.
-    state = [node for node in executor.loader.graph.leaf_nodes() if node[0] != "followups"]
-    apps = executor.loader.project_state([*state, BEFORE_BACKFILL]).apps
-    Team = apps.get_model("accounts", "Team")
-    User = apps.get_model("accounts", "User")
-    OldContact = apps.get_model("contacts", "Contact")
-    OldRelationship = apps.get_model("contacts", "Relationship")
-    OldReferral = apps.get_model("referrals", "Referral")
-    OldCheck = apps.get_model("referrals", "ReadinessCheck")
-    OldFollowUp = apps.get_model("followups", "FollowUp")
+        team = Team.objects.create(name="Old data")
+        rep = User.objects.create(username="old-rep")
+        me = OldContact.objects.create(team=team, owner=rep, user=rep, first_name="Rep")
+        rita = OldContact.objects.create(team=team, owner=rep, first_name="Rita", kind="client")
+        paul = OldContact.objects.create(team=team, owner=rep, first_name="Paul")
+        quiet = OldContact.objects.create(team=team, owner=rep, first_name="Quiet")
+        for one, other in ((me, rita), (me, paul), (rita, paul)):
+            low, high = sorted((one, other), key=lambda c: c.pk)
+            OldRelationship.objects.create(team=team, contact_a=low, contact_b=high)
+        day = datetime(2026, 1, 10, 9, 0, tzinfo=UTC)
+        referral = OldReferral.objects.create(
+            team=team, owner=rep, referrer=rita, prospect=paul, asked_at=day, status="contacted",
+            confirmed_at=day + timedelta(days=1), contacted_at=day + timedelta(days=2),
+        )  # fmt: skip
+        OldFollowUp.objects.create(
+            team=team, owner=rep, referral=referral, recipient=rita, kind="thank_referrer",
+            occasion="asked", due_at=day, status="done", done_at=day + timedelta(days=5),
+        )  # fmt: skip
+        OldCheck.objects.create(team=team, owner=rep, client=rita, checked_on=date(2026, 1, 1))
 
-    team = Team.objects.create(name="Old data")
-    rep = User.objects.create(username="old-rep")
-    me = OldContact.objects.create(team=team, owner=rep, user=rep, first_name="Rep")
-    rita = OldContact.objects.create(team=team, owner=rep, first_name="Rita", kind="client")
-    paul = OldContact.objects.create(team=team, owner=rep, first_name="Paul")
-    quiet = OldContact.objects.create(team=team, owner=rep, first_name="Quiet")
-    for one, other in ((me, rita), (me, paul), (rita, paul)):
-        low, high = sorted((one, other), key=lambda c: c.pk)
-        OldRelationship.objects.create(team=team, contact_a=low, contact_b=high)
-    day = datetime(2026, 1, 10, 9, 0, tzinfo=UTC)
-    referral = OldReferral.objects.create(
-        team=team, owner=rep, referrer=rita, prospect=paul, asked_at=day, status="contacted",
-        confirmed_at=day + timedelta(days=1), contacted_at=day + timedelta(days=2),
-    )  # fmt: skip
-    OldFollowUp.objects.create(
-        team=team, owner=rep, referral=referral, recipient=rita, kind="thank_referrer",
-        occasion="asked", due_at=day, status="done", done_at=day + timedelta(days=5),
-    )  # fmt: skip
-    OldCheck.objects.create(team=team, owner=rep, client=rita, checked_on=date(2026, 1, 1))
+        migrations.latest()
 
-    executor = MigrationExecutor(connection)
-    executor.loader.build_graph()
-    executor.migrate(executor.loader.graph.leaf_nodes())
-
-    assert touched(rita) == day + timedelta(days=5)  # the thank-you, the latest of hers
-    assert touched(paul) == day + timedelta(days=2)  # contacted
-    assert touched(quiet) is None
-    assert Contact.objects.get(pk=rita.pk).last_contacted_on == date(2026, 1, 15)
-    assert tie_touched(me, rita) == day + timedelta(days=5)
-    assert tie_touched(me, paul) == day + timedelta(days=2)
-    assert tie_touched(rita, paul) == day + timedelta(days=1)  # the introduction
+        assert touched(rita) == day + timedelta(days=5)  # the thank-you, the latest of hers
+        assert touched(paul) == day + timedelta(days=2)  # contacted
+        assert touched(quiet) is None
+        assert Contact.objects.get(pk=rita.pk).last_contacted_on == date(2026, 1, 15)
+        assert tie_touched(me, rita) == day + timedelta(days=5)
+        assert tie_touched(me, paul) == day + timedelta(days=2)
+        assert tie_touched(rita, paul) == day + timedelta(days=1)  # the introduction

@@ -13,8 +13,6 @@ from urllib.parse import urlsplit
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
 from drf_spectacular.generators import SchemaGenerator
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -24,7 +22,8 @@ from contacts.imports import import_commit, import_job_create, import_preview
 from contacts.links import NOT_A_LINKEDIN_ADDRESS
 from contacts.models import Company, Contact
 from core.web import NOT_A_WEB_ADDRESS, validate_web_address, web_address_normalize
-from tests.factories import CompanyFactory, ContactFactory
+from tests import migrations
+from tests.factories import CompanyFactory
 
 REFUSED_EVERYWHERE = [
     "javascript:alert(1)",
@@ -320,25 +319,34 @@ AFTER = ("contacts", "0012_stored_web_addresses_follow_the_rule")
 
 @pytest.mark.django_db(transaction=True)
 def test_the_migration_fixes_what_it_can_and_empties_the_rest(acme, alice):
-    executor = MigrationExecutor(connection)
-    executor.migrate([BEFORE])
-    bare = CompanyFactory(team=acme, name="Bare")
-    script = CompanyFactory(team=acme, name="Script")
-    Company.objects.filter(pk=bare.pk).update(website="bare.com")
-    Company.objects.filter(pk=script.pk).update(website="javascript:alert(1)")
-    spelt = ContactFactory(team=acme, owner=alice, first_name="Spelt")
-    other_site = ContactFactory(team=acme, owner=alice, first_name="Other", notes="Met in Oslo")
-    Contact.objects.filter(pk=spelt.pk).update(linkedin_url="http://LinkedIn.com/in/Spelt/")
-    Contact.objects.filter(pk=other_site.pk).update(linkedin_url="https://xing.com/profile/o")
-
-    executor = MigrationExecutor(connection)
-    executor.loader.build_graph()
-    executor.migrate([AFTER])
+    # Contacts as they were before the rule (the models of then: a column added since
+    # does not exist yet), then every migration since, this one included.
+    with migrations.as_before(BEFORE) as apps:
+        OldCompany = apps.get_model("contacts", "Company")
+        OldContact = apps.get_model("contacts", "Contact")
+        bare = OldCompany.objects.create(team_id=acme.pk, name="Bare", website="bare.com")
+        script = OldCompany.objects.create(
+            team_id=acme.pk, name="Script", website="javascript:alert(1)"
+        )
+        spelt = OldContact.objects.create(
+            team_id=acme.pk,
+            owner_id=alice.pk,
+            first_name="Spelt",
+            linkedin_url="http://LinkedIn.com/in/Spelt/",
+        )
+        other_site = OldContact.objects.create(
+            team_id=acme.pk,
+            owner_id=alice.pk,
+            first_name="Other",
+            notes="Met in Oslo",
+            linkedin_url="https://xing.com/profile/o",
+        )
+        migrations.to(AFTER)
 
     assert Company.objects.get(pk=bare.pk).website == "https://bare.com"
     assert Company.objects.get(pk=script.pk).website == ""
     assert Contact.objects.get(pk=spelt.pk).linkedin_url == "https://www.linkedin.com/in/spelt"
-    other_site.refresh_from_db()
+    other_site = Contact.objects.get(pk=other_site.pk)
     assert other_site.linkedin_url == ""
     assert other_site.notes == (
         "Met in Oslo\nLinkedIn URL removed, not a LinkedIn web address: https://xing.com/profile/o"
