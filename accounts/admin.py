@@ -41,7 +41,13 @@ class TeamAdmin(admin.ModelAdmin):
         "readiness_after_win_days",
         "created_at",
     ]
-    fields = ["name", "currency", "chase_confirmation_after_days", "readiness_after_win_days"]
+    fields = [
+        "name",
+        "currency",
+        "chase_confirmation_after_days",
+        "readiness_after_win_days",
+        "referrer_link_days",
+    ]
     search_fields = ["name"]
     inlines = [MembershipInline]
 

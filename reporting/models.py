@@ -19,7 +19,7 @@ class DailyCount(models.Model):
 
     team = models.ForeignKey("accounts.Team", on_delete=models.CASCADE, related_name="+")
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    day = models.DateField()
+    day = models.DateField(editable=False)  # derived from the counted row: never typed
     measure = models.CharField(max_length=40)
     count = models.IntegerField(default=0)
     amount = models.DecimalField(max_digits=18, decimal_places=2, default=Decimal("0"))

@@ -544,6 +544,7 @@ def test_each_app_registers_its_kinds():
         CONTACTS_KIND: "Contacts",
         RELATIONSHIPS_KIND: "Relationships",
         REFERRALS: "Referrals of a period",
+        "readiness": "Readiness and testimonials",
     }
 
 

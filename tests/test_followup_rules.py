@@ -629,7 +629,11 @@ def test_sending_by_email_logs_one_email_and_completes_after_commit(
         followup,
         OutgoingEmail.Status.QUEUED,
     )
-    assert (email.subject, email.body) == ("Thank you", "Hi Carla,\n\nThanks!")
+    # The rep's words as written; the referral is still asked, so the referrer's one-click
+    # answers follow them (referrals.links, tests/test_referrer_links.py).
+    assert email.subject == "Thank you"
+    assert email.body.startswith("Hi Carla,\n\nThanks!\n\n---\n")
+    assert "I've introduced you: http://" in email.body
     assert published == [email.pk]
     followup.refresh_from_db()
     assert (followup.status, followup.channel) == (FollowUp.Status.DONE, Channel.EMAIL)

@@ -103,6 +103,9 @@ PAGES = {
         lambda s: reverse("contacts:connectors", args=[s["target"].pk]) + "?max_hops=3",
     ),
     "referrals:roster": ("alice", lambda s: reverse("referrals:roster")),
+    "referrals:fits": ("alice", lambda s: reverse("referrals:fits") + "?min_fit=0"),
+    "referrals:readiness-list": ("alice", lambda s: reverse("referrals:readiness-list")),
+    "referrals:readiness-export": ("alice", lambda s: reverse("referrals:readiness-export")),
     "referrals:roster-create": ("alice", lambda s: reverse("referrals:roster-create")),
     "referrals:roster-edit": (
         "alice",
@@ -278,6 +281,7 @@ FILTERED = {
 NOT_PAGES = {
     "login": "anonymous; the login form",
     "logout": "POST only",
+    "contacts:touch-log": "POST only (a call or message noted on the contact's page)",
     "switch-team": "POST only",
     "health": "anonymous; a fixed set of checks",
     "api-token": "POST only (the token endpoint)",

@@ -333,7 +333,17 @@ WAYS = [
         "accounts.Team(name)",
         Team,
         "admin add",
-        _admin_add("accounts/team", {"name": "Umbrella"}, inlines=["memberships"]),
+        _admin_add(
+            "accounts/team",
+            {
+                "name": "Umbrella",
+                "currency": "USD",
+                "chase_confirmation_after_days": 5,
+                "readiness_after_win_days": 60,
+                "referrer_link_days": 14,
+            },
+            inlines=["memberships"],
+        ),
         "Team with this Name already exists.",
     ),
     Way(
@@ -406,6 +416,16 @@ NOT_REACHED = {
     "followups.Notification(reminder)": "written by the reminder scan only; read-only admin",
     "outbox.OutgoingEmail(reminder)": "written by the outbox only; no add in the admin",
     "outbox.OutgoingEmail(dedupe_key)": "written by the outbox only; no add in the admin",
+    "accounts.CalendarFeed(user)": (
+        "one feed per user, written by the profile page's regenerate (an update in place) only"
+    ),
+    "accounts.CalendarFeed(secret_hash)": "a hash of 32 random bytes, made by the server only",
+    "referrals.ReferrerLinkUse(nonce)": (
+        "the spent link: a second use is the link's polite refusal, the database deciding "
+        "(tests/test_referrer_links.py)"
+    ),
+    "daily_count_one_per_cell": "KPI rollups, written by the server's counting only",
+    "stay_in_touch_reminder_once": "written by the going-cold scan only; read-only in the admin",
     "idempotency_key_unique_per_user": (
         "claimed by idempotency.middleware, which answers a lost claim itself"
     ),
