@@ -232,7 +232,8 @@ def rollups_rebuild_if_outdated(**kwargs) -> int | None:
     if built == MEASURES_BUILT:
         return None
     cells = rollups_rebuild()
-    logger.warning("KPI rollups rebuilt for the current measures: %s cells.", cells)
+    if cells:  # an upgraded database; a new one has nothing to count yet
+        logger.info("KPI rollups rebuilt for the current measures: %s cells.", cells)
     return cells
 
 

@@ -59,7 +59,9 @@ def test_a_linkedin_import_opens_a_warm_path(
     page.goto(connectors_url)
     expect(page.get_by_role("heading", name="Who can introduce you to Priya Shah")).to_be_visible()
     expect(
-        page.get_by_text("Nobody in your team's network is linked to Priya within 3 hops yet.")
+        page.get_by_text(
+            "Nobody in your team's network is linked to Priya within 3 introductions yet."
+        )
     ).to_be_visible()
     expect(page.get_by_role("list", name="Connectors, best first")).to_have_count(0)
     screenshot(page, "rep-connectors-no-path")
@@ -109,7 +111,7 @@ def test_a_linkedin_import_opens_a_warm_path(
     expect(connectors.first.get_by_label("Path")).to_have_text(
         re.compile(r"^\s*You\s*→\s*knows\s*Priya Shah\s*$")
     )
-    # The other new connections now reach Priya through Alice (2 hops).
+    # The other new connections now reach Priya through Alice (two introductions).
     expect(connectors).to_have_count(4)
 
     # The roster shows it too.
@@ -117,7 +119,7 @@ def test_a_linkedin_import_opens_a_warm_path(
         "link", name="Roster"
     ).click()
     expect(page.get_by_role("row").filter(has_text="Priya Shah")).not_to_contain_text(
-        "No warm path within 2 hops yet"
+        "No warm path within two introductions yet"
     )
 
     # Her teammate sees the same path, through Alice, and can ask her for the introduction.

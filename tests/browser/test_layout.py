@@ -252,7 +252,7 @@ def test_the_rep_table_scrolls_under_its_first_column_and_the_charts_read_on_a_p
     login(page, "maya")
     page.set_viewport_size(PHONE)
     page.goto("/dashboard/")
-    table = page.get_by_role("table", name=re.compile("^Each rep's numbers"))
+    table = page.get_by_role("table", name=re.compile("^The team's totals above are the sum"))
     box = table.locator("xpath=..")
     assert box.evaluate("box => box.scrollWidth > box.clientWidth")
     assert "gradient" in box.evaluate("box => getComputedStyle(box).backgroundImage")
@@ -261,7 +261,7 @@ def test_the_rep_table_scrolls_under_its_first_column_and_the_charts_read_on_a_p
     name.scroll_into_view_if_needed()
     before = name.bounding_box()["x"]
     box.evaluate("box => { box.scrollLeft = box.scrollWidth; }")
-    overdue = table.get_by_role("columnheader", name="Overdue")
+    overdue = table.get_by_role("columnheader", name=re.compile("^Overdue"))
     header = overdue.bounding_box()
     assert header["x"] >= 0 and header["x"] + header["width"] <= PHONE["width"]
     # The name has not moved, and the figures pass under it, not over it.

@@ -233,9 +233,16 @@ def test_a_rep_asks_for_an_introduction_and_closes_the_loop(page, login, screens
     assert referral.roster_entry == RosterEntry.objects.get(prospect=priya)
     assert REASON in referral.message
     assert referral.asked_at <= referral.confirmed_at <= referral.won_at
-    followups_saved = FollowUp.objects.filter(referral=referral)
+    # Every follow-up the inbox showed is done by email; the win also proposed a readiness
+    # conversation with the new client, due weeks from now (not in today's inbox).
+    followups_saved = FollowUp.objects.filter(referral=referral, status="done")
     assert followups_saved.count() == count
     assert set(followups_saved.values_list("status", "channel")) == {("done", Channel.EMAIL)}
+    assert list(
+        FollowUp.objects.filter(referral=referral)
+        .exclude(status="done")
+        .values_list("kind", flat=True)
+    ) == ["readiness"]
     assert {"thank_referrer", "status_report", "thank_prospect", "closing_thanks"} <= set(
         followups_saved.values_list("kind", flat=True)
     )
