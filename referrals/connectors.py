@@ -41,8 +41,9 @@ in a rep's words.
 The roster's best connector (``best_connectors_for``) runs the same two levels for a
 whole page of prospects in one statement, orders each prospect's candidates in SQL by the
 part of the chance SQL knows (the chain, the kind, the rep's reach), keeps the first
-ROSTER_CANDIDATES (and every direct connector who is already ours, whom a longer path may
-go through), and ranks those in Python with the same ``score``.
+ROSTER_CANDIDATES, and ranks those in Python with the same ``score``. It looks through
+direct contacts who are not already ours only: a chain through a team client or a
+teammate is asked from them on, so it never beats their own direct path.
 """
 
 # The SQL below is assembled from this module's constants and table names only; every
@@ -103,7 +104,7 @@ ON_THE_WAY = "On the way to {target}. {reason}"
 # --- What a search returns -------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Person:
     """One person on a path, with what the ranking and the page need."""
 
@@ -260,10 +261,10 @@ def _cost(strength: str) -> str:
     return f"(CASE {strength} {cases} ELSE {TIE_COST[1]} END)"
 
 
-def _ties_of(frontier: str, *, carry: str = "") -> str:
-    """Every tie of the people in `frontier` (columns node, weakest, cost[, carry]), in
+def _ties_of(frontier: str, *, carry: tuple[str, ...] = ()) -> str:
+    """Every tie of the people in `frontier` (columns node, weakest, cost[, *carry]), in
     both directions: (via = the frontier person, node = the other person, tie)."""
-    extra = f", f.{carry}" if carry else ""
+    extra = "".join(f", f.{column}" for column in carry)
     return f"""
         SELECT f.node AS via, r.contact_b_id AS node, r.strength AS tie,
                f.weakest AS weakest, f.cost AS cost{extra}
@@ -556,16 +557,23 @@ def _best_sql(target_count: int, max_hops: int) -> str:
     level2 = ""
     found2 = ""
     if max_hops >= 2:
+        # A chain whose middle person is already ours is asked from that person on
+        # (ranking.start_of): it has exactly the chance of their own direct path, which
+        # wins with fewer favours. So only direct contacts not ours are looked through,
+        # every chain found is asked from its first person, and of the middle person
+        # only the name and title are read.
         level2 = f""",
     expanded1 AS (
-        SELECT target, node, weakest, cost FROM (
-            SELECT target, node, weakest, cost,
-                   ROW_NUMBER() OVER (PARTITION BY target ORDER BY cost, node) AS nth
-            FROM level1) ranked
+        SELECT target, node, weakest, cost, step FROM (
+            SELECT l.target, l.node, l.weakest, l.cost, l.step,
+                   ROW_NUMBER() OVER (PARTITION BY l.target ORDER BY l.cost, l.node) AS nth
+            FROM level1 l JOIN {{contact}} m ON m.id = l.node
+            WHERE m.user_id IS NULL AND m.kind <> '{ContactKind.CLIENT}') ranked
         WHERE nth <= %(expanded)s),
-    ties2 AS ({_ties_of("expanded1", carry="target")}),
+    ties2 AS ({_ties_of("expanded1", carry=("target", "step AS last_step"))}),
     fresh2 AS (
-        SELECT t.target, t.node, t.via, t.tie AS step, {weakest} AS weakest, {cost} AS cost,
+        SELECT t.target, t.node, t.via, t.tie AS step, t.last_step, {weakest} AS weakest,
+               {cost} AS cost,
                ROW_NUMBER() OVER (PARTITION BY t.target, t.via
                    ORDER BY t.tie DESC, t.node) AS nth
         FROM ties2 t
@@ -573,13 +581,16 @@ def _best_sql(target_count: int, max_hops: int) -> str:
           AND NOT EXISTS (
               SELECT 1 FROM level1 l WHERE l.target = t.target AND l.node = t.node)),
     level2 AS (
-        SELECT target, node, via, step, weakest, cost FROM (
-            SELECT target, node, via, step, weakest, cost,
+        SELECT target, node, via, step, last_step, weakest, cost FROM (
+            SELECT target, node, via, step, last_step, weakest, cost,
                    ROW_NUMBER() OVER (PARTITION BY target, node
                        ORDER BY cost, weakest DESC, via) AS choice
             FROM fresh2 WHERE nth <= %(fanout)s
         ) ranked WHERE choice = 1)"""
-        found2 = "UNION ALL SELECT target, node, via, step, weakest, cost, 2 AS hops FROM level2"
+        found2 = (
+            "UNION ALL SELECT target, node, via, step, last_step, weakest, cost, 2 AS hops "
+            "FROM level2"
+        )
     return f"""
     WITH targets(target) AS (VALUES {values}),
     level1 AS (
@@ -591,22 +602,30 @@ def _best_sql(target_count: int, max_hops: int) -> str:
                r.strength AS weakest, {_cost("r.strength")} AS cost
         FROM targets t JOIN {{rel}} r ON r.contact_b_id = t.target){level2},
     found AS (
-        SELECT target, node, via, step, weakest, cost, 1 AS hops FROM level1 {found2}),
+        SELECT target, node, via, step, NULL AS last_step, weakest, cost, 1 AS hops
+        FROM level1 {found2}),
     {_MINE},
     scored AS (
-        SELECT f.target, f.node, f.via, f.step, f.weakest, f.hops,
-               f.cost + {_kind_cost_sql()} + {_reach_cost_sql()} AS pre,
-               (c.user_id IS NOT NULL OR c.kind = '{ContactKind.CLIENT}') AS ours
+        SELECT f.target, f.node, f.via, f.step, f.last_step, f.weakest, f.hops,
+               f.cost + {_kind_cost_sql()} + {_reach_cost_sql()} AS pre
         FROM found f JOIN {{contact}} c ON c.id = f.node
-        LEFT JOIN mine ON mine.other = c.id),
+        LEFT JOIN mine ON mine.other = c.id
+        -- The rep's own record two steps away: the rep simply knows the middle person,
+        -- whose direct path is the same chance with one favour fewer.
+        WHERE f.hops = 1 OR c.user_id IS NULL OR c.user_id <> %(user)s),
     cut AS (
-        SELECT target, node, via, step, weakest, hops, ours,
+        SELECT target, node, via, step, last_step, weakest, hops,
                ROW_NUMBER() OVER (PARTITION BY target ORDER BY pre, hops, node) AS place
         FROM scored)
-    SELECT k.target, k.node, k.hops, k.via, k.weakest, k.step, c.team_id, {_PERSON_COLUMNS}
+    SELECT k.target, k.node, k.hops, k.via, k.weakest, k.step, k.last_step, c.team_id,
+           {_PERSON_COLUMNS},
+           v.first_name, v.last_name, v.kind, v.title, vco.name, v.user_id
     FROM cut k
     JOIN {{contact}} c ON c.id = k.node{_PERSON_JOINS}
-    WHERE k.place <= %(candidates)s OR (k.hops = 1 AND k.ours)"""
+    LEFT JOIN {{contact}} v ON v.id = k.via AND k.hops = 2
+    LEFT JOIN {{company}} vco ON vco.id = v.company_id
+    WHERE k.place <= %(candidates)s
+    ORDER BY k.target, k.place"""
 
 
 def best_connectors_for(
@@ -619,8 +638,8 @@ def best_connectors_for(
     """The best connector of each target within `max_hops` (1 or 2), keyed by target id;
     targets with no path are absent. One query for the whole list, bounded per target:
     every direct tie, and the ROSTER_FANOUT strongest further ties of each of the
-    ROSTER_EXPANDED likeliest direct contacts; the ROSTER_CANDIDATES likeliest by what SQL
-    knows of the chance are ranked with the whole model."""
+    ROSTER_EXPANDED likeliest direct contacts not already ours; the ROSTER_CANDIDATES
+    likeliest by what SQL knows of the chance are ranked with the whole model."""
     if max_hops not in (1, 2):
         raise ValueError("The roster looks 1 or 2 hops away.")
     visible = [target for target in targets if _can_see_team(user, target.team_id)]
@@ -643,53 +662,48 @@ def best_connectors_for(
         cursor.execute(sql, params)
         rows = cursor.fetchall()
     ends = {pk: _target_person(target, user=user) for pk, target in by_pk.items()}
-    direct: dict[tuple[int, int], tuple[Person, int]] = {}
-    further = []
+    best: dict[int, Connector] = {}
     for row in rows:
-        target_pk, pk, hops, via, weakest, step, team_id = row[:7]
+        target_pk, pk, hops, via, weakest, step, last_step, team_id = row[:8]
         if team_id != by_pk[target_pk].team_id:
             continue
-        person = _person(pk, row[7 : 7 + PERSON_COLUMN_COUNT])
-        if hops == 1:
-            direct[target_pk, pk] = (person, step)
-        else:
-            further.append((target_pk, person, via, weakest, step))
-    best: dict[int, Connector] = {}
-
-    def offer(target_pk: int, result: Connector) -> None:
-        score(result, user=user, today=today)
+        columns = row[8 : 8 + PERSON_COLUMN_COUNT]
+        strengths = [step] if hops == 1 else [step, last_step]
         current = best.get(target_pk)
+        # Every path here is asked from its first person (or is the rep's own record);
+        # rows come likeliest first by what SQL knows, so most are left out unread.
+        user_id, owner_id, rep_tie = columns[5], columns[10], columns[15]
+        if (
+            current is not None
+            and user_id != user.pk
+            and ranking.ceiling(ranking.reach_of(user_id, owner_id, rep_tie, user=user), strengths)
+            < current.score
+        ):
+            continue
+        person = _person(pk, columns)
+        if hops == 1:
+            path = [person, ends[target_pk]]
+        else:
+            first, last, kind, title, company, middle_user_id = row[8 + PERSON_COLUMN_COUNT :]
+            middle = Person(
+                pk=via,
+                first_name=first,
+                last_name=last,
+                kind=kind,
+                title=title or "",
+                company=company or "",
+                user_id=middle_user_id,
+            )
+            path = [person, middle, ends[target_pk]]
+        result = score(
+            Connector(
+                connector=person, path=path, hops=hops, strength=weakest, strengths=strengths
+            ),
+            user=user,
+            today=today,
+        )
         if current is None or _rank_key(result) < _rank_key(current):
             best[target_pk] = result
-
-    for (target_pk, _pk), (person, step) in direct.items():
-        offer(
-            target_pk,
-            Connector(
-                connector=person,
-                path=[person, ends[target_pk]],
-                hops=1,
-                strength=step,
-                strengths=[step],
-            ),
-        )
-    for target_pk, person, via, weakest, step in further:
-        between = direct.get((target_pk, via))
-        if between is None:
-            # The direct connector in the middle was cut: it is neither ours nor among the
-            # likeliest, and a path through it is unlikely to come first.
-            continue
-        middle, last_step = between
-        offer(
-            target_pk,
-            Connector(
-                connector=person,
-                path=[person, middle, ends[target_pk]],
-                hops=2,
-                strength=weakest,
-                strengths=[step, last_step],
-            ),
-        )
     return best
 
 

@@ -93,11 +93,16 @@ def fade(last_touch: date | datetime | None, *, today: date) -> float:
 def reach(person, *, user) -> float:
     """How the rep gets to the first person, before fading: the rep's own tie, or the
     team's hold on them (theirs, a teammate's contact, a teammate)."""
-    if person.user_id is not None:
+    return reach_of(person.user_id, person.owner_id, person.rep_tie, user=user)
+
+
+def reach_of(user_id: int | None, owner_id: int | None, rep_tie: int | None, *, user) -> float:
+    """`reach` from the three values it reads (for rows not yet made into people)."""
+    if user_id is not None:
         return REACH_TEAMMATE
-    base = REACH_OWN_CONTACT if person.owner_id == user.pk else REACH_TEAM_CONTACT
-    if person.rep_tie:
-        return max(base, TIE_CHANCE[person.rep_tie])
+    base = REACH_OWN_CONTACT if owner_id == user.pk else REACH_TEAM_CONTACT
+    if rep_tie:
+        return max(base, TIE_CHANCE[rep_tie])
     return base
 
 
@@ -198,6 +203,17 @@ def chance(path: list, strengths: list[int], *, user, today: date) -> tuple[int 
     for strength in strengths[start:]:
         value *= TIE_CHANCE[strength]
     return start, value
+
+
+def ceiling(first_reach: float, strengths: list[int]) -> float:
+    """The most `chance` can give a path asked from its first person, whatever that
+    person's touches and disposition (each at most 1): how the rep reaches them
+    (`reach`) times the ties. For leaving out paths that cannot beat one already found,
+    before the work of `chance`."""
+    value = first_reach
+    for strength in strengths:
+        value *= TIE_CHANCE[strength]
+    return value
 
 
 def evaluate(path: list, strengths: list[int], *, user, today: date) -> Verdict:

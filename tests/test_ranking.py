@@ -14,7 +14,7 @@ green lights, touches, the rep's own ties), plus worked examples:
 
 import itertools
 import math
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from django.db import transaction
@@ -354,6 +354,47 @@ def test_the_model_is_monotone_in_each_factor():
         assert ranking.reach(person(rep_tie=strength + 1), user=Rep) >= ranking.reach(
             person(rep_tie=strength), user=Rep
         )
+
+
+class _Rep:
+    pk = 2
+
+
+people = st.builds(
+    Person,
+    pk=st.integers(10, 10_000),
+    first_name=st.just("Ann"),
+    last_name=st.just("Example"),
+    kind=st.sampled_from(ContactKind.values),
+    user_id=st.sampled_from([None, None, None, 2, 3]),
+    green_light=st.sampled_from([None, True, False]),
+    last_touch_at=st.one_of(
+        st.none(),
+        st.datetimes(min_value=datetime(2020, 1, 1), max_value=datetime(2026, 3, 4)).map(
+            lambda moment: moment.replace(tzinfo=UTC)
+        ),
+    ),
+    owner_id=st.sampled_from([None, 2, 3]),
+    asks_yes=st.integers(0, 20),
+    asks_no=st.integers(0, 20),
+    rep_tie=st.one_of(st.none(), st.integers(1, 5)),
+)
+
+
+@settings(max_examples=300, deadline=None, database=None)
+@given(path=st.lists(people, min_size=2, max_size=4), data=st.data())
+def test_no_touch_or_answer_lifts_a_path_above_its_ceiling(path, data):
+    """The roster leaves out a path whose ceiling is below a chance already found
+    (connectors.best_connectors_for): the ceiling must bound the chance of every path."""
+    strengths = data.draw(
+        st.lists(st.integers(1, 5), min_size=len(path) - 1, max_size=len(path) - 1)
+    )
+    start, value = ranking.chance(path, strengths, user=_Rep, today=TODAY)
+    if start is not None:
+        first = path[start]
+        reach = ranking.reach_of(first.user_id, first.owner_id, first.rep_tie, user=_Rep)
+        assert reach == ranking.reach(first, user=_Rep)
+        assert value <= ranking.ceiling(reach, strengths[start:]) + 1e-12
 
 
 # --- 5. One ranking everywhere ------------------------------------------------------------------
