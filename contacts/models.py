@@ -181,6 +181,10 @@ class Contact(models.Model):
     # referral step, a meeting, a deal, a call noted): written by the touch service in the
     # same transaction as the touch, never typed.
     last_touch_at = dates.DateTimeField(null=True, blank=True, editable=False)
+    # The latest ask of them as a referrer: derived from the referrals, kept exact with
+    # every write of one (referrals.last_asked), never typed. The share of clients asked
+    # reads it from an index instead of looking for an ask of every client.
+    last_asked_at = dates.DateTimeField(null=True, blank=True, editable=False)
     # How often this person should hear from us; empty means the default of their kind.
     stay_in_touch_days = models.PositiveSmallIntegerField(
         "stay in touch every (days)",
@@ -229,6 +233,13 @@ class Contact(models.Model):
             models.Index(
                 fields=["team", "-fit_score", "last_name", "first_name", "id"],
                 name="contact_team_best_fit",
+            ),
+            # The team's (or an owner's) active clients and when each was last asked: the
+            # share of clients asked (reporting.kpis) from the index alone.
+            models.Index(
+                fields=["team", "owner", "last_asked_at", "id"],
+                condition=models.Q(kind="client", user__isnull=True),
+                name="contact_active_client_asked",
             ),
         ]
 

@@ -254,6 +254,15 @@ class Referral(models.Model):
     def __str__(self) -> str:
         return f"{self.referrer} → {self.prospect}"
 
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        instance = super().from_db(db, field_names, values)
+        # What a save compares to keep the referrer's latest ask (referrals.last_asked);
+        # read from the loaded values only (a deferred field is never fetched for it).
+        loaded = instance.__dict__
+        instance._asked_as_loaded = (loaded.get("referrer_id"), loaded.get("asked_at"))
+        return instance
+
     @property
     def is_open(self) -> bool:
         return self.status not in FINAL_STATUSES

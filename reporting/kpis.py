@@ -822,15 +822,28 @@ def clients_asked_share(scope: Scope, period: Period) -> float | None:
     one rep, those they look after), the share asked for an introduction — by anyone of
     the team — in the CLIENTS_ASKED_WITHIN (90 days) ending with the period's last day;
     0–1, `null` without clients. The gap it shows: most clients would refer, few are
-    asked. One query, on its own so the other KPIs' sources may change without it."""
+    asked. One query, on its own so the other KPIs' sources may change without it.
+
+    Read from each client's latest ask (Contact.last_asked_at, kept by
+    referrals.last_asked) in the index of active clients: last asked before the window,
+    not asked in it; last asked within it, asked. Only a client asked again since the
+    window ended (a past period) is looked up in the asks."""
     end = period.end_before
-    asked = Referral.objects.filter(
-        referrer=OuterRef("pk"), asked_at__gte=end - CLIENTS_ASKED_WITHIN, asked_at__lt=end
+    start = end - CLIENTS_ASKED_WITHIN
+    asked_in_window = Exists(
+        Referral.objects.filter(referrer=OuterRef("pk"), asked_at__gte=start, asked_at__lt=end)
     )
-    counts = (
-        Contact.objects.filter(scope.q(), kind=ContactKind.CLIENT, user__isnull=True)
-        .annotate(was_asked=Exists(asked))
-        .aggregate(active=Count("pk"), asked=Count("pk", filter=Q(was_asked=True)))
+    counts = Contact.objects.filter(
+        scope.q(), kind=ContactKind.CLIENT, user__isnull=True
+    ).aggregate(
+        active=Count("pk"),
+        asked=Count(
+            "pk",
+            filter=Q(last_asked_at__gte=start, last_asked_at__lt=end)
+            # The cheap tests first, each false rather than unknown for a client never
+            # asked (SQL reads on past an unknown): the asks are read only when they hold.
+            | (Q(last_asked_at__isnull=False) & Q(last_asked_at__gte=end) & Q(asked_in_window)),
+        ),
     )
     return ratio(counts["asked"], counts["active"])
 

@@ -1,0 +1,190 @@
+"""Each contact's latest ask as a referrer (Contact.last_asked_at, referrals/last_asked.py)
+and the share of clients asked that reads it (reporting.kpis.clients_asked_share).
+
+The class, not the example: whatever asks, deletions, moves to another referrer or another
+moment, and transitions come in — through the services or a plain save, as the admin does
+— every contact's last_asked_at equals the latest asked_at of their referrals, and the
+share equals its definition counted on the rows, for the current period and past ones, a
+team's and a rep's."""
+
+import contextlib
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.db import transaction
+from django.db.models import Max
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from contacts.models import Contact, ContactKind
+from core.errors import StateConflict
+from referrals import services
+from referrals.last_asked import last_asked_rebuild
+from referrals.models import Referral
+from reporting import kpis
+from reporting.kpis import Period, Scope
+from tests import migrations
+from tests.factories import ClientFactory, ContactFactory
+
+pytestmark = [pytest.mark.dates, pytest.mark.now("2026-06-10T12:00:00+00:00")]
+
+NOW = datetime(2026, 6, 10, 12, 0, tzinfo=UTC)
+
+ASK = st.tuples(
+    st.just("ask"), st.integers(0, 4), st.integers(0, 3), st.integers(0, 1), st.integers(0, 300)
+)
+DELETE = st.tuples(st.just("delete"), st.integers(0, 20))
+MOVE = st.tuples(st.just("move"), st.integers(0, 20), st.integers(0, 4))
+REDATE = st.tuples(st.just("redate"), st.integers(0, 20), st.integers(0, 300))
+STEP = st.tuples(st.just("step"), st.integers(0, 20))
+OPERATIONS = st.lists(st.one_of(ASK, ASK, DELETE, MOVE, REDATE, STEP), min_size=1, max_size=12)
+
+
+class _Undo(Exception):
+    pass
+
+
+def _nth(index):
+    rows = list(Referral.objects.order_by("pk"))
+    return rows[index % len(rows)] if rows else None
+
+
+def _play(operations, team, reps):
+    # Four clients (two of each rep) and one colleague, who may be asked too.
+    referrers = [ClientFactory(team=team, owner=reps[i % 2]) for i in range(4)]
+    referrers.append(ContactFactory(team=team, owner=reps[0], kind=ContactKind.COLLEAGUE))
+    prospects = [ContactFactory(team=team, owner=reps[0]) for _ in range(4)]
+    for operation in operations:
+        kind = operation[0]
+        if kind == "ask":
+            _, referrer, prospect, rep, days_ago = operation
+            with contextlib.suppress(services.DuplicateAsk):
+                services.referral_create(
+                    owner=reps[rep],
+                    team=team,
+                    referrer=referrers[referrer],
+                    prospect=prospects[prospect],
+                    asked_at=NOW - timedelta(days=days_ago, minutes=days_ago),
+                )
+        elif kind == "delete" and (referral := _nth(operation[1])):
+            with contextlib.suppress(StateConflict):
+                services.referral_delete(referral=referral)
+        elif kind == "move" and (referral := _nth(operation[1])):
+            # As the admin's change form does: a plain save of the row.
+            referral.referrer = referrers[operation[2]]
+            with contextlib.suppress(Exception), transaction.atomic():
+                referral.save()
+        elif kind == "redate" and (referral := _nth(operation[1])):
+            referral.asked_at = NOW - timedelta(days=operation[2])
+            referral.save(update_fields=["asked_at"])
+        elif kind == "step" and (referral := _nth(operation[1])):
+            with contextlib.suppress(services.TransitionError):
+                services.referral_transition(
+                    referral=referral, to=Referral.Status.CONFIRMED, at=NOW
+                )
+    return referrers
+
+
+def _latest_by_rows() -> dict[int, datetime | None]:
+    latest = dict(
+        Referral.objects.order_by()
+        .values("referrer")
+        .annotate(m=Max("asked_at"))
+        .values_list("referrer", "m")
+    )
+    return {pk: latest.get(pk) for pk in Contact.objects.values_list("pk", flat=True)}
+
+
+def _share_by_rows(team, period: Period, rep=None) -> float | None:
+    clients = Contact.objects.filter(team=team, kind=ContactKind.CLIENT, user__isnull=True)
+    if rep is not None:
+        clients = clients.filter(owner=rep)
+    end = period.end_before
+    window = (end - kpis.CLIENTS_ASKED_WITHIN, end)
+    asked = [
+        client
+        for client in clients
+        if Referral.objects.filter(
+            referrer=client, asked_at__gte=window[0], asked_at__lt=window[1]
+        ).exists()
+    ]
+    return kpis.ratio(len(asked), clients.count())
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
+@given(operations=OPERATIONS, ends_days_ago=st.integers(0, 200), zone=st.sampled_from(
+    ["UTC", "America/Los_Angeles", "Asia/Kolkata"]
+))  # fmt: skip
+def test_any_history_keeps_the_latest_ask_and_the_share_equal_to_the_rows(
+    acme, alice, bob, operations, ends_days_ago, zone
+):
+    try:
+        with transaction.atomic():
+            _play(operations, acme, (alice, bob))
+            stored = dict(Contact.objects.values_list("pk", "last_asked_at"))
+            assert stored == _latest_by_rows()
+            end = NOW.date() - timedelta(days=ends_days_ago)
+            period = Period(end - timedelta(days=27), end, ZoneInfo(zone))
+            for rep in (None, alice, bob):
+                scope = Scope(team_ids=(acme.pk,), rep_id=rep.pk if rep else None)
+                assert kpis.clients_asked_share(scope, period) == _share_by_rows(
+                    acme, period, rep
+                ), (rep, period)
+            raise _Undo
+    except _Undo:
+        pass
+
+
+def test_the_rebuild_finds_what_bulk_writes_left_out(acme, alice):
+    referrer = ClientFactory(team=acme, owner=alice)
+    asked = services.referral_create(
+        owner=alice,
+        team=acme,
+        referrer=referrer,
+        prospect=ContactFactory(team=acme, owner=alice),
+        asked_at=NOW - timedelta(days=3),
+    )
+    # Past the signals, as the bulk seed writes.
+    Referral.objects.filter(pk=asked.pk).update(asked_at=NOW - timedelta(days=1))
+    Contact.objects.filter(pk=referrer.pk).update(last_asked_at=None)
+    assert last_asked_rebuild(team_ids=[acme.pk]) == Contact.objects.filter(team=acme).count()
+    referrer.refresh_from_db()
+    assert referrer.last_asked_at == NOW - timedelta(days=1)
+
+
+def test_the_share_reads_one_index_however_many_clients(acme, alice, django_assert_num_queries):
+    period = Period(date(2026, 6, 1), date(2026, 6, 10), ZoneInfo("UTC"))
+    scope = Scope(team_ids=(acme.pk,))
+    for size in (3, 30):
+        ClientFactory.create_batch(size, team=acme, owner=alice)
+        with django_assert_num_queries(1):
+            kpis.clients_asked_share(scope, period)
+
+
+BEFORE = ("referrals", "0013_referrer_answers_by_link")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_migration_fills_each_referrers_latest_ask():
+    day = datetime.combine(date(2026, 5, 1), time(9), UTC)
+    with migrations.as_before(BEFORE, ("contacts", "0016_contact_last_asked")) as apps:
+        Team = apps.get_model("accounts", "Team")
+        User = apps.get_model("accounts", "User")
+        OldContact = apps.get_model("contacts", "Contact")
+        OldReferral = apps.get_model("referrals", "Referral")
+        team = Team.objects.create(name="Old data")
+        rep = User.objects.create(username="old-rep")
+        rita = OldContact.objects.create(team=team, owner=rep, first_name="Rita", kind="client")
+        never = OldContact.objects.create(team=team, owner=rep, first_name="Nora", kind="client")
+        for days, who in ((0, "Paul"), (5, "Olga")):
+            OldReferral.objects.create(
+                team=team,
+                owner=rep,
+                referrer=rita,
+                prospect=OldContact.objects.create(team=team, owner=rep, first_name=who),
+                asked_at=day + timedelta(days=days),
+            )
+        migrations.latest()
+        assert Contact.objects.get(pk=rita.pk).last_asked_at == day + timedelta(days=5)
+        assert Contact.objects.get(pk=never.pk).last_asked_at is None
