@@ -71,9 +71,19 @@ class ContactAdmin(AuditHistoryAdmin, VisibleToUserAdmin):
     search_fields = ["first_name", "last_name", "email", "company__name"]
     list_select_related = ["company", "owner", "team"]
     autocomplete_fields = ["team", "owner", "user", "company"]
-    # The last touch is the touch service's (contacts.services.touch_record) and the last
-    # ask follows the referrals (referrals.last_asked): shown, never typed.
-    readonly_fields = ["fit_score", "last_touch_at", "last_asked_at", "created_at", "updated_at"]
+    # The last touch is the touch service's (contacts.services.touch_record); the last ask,
+    # the answers and the green light follow the referrals and readiness conversations
+    # (referrals.contact_facts): shown, never typed.
+    readonly_fields = [
+        "fit_score",
+        "last_touch_at",
+        "last_asked_at",
+        "asks_made",
+        "asks_declined",
+        "green_light",
+        "created_at",
+        "updated_at",
+    ]
     date_hierarchy = "created_at"
 
 

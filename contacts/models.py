@@ -181,10 +181,15 @@ class Contact(models.Model):
     # referral step, a meeting, a deal, a call noted): written by the touch service in the
     # same transaction as the touch, never typed.
     last_touch_at = dates.DateTimeField(null=True, blank=True, editable=False)
-    # The latest ask of them as a referrer: derived from the referrals, kept exact with
-    # every write of one (referrals.last_asked), never typed. The share of clients asked
-    # reads it from an index instead of looking for an ask of every client.
+    # What their referrals and readiness conversations say of them, derived from those
+    # rows and kept exact with every write of one (referrals.contact_facts), never typed:
+    # their latest ask as a referrer, the introductions asked of them made (confirmed or
+    # later) and declined, and the answer of their latest readiness conversation (empty
+    # before one). The reverse search and the share of clients asked read them here.
     last_asked_at = dates.DateTimeField(null=True, blank=True, editable=False)
+    asks_made = models.PositiveIntegerField(default=0, editable=False)
+    asks_declined = models.PositiveIntegerField(default=0, editable=False)
+    green_light = models.BooleanField(null=True, editable=False)
     # How often this person should hear from us; empty means the default of their kind.
     stay_in_touch_days = models.PositiveSmallIntegerField(
         "stay in touch every (days)",

@@ -30,7 +30,7 @@ from demo.words import ICP_TEMPLATES, NamePools
 from demo.write_bulk import BulkWriter
 from demo.write_services import ServiceWriter
 from followups.models import FollowUp
-from referrals.last_asked import last_asked_rebuild
+from referrals.contact_facts import contact_facts_rebuild
 from referrals.models import (
     Deal,
     ReadinessCheck,
@@ -114,8 +114,8 @@ def generate(
         step = time.monotonic()
         cells = rollups_rebuild(team_ids=[team.pk for team in teams])
         log(f"KPI rollups: {cells:,} cells in {time.monotonic() - step:.1f} s")
-        # And each referrer's latest ask, which the same signals keep.
-        last_asked_rebuild(team_ids=[team.pk for team in teams])
+        # And what each contact's row says of their asks and readiness (the same signals).
+        contact_facts_rebuild(team_ids=[team.pk for team in teams])
     # Fresh planner statistics for the new data, on SQLite above all (it gathers none by
     # itself): without them a large team's pages pick the wrong indexes.
     statistics_refresh()

@@ -9,12 +9,22 @@ class ReferralsConfig(AppConfig):
         # the models, so it loads once the app registry is ready.
         from django.db.models.signals import post_delete, post_save
 
-        from referrals import exports  # noqa: F401
-        from referrals.last_asked import last_asked_after_delete, last_asked_after_save
-        from referrals.models import Referral
-
-        # Each contact's latest ask as a referrer follows the asks (referrals/last_asked.py).
-        post_save.connect(last_asked_after_save, sender=Referral, dispatch_uid="last_asked_save")
-        post_delete.connect(
-            last_asked_after_delete, sender=Referral, dispatch_uid="last_asked_delete"
+        from referrals import (
+            contact_facts,
+            exports,  # noqa: F401
         )
+        from referrals.models import ReadinessCheck, Referral
+
+        # What a contact's row says of their asks and readiness follows those rows
+        # (referrals/contact_facts.py).
+        for model, saved, deleted in (
+            (Referral, contact_facts.referral_after_save, contact_facts.referral_after_delete),
+            (
+                ReadinessCheck,
+                contact_facts.readiness_after_save,
+                contact_facts.readiness_after_delete,
+            ),
+        ):
+            uid = f"contact_facts_{model._meta.model_name}"
+            post_save.connect(saved, sender=model, dispatch_uid=f"{uid}_save")
+            post_delete.connect(deleted, sender=model, dispatch_uid=f"{uid}_delete")

@@ -33,10 +33,11 @@ The bound for very connected people
 The ranking
 -----------
 referrals.ranking holds the model (docs/ranking.md): the chance that the whole chain of
-introductions happens. The SQL reads, for each person found, what the model needs: their
-kind, owner, last touch, latest readiness conversation, how they answered earlier asks,
-and the rep's own tie to them; ``score`` fills in the chance, its factors and the reason
-in a rep's words.
+introductions happens. The SQL reads, for each person found, what the model needs from
+their own row — kind, owner, last touch, and what referrals.contact_facts keeps there: the
+answer of their latest readiness conversation and how they answered earlier asks — and
+the rep's own tie to them; ``score`` fills in the chance, its factors and the reason in a
+rep's words.
 
 The roster's best connector (``best_connectors_for``) runs the same two levels for a
 whole page of prospects in one statement, orders each prospect's candidates in SQL by the
@@ -67,7 +68,7 @@ from accounts.models import User
 from accounts.visibility import team_ids, visible_shared
 from contacts.models import Company, Contact, ContactKind, Relationship
 from referrals import ranking
-from referrals.models import Quality, ReadinessCheck, Referral
+from referrals.models import Quality
 
 MAX_HOPS = 3
 # People kept at levels 2 and 3 (the likeliest chains first).
@@ -86,14 +87,6 @@ TIE_COST = {
     strength: round(-math.log(chance) * 1e6) for strength, chance in ranking.TIE_CHANCE.items()
 }
 KIND_LABELS = dict(ContactKind.choices)
-# An introduction asked of someone was made (confirmed or any later step) or declined.
-ASK_ANSWERED_YES = [
-    Referral.Status.CONFIRMED,
-    Referral.Status.CONTACTED,
-    Referral.Status.MEETING,
-    Referral.Status.WON,
-    Referral.Status.LOST,
-]
 
 BOUND_NOTE = "Showing the likeliest paths; very connected people are sampled by strength."
 MAX_HOPS_ERROR = "max_hops must be a whole number from 1 to 3."
@@ -245,8 +238,6 @@ def _tables() -> dict[str, str]:
         "rel": quote(Relationship._meta.db_table),
         "contact": quote(Contact._meta.db_table),
         "company": quote(Company._meta.db_table),
-        "readiness": quote(ReadinessCheck._meta.db_table),
-        "referral": quote(Referral._meta.db_table),
         "user": quote(User._meta.db_table),
     }
 
@@ -277,17 +268,11 @@ def _ties_of(frontier: str, *, carry: tuple[str, ...] = ()) -> str:
 
 # The rep's own contact record in the target's team (parameters user and team).
 _ME = "(SELECT me.id FROM {contact} me WHERE me.user_id = %(user)s AND me.team_id = %(team)s)"
-_YES = ", ".join(f"'{status}'" for status in ASK_ANSWERED_YES)
 
-_PERSON_COLUMNS = f"""
+_PERSON_COLUMNS = """
     c.first_name, c.last_name, c.kind, c.title, co.name, c.user_id, c.preferred_channel,
-    c.last_contacted_on,
-    (SELECT rc.green_light FROM {{readiness}} rc WHERE rc.client_id = c.id
-     ORDER BY rc.checked_on DESC, rc.id DESC LIMIT 1),
-    c.last_touch_at, c.owner_id, ow.first_name, ow.last_name,
-    (SELECT COUNT(*) FROM {{referral}} ra WHERE ra.referrer_id = c.id AND ra.status IN ({_YES})),
-    (SELECT COUNT(*) FROM {{referral}} rd WHERE rd.referrer_id = c.id AND rd.status = 'declined'),
-    mine.strength, mine.last_touch_at"""
+    c.last_contacted_on, c.green_light, c.last_touch_at, c.owner_id, ow.first_name,
+    ow.last_name, c.asks_made, c.asks_declined, mine.strength, mine.last_touch_at"""
 PERSON_COLUMN_COUNT = 17
 
 _PERSON_JOINS = """

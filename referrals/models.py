@@ -102,6 +102,13 @@ class ReadinessCheck(models.Model):
     def __str__(self) -> str:
         return f"Readiness of {self.client} on {self.checked_on}"
 
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        instance = super().from_db(db, field_names, values)
+        # Whose green light a save may change (referrals.contact_facts).
+        instance._client_as_loaded = instance.__dict__.get("client_id")
+        return instance
+
 
 class Quality(models.TextChoices):
     GOOD = "good", "Good — my name may be used"
@@ -257,10 +264,14 @@ class Referral(models.Model):
     @classmethod
     def from_db(cls, db, field_names, values):
         instance = super().from_db(db, field_names, values)
-        # What a save compares to keep the referrer's latest ask (referrals.last_asked);
-        # read from the loaded values only (a deferred field is never fetched for it).
+        # What a save compares to keep the referrer's facts (referrals.contact_facts); read
+        # from the loaded values only (a deferred field is never fetched for it).
         loaded = instance.__dict__
-        instance._asked_as_loaded = (loaded.get("referrer_id"), loaded.get("asked_at"))
+        instance._facts_as_loaded = (
+            loaded.get("referrer_id"),
+            loaded.get("asked_at"),
+            loaded.get("status"),
+        )
         return instance
 
     @property

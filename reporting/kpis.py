@@ -825,7 +825,7 @@ def clients_asked_share(scope: Scope, period: Period) -> float | None:
     asked. One query, on its own so the other KPIs' sources may change without it.
 
     Read from each client's latest ask (Contact.last_asked_at, kept by
-    referrals.last_asked) in the index of active clients: last asked before the window,
+    referrals.contact_facts) in the index of active clients: last asked before the window,
     not asked in it; last asked within it, asked. Only a client asked again since the
     window ended (a past period) is looked up in the asks."""
     end = period.end_before
