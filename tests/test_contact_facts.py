@@ -10,9 +10,11 @@ ones, a team's and a rep's), and the search reads each person as the rows descri
 
 import contextlib
 from datetime import UTC, date, datetime, time, timedelta
+from io import StringIO
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.core.management import call_command
 from django.db import transaction
 from django.db.models import Max
 from hypothesis import HealthCheck, given, settings
@@ -278,3 +280,14 @@ def test_the_migration_fills_each_contacts_facts():
             0,
             None,
         )
+
+
+@pytest.mark.parametrize(
+    "command", [("seed_demo",), ("seed", "--size", "dense", "--scale", "0.01")], ids=str
+)
+def test_the_seeds_leave_each_contacts_facts_right(db, command):
+    """The demo (through the services) and the bulk seed (past the signals, then rebuilt)."""
+    call_command(*command, stdout=StringIO())
+    stored = {row[0]: row[1:] for row in Contact.objects.values_list("pk", *FACTS)}
+    assert stored == _facts_by_rows()
+    assert any(facts[1] for facts in stored.values())  # some asks were made and answered
