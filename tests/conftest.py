@@ -7,7 +7,9 @@
 - admin: Django staff, no team
 """
 
+import fcntl
 import os
+from pathlib import Path
 
 import factory.random
 import pytest
@@ -24,13 +26,50 @@ def services_available() -> bool:
     )
 
 
+# Tests that start processes (a worker, beat, gunicorn, `make run`) or share something fixed
+# (Redis databases 12-15, the database warmpath_compose_smoke) run one at a time, also
+# when pytest-xdist runs the suite in several processes (`make test`: -n auto): a lock
+# file, not xdist's own groups (--dist loadgroup), which pytest 9 defeats (xdist renames
+# a grouped test's node id, which pytest 9 no longer lets it change) and which would run
+# only one of the Schemathesis tests (all 64 have the same node id).
+ONE_AT_A_TIME = ("services", "slow")
+
+
+def one_at_a_time(item) -> bool:
+    return any(item.get_closest_marker(name) for name in ONE_AT_A_TIME)
+
+
+def xdist_worker(config) -> bool:
+    return hasattr(config, "workerinput")
+
+
 def pytest_collection_modifyitems(config, items):
+    if xdist_worker(config):
+        # xdist hands each process a run of consecutive tests: with these first, they
+        # usually fall to one process, back to back, so none waits for the lock below, and
+        # the longest tests start early instead of holding up the end of the run.
+        items.sort(key=lambda item: not one_at_a_time(item))
     if services_available():
         return
     skip = pytest.mark.skip(reason="needs DATABASE_URL (PostgreSQL) and CELERY_BROKER_URL (Redis)")
     for item in items:
         if "services" in item.keywords:
             item.add_marker(skip)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_protocol(item, nextitem):
+    if not (xdist_worker(item.config) and one_at_a_time(item)):
+        return (yield)
+    # Held from the test's setup to its teardown. The workers' temporary folders share one
+    # parent, the session's; the kernel drops the lock when a process dies.
+    lock_path = Path(item.config.option.basetemp).parent / "one-at-a-time.lock"
+    with lock_path.open("a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            return (yield)
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
 
 
 @pytest.fixture(autouse=True)
