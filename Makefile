@@ -10,7 +10,8 @@ export WARMPATH_PORT := $(PORT)
 
 help:
 	@echo "make run    start Warmpath (web + Celery worker + beat) on SQLite, demo data included"
-	@echo "make test   run the whole test suite (PostgreSQL/Redis when DATABASE_URL/CELERY_BROKER_URL are set)"
+	@echo "make test   run the whole test suite, one process per CPU (TEST_WORKERS=0: in one process;"
+	@echo "            PostgreSQL/Redis when DATABASE_URL/CELERY_BROKER_URL are set)"
 	@echo "make lint   ruff and the import contracts (docs/architecture.md)"
 	@echo "make bench  Warmpath at scale: pages, API, scan, load on the large data set, against their budgets"
 	@echo "make bench-sqlite  the same pages on SQLite (the default engine), same rows and budgets"
@@ -47,8 +48,14 @@ $(AXE): tests/browser/package.json tests/browser/package-lock.json
 		echo "npm not found: the accessibility tests will be skipped (axe-core comes from npm)"; \
 	fi
 
+# The suite runs in TEST_WORKERS processes at once (pytest-xdist), one per CPU by default;
+# each has its own test database (test_<name>_gw0, _gw1, ...). TEST_WORKERS=0 runs it in
+# one process, as before (quicker for a few tests: PYTEST_ARGS="-k login"; --pdb does it
+# by itself). The tests that start processes run one at a time (tests/conftest.py).
+TEST_WORKERS ?= auto
+
 test: $(BIN)/.installed $(AXE)
-	$(BIN)/pytest $(PYTEST_ARGS)
+	$(BIN)/pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
 
 # ruff, then the direction of dependencies (.importlinter, docs/architecture.md).
 lint: $(BIN)/.installed
