@@ -10,7 +10,9 @@ from datetime import datetime, time, timedelta
 from io import StringIO
 
 import pytest
+import time_machine
 from django.core.management import call_command
+from django.db import transaction
 from django.urls import reverse
 
 from accounts.models import User
@@ -24,12 +26,24 @@ from referrals.models import RosterEntry
 from referrals.selectors import roster_next_asks, team_next_asks
 from reporting import weekly_summary
 
-pytestmark = [pytest.mark.dates, pytest.mark.now("2026-03-04T10:00:00+00:00")]
+MOMENT = "2026-03-04T10:00:00+00:00"
+pytestmark = [pytest.mark.dates, pytest.mark.now(MOMENT)]
+
+
+@pytest.fixture(scope="module")
+def _demo_seeded(django_db_setup, django_db_blocker):
+    """seed_demo once for the module (it takes seconds), at the moment the tests are pinned
+    to, in a transaction rolled back at the end. Each test runs in a savepoint inside it
+    (the `db` fixture), so what one writes (a digest, a summary) is gone for the next."""
+    with django_db_blocker.unblock(), transaction.atomic():
+        with time_machine.travel(datetime.fromisoformat(MOMENT), tick=False):
+            call_command("seed_demo", stdout=StringIO())
+        yield
+        transaction.set_rollback(True)
 
 
 @pytest.fixture
-def demo(db):
-    call_command("seed_demo", stdout=StringIO())
+def demo(_demo_seeded, db):
     return {name: User.objects.get(username=name) for name in ("ravi", "sofia", "maria")}
 
 
