@@ -9,6 +9,7 @@
 
 import fcntl
 import os
+import tempfile
 from pathlib import Path
 
 import factory.random
@@ -57,14 +58,20 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(skip)
 
 
+def _one_at_a_time_lock_path(config) -> Path:
+    # In the session's temporary folder, which holds each worker's own (pytest-<n>/popen-gw0).
+    if config.option.basetemp:
+        return Path(config.option.basetemp).parent / "one-at-a-time.lock"
+    run = config.workerinput["testrunuid"]
+    return Path(tempfile.gettempdir()) / f"warmpath-one-at-a-time-{run}.lock"
+
+
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_protocol(item, nextitem):
     if not (xdist_worker(item.config) and one_at_a_time(item)):
         return (yield)
-    # Held from the test's setup to its teardown. The workers' temporary folders share one
-    # parent, the session's; the kernel drops the lock when a process dies.
-    lock_path = Path(item.config.option.basetemp).parent / "one-at-a-time.lock"
-    with lock_path.open("a") as lock:
+    # Held from the test's setup to its teardown; the kernel drops it if a process dies.
+    with _one_at_a_time_lock_path(item.config).open("a") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         try:
             return (yield)
