@@ -160,9 +160,16 @@ def measure_roster(repeat: int, reps: dict, pages: int = 10) -> dict:
     }
 
 
-def explain(target, hops: int) -> str:
+def explain(target, hops: int, user) -> str:
+    """The search's plan, as `user` (a rep of the target's team) runs it."""
     sql = connectors._search_sql(hops).format(**connectors._tables())
-    params = {"target": target.pk, "level_cap": connectors.LEVEL_CAP, "fanout": connectors.FANOUT}
+    params = {
+        "target": target.pk,
+        "user": user.pk,
+        "team": target.team_id,
+        "level_cap": connectors.LEVEL_CAP,
+        "fanout": connectors.FANOUT,
+    }
     with connection.cursor() as cursor:
         cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + sql, params)
         return "\n".join(row[0] for row in cursor.fetchall())
@@ -255,9 +262,12 @@ def main() -> None:
         [
             (
                 f"3 hops, the most connected person (contact {connected[0].pk})",
-                explain(connected[0], 3),
+                explain(connected[0], 3, rep_of(connected[0].team_id, reps)),
             ),
-            (f"3 hops, a typical person (contact {typical[0].pk})", explain(typical[0], 3)),
+            (
+                f"3 hops, a typical person (contact {typical[0].pk})",
+                explain(typical[0], 3, rep_of(typical[0].team_id, reps)),
+            ),
         ],
         summary,
     )
