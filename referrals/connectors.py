@@ -273,7 +273,15 @@ _PERSON_COLUMNS = """
     c.first_name, c.last_name, c.kind, c.title, co.name, c.user_id, c.preferred_channel,
     c.last_contacted_on, c.green_light, c.last_touch_at, c.owner_id, ow.first_name,
     ow.last_name, c.asks_made, c.asks_declined, mine.strength, mine.last_touch_at"""
-PERSON_COLUMN_COUNT = 17
+# What each of those columns is, in their order (_person reads them so).
+PERSON_FIELDS = (
+    "first_name", "last_name", "kind", "title", "company", "user_id", "preferred_channel",
+    "last_contacted_on", "green_light", "last_touch_at", "owner_id", "owner_first_name",
+    "owner_last_name", "asks_yes", "asks_no", "rep_tie", "rep_tie_touch",
+)  # fmt: skip
+PERSON_COLUMN_COUNT = len(PERSON_FIELDS)
+# What the roster's bound reads of a row before making it a person (ranking.reach_of).
+_REACH_COLUMNS = tuple(PERSON_FIELDS.index(name) for name in ("user_id", "owner_id", "rep_tie"))
 
 _PERSON_JOINS = """
     LEFT JOIN {company} co ON co.id = c.company_id
@@ -657,7 +665,7 @@ def best_connectors_for(
         current = best.get(target_pk)
         # Every path here is asked from its first person (or is the rep's own record);
         # rows come likeliest first by what SQL knows, so most are left out unread.
-        user_id, owner_id, rep_tie = columns[5], columns[10], columns[15]
+        user_id, owner_id, rep_tie = (columns[index] for index in _REACH_COLUMNS)
         if (
             current is not None
             and user_id != user.pk
