@@ -250,6 +250,13 @@ def test_any_history_keeps_the_rollups_equal_to_the_rows(
                     by_rows["intros"],
                     by_rows["wins"],
                 )
+            # The dashboard reads the period and its 12 weeks in the same queries (the
+            # cells summed per stretch between all the spans' bounds): the same numbers.
+            totals, _reps = kpis.team_table((acme.pk,), period, now=NOW, with_trend=True)
+            assert {key: totals[key] for key in expected if key in totals} == {
+                key: numbers[key] for key in expected if key in numbers
+            }
+            assert totals["trend"] == trend
             raise _Undo
     except _Undo:
         pass
