@@ -5,6 +5,7 @@ from dashboard import views
 app_name = "dashboard"
 
 urlpatterns = [
+    path("dashboard/referrers/", views.manager_referrers, name="referrers"),
     path("dashboard/reps/<int:user_id>/", views.rep_detail, name="rep"),
     path("dashboard/goals/", views.goals, name="goals"),
     path("dashboard/export/reps.csv", views.export_reps, name="export-reps"),

@@ -205,6 +205,12 @@ def goal_rows(totals_or_numbers: dict) -> list[dict]:
     return rows
 
 
+def _period_query(request, form: PeriodForm, team_ids) -> str:
+    """The query string of the period shown, and of the team picked, for links."""
+    team_query = f"&team={team_ids[0]}" if team_ids and "team" in request.GET else ""
+    return form.query_string() + team_query
+
+
 def manager_dashboard(request):
     team_ids = dashboard_team_ids(request)
     with _team_money(request, team_ids):
@@ -217,17 +223,14 @@ def _manager_dashboard(request, team_ids):
     totals, reps = kpis.team_table(team_ids, period, with_trend=True)
     reps, sort = _sorted(reps, request.GET.get("sort", "name"))
     scope = kpis.Scope(team_ids=team_ids)
-    referrers = kpis.referrers(scope, period)
     trend = totals["trend"]
-    period_query = form.query_string()
-    team_query = f"&team={team_ids[0]}" if team_ids and "team" in request.GET else ""
     return render(
         request,
         "dashboard/manager_dashboard.html",
         {
             "form": form,
             "period": period,
-            "period_query": period_query + team_query,
+            "period_query": _period_query(request, form, team_ids),
             "team_ids": team_ids,
             "team": request.membership.team
             if request.membership and team_ids == (request.membership.team_id,)
@@ -242,10 +245,30 @@ def _manager_dashboard(request, team_ids):
                 for key, (heading, _value) in SORT_COLUMNS.items()
             ],
             "trend": trend,
-            "top_referrers": referrers.top,
-            "reciprocity": referrers.reciprocity,
             "clients_asked_share": kpis.clients_asked_share(scope, period),
             **_chart_context(totals, trend),
+        },
+    )
+
+
+def manager_referrers(request):
+    """The dashboard's top referrers and reciprocity, for the same teams and period: a
+    request of their own, which the dashboard makes once it shows (htmx), as they are
+    ranked from the period's intros themselves — the one part of the dashboard whose cost
+    grows with the team's activity, where the rest reads the rollups. Without JavaScript,
+    the dashboard links here: the same panel as a page."""
+    team_ids = dashboard_team_ids(request)
+    form = PeriodForm(request.GET or None)
+    period = form.period_for(request.user)
+    referrers = kpis.referrers(kpis.Scope(team_ids=team_ids), period)
+    return render(
+        request,
+        "dashboard/_referrers.html" if request.htmx else "dashboard/referrers.html",
+        {
+            "period": period,
+            "period_query": _period_query(request, form, team_ids),
+            "top_referrers": referrers.top,
+            "reciprocity": referrers.reciprocity,
             **_referrer_charts(referrers),
         },
     )

@@ -228,6 +228,7 @@ MATRIX: dict[str, Rule] = {
     "followups:notifications-read-all": Rule("page", POST),
     # --- The KPI dashboard ----------------------------------------------------------------
     "manager-dashboard": Rule("manager-only"),
+    "dashboard:referrers": Rule("manager-only"),  # the dashboard's top referrers panel
     "dashboard:rep": Rule(
         "manager-only",
         build=lambda w: {"user_id": w["alice"].pk},

@@ -158,8 +158,20 @@ def _section(page: str, heading_id: str) -> str:
     return page[start : page.index("</section>", start)]
 
 
+def _with_referrers_panel(client, query: str) -> str:
+    """The dashboard as a browser shows it: the page, then the top referrers' panel that
+    the page asks for once it shows (htmx), swapped in where the page says."""
+    page = client.get(f"/dashboard/?{query}").content.decode()
+    asks_for = re.search(
+        r'<div id="referrers-panel"[^>]*hx-get="([^"]+)"[^>]*>.*?</div>', page, re.S
+    )
+    panel = client.get(asks_for.group(1).replace("&amp;", "&"), headers={"HX-Request": "true"})
+    assert panel.status_code == 200
+    return page[: asks_for.start()] + panel.content.decode() + page[asks_for.end() :]
+
+
 def test_every_chart_has_its_table(maya_client, week):
-    page = maya_client.get(f"/dashboard/?{PERIOD}").content.decode()
+    page = _with_referrers_panel(maya_client, PERIOD)
 
     for heading_id, what in CHARTS.items():
         section = _section(page, heading_id)
@@ -297,3 +309,29 @@ def test_the_trend_stays_inside_its_box_and_names_its_weeks():
         trend[6]["week_start"],
         trend[11]["week_start"],
     ]
+
+
+def test_the_referrers_panel_is_of_the_dashboards_period_and_team(maya_client, week, acme):
+    """The panel is ranked over the period (and team) the dashboard shows; the page links
+    to it for a browser without JavaScript, where it is a page of its own."""
+    page = maya_client.get(f"/dashboard/?{PERIOD}&team={acme.pk}").content.decode()
+    link = (
+        re.search(r'hx-get="(/dashboard/referrers/\?[^"]+)"', page).group(1).replace("&amp;", "&")
+    )
+    assert PERIOD in link and f"team={acme.pk}" in link
+    assert f'href="{link.replace("&", "&amp;")}"' in page  # the same, as a plain link
+
+    fragment = maya_client.get(link, headers={"HX-Request": "true"})
+    assert "<html" not in fragment.content.decode()
+    assert fragment.context["period"] == maya_client.get(f"/dashboard/?{PERIOD}").context["period"]
+    assert {row["name"] for row in fragment.context["reciprocity"]} == {"Otto Open", "Rita Ready"}
+
+    whole = maya_client.get(link).content.decode()
+    assert "<html" in whole and "Top referrers and reciprocity, 3 Mar 2025 – 9 Mar 2025" in whole
+    assert (
+        f'href="/dashboard/?{PERIOD.replace("&", "&amp;")}' in whole
+    )  # back to the same dashboard
+
+
+def test_the_referrers_panel_is_for_managers_of_the_team(alice_client, week):
+    assert alice_client.get(f"/dashboard/referrers/?{PERIOD}").status_code == 404

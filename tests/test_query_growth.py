@@ -169,6 +169,10 @@ PAGES = {
     ),
     # The KPI dashboard (dashboard/): measured when the project has it.
     "dashboard:rep": ("maya", lambda s: reverse("dashboard:rep", args=[s["alice"].pk])),
+    "dashboard:referrers": (
+        "maya",
+        lambda s: reverse("dashboard:referrers") + "?period=last_12_weeks",
+    ),
     "dashboard:goals": ("maya", lambda s: reverse("dashboard:goals")),
     "dashboard:export-reps": ("maya", lambda s: reverse("dashboard:export-reps")),
     "dashboard:export-referrals": ("maya", lambda s: reverse("dashboard:export-referrals")),

@@ -114,6 +114,12 @@ PAGES = [
     ("manager-dashboard", "maya", lambda n: "/dashboard/", "Referral KPIs"),
     ("manager-goals", "maya", lambda n: "/dashboard/goals/", "Weekly goals of Acme"),
     (
+        "manager-referrers",
+        "maya",
+        lambda n: "/dashboard/referrers/?period=last_12_weeks",
+        "Top referrers and reciprocity",
+    ),
+    (
         "manager-rep-detail",
         "maya",
         lambda n: f"/dashboard/reps/{n['alice'].pk}/?period=last_4_weeks",
@@ -134,6 +140,8 @@ def test_no_serious_accessibility_violations(
     page.goto(url(network))
     if heading:
         expect(page.get_by_role("heading", level=1)).to_contain_text(heading)
+    # A part that the page loads once it shows (the dashboard's top referrers) is in.
+    expect(page.locator('[hx-trigger="load"]')).to_have_count(0)
     # Every page has a title of its own, not the bare product name.
     assert re.fullmatch(r".+ · Warmpath", page.title()), page.title()
 

@@ -128,6 +128,10 @@ def test_a_manager_sets_goals_reads_the_dashboard_and_exports_it(
     expect(rows.nth(1)).to_contain_text(re.compile(r"Bob Brown\s+0 / 3"))
     expect(rows.nth(0)).to_contain_text("12,000")
     expect(rows.nth(1).locator(".badge")).to_have_text("5")  # bob's five thank-yous overdue
+    # The top referrers and reciprocity come in once the page shows (a request of their own).
+    expect(page.get_by_role("heading", name=re.compile(r"^Top referrers"))).to_be_visible()
+    expect(page.get_by_role("heading", name=re.compile(r"^Reciprocity"))).to_be_visible()
+    expect(page.get_by_text("Ranking the top referrers")).to_have_count(0)
     screenshot(page, "manager-dashboard")
 
     # --- Another period ----------------------------------------------------------------------
