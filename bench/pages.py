@@ -286,6 +286,15 @@ def cases_build(cast: Cast) -> list[Case]:
             who="manager",
             cold=True,
         ),
+        # Its top referrers and reciprocity, which the page asks for once it shows (htmx):
+        # ranked from the period's intros, so held to the page budget, not the rollups'.
+        Case(
+            "manager_dashboard_referrers",
+            f"{reverse('dashboard:referrers')}?period=last_12_weeks",
+            PAGE_BUDGET_MS,
+            who="manager",
+            headers={"HX-Request": "true"},
+        ),
         Case("api_contacts", "/api/v1/contacts/", PAGE_BUDGET_MS),
         Case("api_referrals", "/api/v1/referrals/", PAGE_BUDGET_MS),
         Case("api_followups", "/api/v1/followups/", PAGE_BUDGET_MS),
@@ -327,6 +336,13 @@ def cases_build(cast: Cast) -> list[Case]:
                 DASHBOARD_BUDGET_MS,
                 who="dense_manager",
                 cold=True,
+            ),
+            Case(
+                "manager_dashboard_referrers_dense",
+                f"{reverse('dashboard:referrers')}?period=last_12_weeks",
+                PAGE_BUDGET_MS,
+                who="dense_manager",
+                headers={"HX-Request": "true"},
             ),
             Case(
                 "kpi_api_12_weeks_dense",

@@ -56,7 +56,6 @@ from accounts.zones import zone_of
 from contacts.models import Contact, ContactKind
 from followups.models import FollowUp
 from referrals.models import Quality, Referral, ReferralGiven, WeeklyGoal
-from reporting.measures import FAMILY_OF
 from reporting.rollups import rollup_counts, state_columns
 
 QUALITIES = [q.value for q in Quality]
@@ -198,8 +197,8 @@ def _money(value) -> Decimal:
 
 
 # --- The aggregate queries ---------------------------------------------------------------
-# Counts of events are read from the rollups (reporting/rollups.py): one query per family
-# of measures (reporting/measures.py), whatever the number of rows in the period — the
+# Counts of events are read from the rollups (reporting/rollups.py): one query for every
+# measure (reporting/measures.py), whatever the number of rows in the period — the
 # cells of the scope's reps and days, plus, when the viewer's days are not UTC's, the
 # source rows of the partial days at the edges.
 
@@ -224,46 +223,44 @@ def _counts(scope: Scope, wanted: dict[str, tuple], *, states: tuple = ()) -> di
     return rollup_counts(scope.q(), wanted, states=states)
 
 
-def _counts_by_family(scope: Scope, wanted: dict[str, tuple]) -> dict[int, dict]:
-    """Like _counts, one query per family of the wanted measures (each a range of the
-    rollups' (team, measure, day) index)."""
-    families: dict[str, dict] = defaultdict(dict)
-    for key, spec in wanted.items():
-        families[FAMILY_OF[spec[0]].name][key] = spec
-    rows: dict[int, dict] = defaultdict(dict)
-    for family_wanted in families.values():
-        for owner_id, row in _counts(scope, family_wanted).items():
-            rows[owner_id].update(row)
-    return dict(rows)
+# The keys of the thank-yous on time (ON_TIME_KEYS) and of the deals (DEAL_KEYS) in the
+# counts of _event_counts().
+ON_TIME_KEYS = {
+    "thanks_counted": "thanks_done",
+    "thanks_on_time": "thanks_done_on_time",
+    "thanks_pending": "thanks_pending",
+}
+DEAL_KEYS = {
+    f"{source}_{what}": (f"deals_{source}_{measure}", column)
+    for source in ("referral", "other")
+    for what, measure, column in (
+        ("closed", "closed", "count"),
+        ("won", "won", "count"),
+        ("valued", "won_valued", "count"),
+        ("value", "won_valued", "amount"),
+    )
+}
 
 
-def _referral_counts(scope: Scope, period: Period, trend: _Trend | None = None) -> dict[int, dict]:
-    """Four queries, one per step (asked, confirmed, meeting, won), grouped by owner: the
-    asks and how far the asked cohort got, the intros by quality and how those went on,
-    the meetings, the wins and won value — and, given a trend, its weekly counts too."""
+def _event_counts(
+    scope: Scope, period: Period, now: datetime, trend: _Trend | None = None
+) -> dict[int, dict]:
+    """One query, grouped by owner: every count of events the KPIs read from the rollups —
+    the asks and how far the asked cohort got, the intros by quality and how those went
+    on, the meetings, the wins and won value, the referrals given, the thank-yous of the
+    cohort (done, on time, pending), the deals closed and won by source — and, given a
+    trend, its weekly counts too.
+
+    The thank-yous on time count those done, or pending past due: from the rollups, those
+    done and those pending; from the rows, a state of the moment, the pending ones not yet
+    due, which are taken off (a few: the partial index of pending thank-yous, from now on)."""
     wanted = {key: (key, "count", period) for key in REFERRAL_COUNT_KEYS}
     wanted["won_value"] = ("wins", "amount", period)
+    wanted["referrals_given"] = ("referrals_given", "count", period)
+    wanted.update({key: (measure, "count", period) for key, measure in ON_TIME_KEYS.items()})
+    wanted.update({key: (measure, column, period) for key, (measure, column) in DEAL_KEYS.items()})
     if trend is not None:
         wanted.update(trend.wanted())
-    return _counts_by_family(scope, wanted)
-
-
-def _referrals_given(scope: Scope, period: Period) -> dict[int, int]:
-    rows = _counts(scope, {"n": ("referrals_given", "count", period)})
-    return {owner_id: row["n"] for owner_id, row in rows.items()}
-
-
-def _followups_on_time(scope: Scope, period: Period, now: datetime) -> dict[int, tuple[int, int]]:
-    """One query: per owner, (done on time, counted) over the thank-the-referrer follow-ups
-    of the referrals asked in the period that are done, or pending past due. From the
-    rollups: those done (on time or not) and those pending; from the rows, a state of the
-    moment: the pending ones not yet due, which are not counted (a few: the partial index
-    of pending thank-yous, from now on)."""
-    wanted = {
-        "counted": ("thanks_done", "count", period),
-        "on_time": ("thanks_done_on_time", "count", period),
-        "pending": ("thanks_pending", "count", period),
-    }
     not_yet_due = (
         FollowUp.objects.filter(
             Scope(team_ids=scope.team_ids).q(),
@@ -276,13 +273,14 @@ def _followups_on_time(scope: Scope, period: Period, now: datetime) -> dict[int,
         .filter(Scope(rep_id=scope.rep_id).q(owner_field="owner"))
         .order_by()
         .values("owner_id")
-        .annotate(**state_columns(wanted, {"pending": Value(0) - Count("pk")}))
+        .annotate(**state_columns(wanted, {"thanks_pending": Value(0) - Count("pk")}))
     )
-    rows = _counts(scope, wanted, states=(not_yet_due,))
-    return {
-        owner_id: (row["on_time"], row["counted"] + row["pending"])
-        for owner_id, row in rows.items()
-    }
+    return _counts(scope, wanted, states=(not_yet_due,))
+
+
+def _on_time(row: dict) -> tuple[int, int]:
+    """(done on time, counted) of one owner's (or the totals') thank-yous."""
+    return row["thanks_on_time"], row["thanks_counted"] + row["thanks_pending"]
 
 
 def _overdue(scope: Scope, now: datetime) -> dict[int, int]:
@@ -297,17 +295,10 @@ def _overdue(scope: Scope, now: datetime) -> dict[int, int]:
     return {row["owner_id"]: row["n"] for row in rows}
 
 
-def _deals(scope: Scope, period: Period) -> dict:
-    """One query: closed, won and the won deals' mean value, referral vs other sources."""
-    wanted = {}
-    for source in ("referral", "other"):
-        prefix = f"deals_{source}"
-        wanted[f"{source}_closed"] = (f"{prefix}_closed", "count", period)
-        wanted[f"{source}_won"] = (f"{prefix}_won", "count", period)
-        wanted[f"{source}_valued"] = (f"{prefix}_won_valued", "count", period)
-        wanted[f"{source}_value"] = (f"{prefix}_won_valued", "amount", period)
-    rows = _counts(scope, wanted).values()
-    totals = {key: sum(row[key] for row in rows) for key in wanted}
+def _deals(rows) -> dict:
+    """Closed, won and the won deals' mean value, referral vs other sources, summed over
+    _event_counts() rows."""
+    totals = {key: sum(row.get(key, 0) for row in rows) for key in DEAL_KEYS}
     result = {}
     for source in ("referral", "other"):
         result[f"{source}_closed"] = totals[f"{source}_closed"]
@@ -498,17 +489,18 @@ def _with_goals(numbers: dict, scope: Scope, period: Period) -> dict:
 
 
 def kpis(scope: Scope, period: Period, *, now: datetime | None = None) -> dict:
-    """Every KPI of the API contract for a scope and a period. Nine queries: four of
-    referral counts (one per step), referrals given, on-time, overdue, deals, goals — and
-    for one rep a tenth, the team's reps, to share a team goal."""
+    """Every KPI of the API contract for a scope and a period. Three queries: the
+    counts of events (_event_counts), overdue, goals — and for one rep a fourth, the
+    team's reps, to share a team goal."""
     now = now or timezone.now()
-    counts = _combine(_referral_counts(scope, period).values())
-    given = sum(_referrals_given(scope, period).values())
-    on_time_rows = _followups_on_time(scope, period, now).values()
+    rows = _event_counts(scope, period, now).values()
+    counts = _combine(rows)
+    given = sum(row["referrals_given"] for row in rows)
+    on_time_rows = [_on_time(row) for row in rows]
     on_time = (sum(row[0] for row in on_time_rows), sum(row[1] for row in on_time_rows))
     overdue = sum(_overdue(scope, now).values())
     numbers = _numbers(counts, given, on_time, overdue)
-    numbers.update(_deal_numbers(_deals(scope, period)))
+    numbers.update(_deal_numbers(_deals(rows)))
     return _with_goals(numbers, scope, period)
 
 
@@ -559,17 +551,16 @@ def _has_numbers(user_id: int, *per_owner: dict) -> bool:
 def team_table(
     team_ids: tuple[int, ...] | None, period: Period, *, now=None, with_trend: bool = False
 ):
-    """The team totals and the per-rep table of a team (or several): one aggregate query
-    per measure, grouped by owner — the rows and the totals come from the same rows, so
+    """The team totals and the per-rep table of a team (or several): the counts grouped
+    by owner — the rows and the totals come from the same rows, so
     the totals are the sum of the rows shown. The rows: every rep; a manager who has
     numbers of their own (asks, intros, follow-ups, introductions given…); and anyone
     else whose numbers count in the totals though they are no longer a member (one more
     query, only when there are such people).
-    Ten queries: members, four of referral counts (one per step), referrals given,
-    on-time, overdue, deals, goals.
+    Four queries: members, the counts of events (_event_counts), overdue, goals.
     Returns (totals dict like kpis(), [RepRow]: the reps and managers sorted by name, then
     former members). With with_trend, the totals also hold "trend": the 12 weeks ending
-    with the period's, from the same queries as the referral counts."""
+    with the period's, from the same query as the counts."""
     now = now or timezone.now()
     scope = Scope(team_ids=team_ids)
     memberships = Membership.objects.select_related("user")
@@ -579,11 +570,26 @@ def team_table(
         memberships.order_by("user__first_name", "user__last_name", "user__username")
     )
     trend = _Trend.ending(period.end, period.zone) if with_trend else None
-    referral_rows = _referral_counts(scope, period, trend)
-    given = _referrals_given(scope, period)
-    on_time = _followups_on_time(scope, period, now)
+    counted = _event_counts(scope, period, now, trend)
+    # Who has numbers of their own in the period (the trend's other weeks aside): a
+    # non-zero count of an event, or follow-ups overdue now.
+    referral_rows = {
+        owner: row
+        for owner, row in counted.items()
+        if any(row[key] for key in (*REFERRAL_COUNT_KEYS, "won_value", "referrals_given"))
+        or any(_on_time(row))
+    }
+    given = {owner: row["referrals_given"] for owner, row in referral_rows.items()}
+    on_time = {owner: _on_time(row) for owner, row in referral_rows.items()}
     overdue = _overdue(scope, now)
     goal_rows = _goal_rows(team_ids, period)
+    # A rep's goals are read from the team's rows and their own (goals_from_rows reads no
+    # other): each rep's picked out once, not searched for among every rep's.
+    team_goal_rows = [row for row in goal_rows if row.rep_id is None]
+    goal_rows_of: dict[int, list[WeeklyGoal]] = defaultdict(list)
+    for row in goal_rows:
+        if row.rep_id is not None:
+            goal_rows_of[row.rep_id].append(row)
     rep_counts: dict[int, int] = defaultdict(int)
     rep_teams: dict[int, set[int]] = defaultdict(set)
     for membership in memberships:
@@ -602,7 +608,10 @@ def team_table(
         )
         # A manager or former member has only goals of their own (no share of the team's).
         goals = goals_from_rows(
-            goal_rows, rep_counts, rep_id=user_id, rep_team_ids=rep_teams.get(user_id, set())
+            [*team_goal_rows, *goal_rows_of.get(user_id, ())],
+            rep_counts,
+            rep_id=user_id,
+            rep_team_ids=rep_teams.get(user_id, set()),
         )
         return RepRow(user, numbers, goals, _attainment(numbers, goals), role)
 
@@ -630,12 +639,12 @@ def team_table(
         (sum(v[0] for v in on_time.values()), sum(v[1] for v in on_time.values())),
         sum(overdue.values()),
     )
-    totals.update(_deal_numbers(_deals(scope, period)))
+    totals.update(_deal_numbers(_deals(counted.values())))
     team_goals = goals_from_rows(goal_rows, {}, rep_id=None)
     totals["goals"] = team_goals if team_goals else dict.fromkeys(GOAL_KEYS)
     totals["attainment"] = _attainment(totals, team_goals)
     if trend is not None:
-        totals["trend"] = trend.rows(referral_rows.values())
+        totals["trend"] = trend.rows(counted.values())
     return totals, reps
 
 
@@ -688,9 +697,9 @@ def weekly_trend(
     scope: Scope, end: date, zone: ZoneInfo, *, weeks: int = TREND_WEEKS
 ) -> list[dict]:
     """Asks, intros and wins per week for the `weeks` weeks ending with the week of `end`.
-    Three queries, one per step, each a range of the rollups counting per week."""
+    One query of the rollups, counting per week."""
     trend = _Trend.ending(end, zone, weeks)
-    return trend.rows(_counts_by_family(scope, trend.wanted()).values())
+    return trend.rows(_counts(scope, trend.wanted()).values())
 
 
 def _count_of(queryset, *, by: str) -> Subquery:

@@ -312,40 +312,68 @@ def _zero(measure: str, column: str):
     return Value(ZERO if column == "amount" else 0, output_field=field)
 
 
+def _stretches(
+    wanted: dict[str, tuple[str, str, Span]],
+) -> tuple[dict[str, list[date]], dict[str, tuple[int, int]]]:
+    """Each wanted measure's bounds (the first and the after-last days of its keys' spans,
+    sorted) and each key's stretches of its measure's bounds, first to last: stretch i
+    holds the days from bounds[i-1] to before bounds[i] (0: before them all)."""
+    ranges = {key: _days(FAMILY_OF[measure], span) for key, (measure, _c, span) in wanted.items()}
+    bounds: dict[str, set[date]] = defaultdict(set)
+    for key, (measure, _column, _span) in wanted.items():
+        bounds[measure].update(ranges[key])
+    sorted_bounds = {measure: sorted(days) for measure, days in bounds.items()}
+    stretches = {}
+    for key, (measure, _column, _span) in wanted.items():
+        first, after = ranges[key]
+        days = sorted_bounds[measure]
+        stretches[key] = (days.index(first) + 1, days.index(after))
+    return sorted_bounds, stretches
+
+
 def _cells_part(scope_q: Q, wanted: dict[str, tuple[str, str, Span]]) -> tuple[str, list]:
     """The SQL of rollup_counts()'s cells: per owner, one sum per wanted key. Inside, the
-    cells are first added up per owner, measure and stretch of days between the wanted
-    spans' bounds (a 12-week dashboard: its weeks), so the per-key sums outside read a
-    few hundred rows, not every cell of every day. The scope's filter is the ORM's (one
-    small WHERE); the rest is written here, as a dashboard wants some sixty sums and the
-    ORM took as long to compose sixty filtered aggregates as the database to run them."""
-    ranges = {key: _days(FAMILY_OF[measure], span) for key, (measure, _c, span) in wanted.items()}
-    bounds = sorted({day for first_after in ranges.values() for day in first_after})
+    cells are first added up per owner, measure and stretch of days between the bounds of
+    that measure's spans (a 12-week dashboard: the weeks of the trend's measures, the
+    period as a whole for the others), so the per-key sums outside read a few hundred rows,
+    not every cell of every day. The scope's filter is the ORM's (one small WHERE); the
+    rest is written here, as a dashboard wants some ninety sums and the ORM took as long to
+    compose them as the database to run them."""
+    bounds, stretches = _stretches(wanted)
     cells = DailyCount.objects.filter(
         scope_q,
-        measure__in=sorted({measure for measure, _c, _s in wanted.values()}),
-        day__gte=bounds[0],
-        day__lt=bounds[-1],
+        measure__in=sorted(bounds),
+        day__gte=min(days[0] for days in bounds.values()),
+        day__lt=max(days[-1] for days in bounds.values()),
     )
     where, where_params = cells.query.get_compiler(connection=connection).compile(cells.query.where)
     quote, day_value = connection.ops.quote_name, connection.ops.adapt_datefield_value
     measure, day, count, amount = (quote(name) for name in ("measure", "day", "count", "amount"))
-    # Stretch i (1 … n-1): the days from bounds[i-1] to before bounds[i].
-    stretch = (
-        "CASE {} ELSE {} END".format(
-            " ".join(f"WHEN {day} < %s THEN {i}" for i in range(1, len(bounds) - 1)),
-            len(bounds) - 1,
-        )
-        if len(bounds) > 2
-        else "1"
-    )
-    stretch_params = [day_value(bound) for bound in bounds[1:-1]]
+
+    # The stretch of a cell's day, by the bounds of its measure: one CASE per set of bounds.
+    by_bounds: dict[tuple[date, ...], list[str]] = defaultdict(list)
+    for name, days in sorted(bounds.items()):
+        by_bounds[tuple(days)].append(name)
+    cases, stretch_params = [], []
+    for days, names in by_bounds.items():
+        whens = " ".join(f"WHEN {day} < %s THEN {i}" for i in range(len(days)))
+        cases.append((names, f"CASE {whens} ELSE {len(days)} END"))
+        stretch_params.append([day_value(bound) for bound in days])
+    if len(cases) == 1:
+        stretch, params = cases[0][1], stretch_params[0]
+    else:
+        stretch, params = "CASE", []
+        for (names, case), case_params in zip(cases, stretch_params, strict=True):
+            stretch += f" WHEN {measure} IN ({', '.join(['%s'] * len(names))}) THEN {case}"
+            params += [*names, *case_params]
+        stretch += " END"
+
     sums, sum_params = [], []
     for key, (wanted_measure, column, _span) in wanted.items():
-        first, after = ranges[key]
+        first, last = stretches[key]
         sums.append(
-            f"SUM(CASE WHEN {measure} = %s AND stretch BETWEEN {bounds.index(first) + 1} "
-            f"AND {bounds.index(after)} THEN {quote(column)} ELSE 0 END)"
+            f"SUM(CASE WHEN {measure} = %s AND stretch BETWEEN {first} AND {last} "
+            f"THEN {quote(column)} ELSE 0 END)"
         )
         sum_params.append(wanted_measure)
     table, owner = quote(DailyCount._meta.db_table), quote("owner_id")
@@ -355,7 +383,7 @@ def _cells_part(scope_q: Q, wanted: dict[str, tuple[str, str, Span]]) -> tuple[s
         f"SUM({amount}) AS {amount} FROM {table} WHERE {where} GROUP BY 1, 2, 3"
         f") cells GROUP BY {owner}"
     )
-    return sql, [*sum_params, *stretch_params, *where_params]
+    return sql, [*sum_params, *params, *where_params]
 
 
 def _decimal(value) -> Decimal:

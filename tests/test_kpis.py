@@ -395,10 +395,9 @@ def test_periods_are_whole_days_in_the_viewers_time_zone(data):
 
 
 def test_team_table_rows_match_the_single_scope_numbers(data, django_assert_num_queries):
-    # 1. the reps, 2.–5. referral counts by owner (asked, confirmed, meeting, won),
-    # 6. referrals given by owner, 7. on-time follow-ups by owner, 8. overdue by owner,
-    # 9. the goals, 10. deals.
-    with django_assert_num_queries(10):
+    # 1. the reps, 2. every count of events by owner (the rollups: referrals, given,
+    # thank-yous, deals), 3. overdue by owner, 4. the goals.
+    with django_assert_num_queries(4):
         totals, reps = kpis.team_table((data["acme"].pk,), PERIOD, now=NOW)
 
     assert [row.user.username for row in reps] == ["alice", "bob"]
@@ -431,18 +430,18 @@ def test_the_weeks_goal_progress_is_the_kpis_goal_part(data, who, django_assert_
 
 
 def test_kpis_query_count_is_fixed(data, django_assert_num_queries):
-    # referral counts (asked, confirmed, meeting, won), referrals given, on-time, overdue,
-    # deals, goals
-    with django_assert_num_queries(9):
+    # the counts of events (the rollups: referrals, given, thank-yous, deals), overdue,
+    # goals
+    with django_assert_num_queries(3):
         kpis.kpis(acme_scope(data), PERIOD, now=NOW)
     # … and the team's number of reps, for a rep's share of the team goal.
-    with django_assert_num_queries(10):
+    with django_assert_num_queries(4):
         kpis.kpis(acme_scope(data, data["bob"]), PERIOD, now=NOW)
 
 
 def test_weekly_trend(data, django_assert_num_queries):
-    # asks by asked_at, intros by confirmed_at, wins by won_at
-    with django_assert_num_queries(3):
+    # asks by asked_at, intros by confirmed_at, wins by won_at: one read of the rollups
+    with django_assert_num_queries(1):
         trend = kpis.weekly_trend(acme_scope(data), date(2026, 3, 8), UTC)
 
     assert len(trend) == 12
@@ -528,8 +527,8 @@ def test_named_periods():
 
 
 def test_the_team_tables_trend_is_the_weekly_trend(data, django_assert_num_queries):
-    # The same ten queries: the trend rides on the referral counts' scans.
-    with django_assert_num_queries(10):
+    # The same four queries: the trend rides on the counts' read of the rollups.
+    with django_assert_num_queries(4):
         totals, _reps = kpis.team_table((data["acme"].pk,), PERIOD, now=NOW, with_trend=True)
 
     assert totals["trend"] == kpis.weekly_trend(acme_scope(data), PERIOD.end, UTC)
