@@ -1,5 +1,5 @@
-"""The KPI rollups: per team, owner, day and measure, how many events (and, for measures
-with an amount, their sum). The KPIs read these instead of the source rows, so a
+"""The KPI rollups: per team, owner, day (and week) and measure, how many events (and,
+for measures with an amount, their sum). The KPIs read these instead of the source rows, so a
 dashboard's cost depends on the days and reps it shows, not on how busy they were.
 
 A row is written in the same transaction as the source row it counts
@@ -43,6 +43,37 @@ class DailyCount(models.Model):
         return f"{self.measure} of {self.owner_id} on {self.day}: {self.count}"
 
 
+class WeeklyCount(models.Model):
+    """The daily cells of one measure of one rep added up over a week, Monday to Sunday
+    (the days as DailyCount has them): a period of whole weeks reads one cell a week
+    instead of seven, so 12 weeks of a dashboard read 12 cells per rep and measure. Kept,
+    rebuilt and checked with the daily cells (reporting/rollups.py)."""
+
+    team = models.ForeignKey("accounts.Team", on_delete=models.CASCADE, related_name="+")
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    week = models.DateField(editable=False)  # its Monday
+    measure = models.CharField(max_length=40)
+    count = models.IntegerField(default=0)
+    amount = models.DecimalField(max_digits=18, decimal_places=2, default=Decimal("0"))
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["team", "owner", "week", "measure"], name="weekly_count_one_per_cell"
+            )
+        ]
+        indexes = [
+            models.Index(
+                fields=["team", "measure", "week"],
+                include=["owner", "count", "amount"],
+                name="weekly_count_team_measure_idx",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.measure} of {self.owner_id} in the week of {self.week}: {self.count}"
+
+
 class RollupsBuilt(models.Model):
     """Which measures the stored rollups were built with (one row). A database whose
     rollups predate a measure — or the rollups themselves: a database upgraded from before
@@ -57,5 +88,6 @@ class RollupsBuilt(models.Model):
 
     def __str__(self) -> str:
         return (
-            f"rollups of {len(self.measures.split(','))} measures, {self.built_at:%Y-%m-%d %H:%M}"
+            f"rollups of {len(self.measures.split(';')[-1].split(','))} measures, "
+            f"{self.built_at:%Y-%m-%d %H:%M}"
         )

@@ -21,6 +21,7 @@ Read: rollup_counts() sums the cells of a scope over periods, per owner.
 
 from __future__ import annotations
 
+import itertools
 import logging
 from collections import defaultdict
 from dataclasses import dataclass
@@ -28,12 +29,13 @@ from datetime import UTC, date, datetime, time, timedelta
 from decimal import Context, Decimal
 from typing import Protocol
 
+from django.core.exceptions import EmptyResultSet, FullResultSet
 from django.db import connection, transaction
 from django.db.models import Count, DecimalField, F, IntegerField, Q, Sum, Value
 from django.db.models.functions import Coalesce, TruncDate
 
 from reporting.measures import FAMILIES, FAMILY_OF, Family
-from reporting.models import DailyCount, RollupsBuilt
+from reporting.models import DailyCount, RollupsBuilt, WeeklyCount
 
 logger = logging.getLogger(__name__)
 
@@ -99,11 +101,25 @@ def rollup_cells_of_row(model, pk) -> dict[Cell, list]:
     return cells
 
 
-def rollups_apply(changes: dict[Cell, list]) -> None:
-    """Add counts (and amounts) to cells: one upsert for the cells that grow, an update
-    for those that shrink (they exist: what they lose was counted in them; and a cell
-    whose team or owner is being deleted must not be written again)."""
-    table = connection.ops.quote_name(DailyCount._meta.db_table)
+def monday(day: date) -> date:
+    return day - timedelta(days=day.weekday())
+
+
+def by_week(cells: dict[Cell, list]) -> dict[Cell, list]:
+    """Daily cells added up per week: (team, owner, Monday, measure) → [count, amount]."""
+    weeks: dict[Cell, list] = defaultdict(lambda: [0, ZERO])
+    for (team, owner, day, measure), (count, amount) in cells.items():
+        week = weeks[(team, owner, monday(day), measure)]
+        week[0] += count
+        week[1] += amount
+    return weeks
+
+
+def _apply(model, date_column: str, changes: dict[Cell, list]) -> None:
+    """Add counts (and amounts) to the cells of one grain: one upsert for the cells that
+    grow, an update for those that shrink (they exist: what they lose was counted in them;
+    and a cell whose team or owner is being deleted must not be written again)."""
+    table, column = connection.ops.quote_name(model._meta.db_table), date_column
     grow, shrink = [], []
     for (team, owner, day, measure), (count, amount) in changes.items():
         if not count and not amount:
@@ -115,8 +131,8 @@ def rollups_apply(changes: dict[Cell, list]) -> None:
         if grow:
             values = ", ".join(["(%s, %s, %s, %s, %s, %s)"] * len(grow))
             cursor.execute(
-                f"INSERT INTO {table} (team_id, owner_id, day, measure, count, amount) "  # noqa: S608 - constant SQL, values as parameters
-                f"VALUES {values} ON CONFLICT (team_id, owner_id, day, measure) DO UPDATE "
+                f"INSERT INTO {table} (team_id, owner_id, {column}, measure, count, amount) "  # noqa: S608 - constant SQL, values as parameters
+                f"VALUES {values} ON CONFLICT (team_id, owner_id, {column}, measure) DO UPDATE "
                 f"SET count = {table}.count + excluded.count, "
                 f"amount = {table}.amount + excluded.amount",
                 [value for row in grow for value in row],
@@ -124,9 +140,15 @@ def rollups_apply(changes: dict[Cell, list]) -> None:
         for team, owner, day, measure, count, amount in shrink:
             cursor.execute(
                 f"UPDATE {table} SET count = count + %s, amount = amount + %s "  # noqa: S608
-                "WHERE team_id = %s AND owner_id = %s AND day = %s AND measure = %s",
+                f"WHERE team_id = %s AND owner_id = %s AND {column} = %s AND measure = %s",
                 [count, amount, team, owner, day, measure],
             )
+
+
+def rollups_apply(changes: dict[Cell, list]) -> None:
+    """Add counts (and amounts) to the daily cells and to their weeks'."""
+    _apply(DailyCount, "day", changes)
+    _apply(WeeklyCount, "week", by_week(changes))
 
 
 def _difference(after: dict, before: dict) -> dict[Cell, list]:
@@ -183,13 +205,17 @@ def rollup_cells_from_source(*, team_ids=None) -> dict[Cell, list]:
     return cells
 
 
-def rollup_cells_stored(*, team_ids=None) -> dict[Cell, list]:
-    rows = DailyCount.objects.exclude(count=0, amount=0)
+def rollup_cells_stored(*, team_ids=None, model=DailyCount) -> dict[Cell, list]:
+    """The stored cells of one grain (DailyCount, or WeeklyCount: its Monday as the day)."""
+    rows = model.objects.exclude(count=0, amount=0)
     if team_ids is not None:
         rows = rows.filter(team_id__in=team_ids)
+    day = "day" if model is DailyCount else "week"
     return {
-        (row.team_id, row.owner_id, row.day, row.measure): [row.count, row.amount]
-        for row in rows.iterator(chunk_size=5000)
+        (team, owner, when, measure): [count, amount]
+        for team, owner, when, measure, count, amount in rows.values_list(
+            "team_id", "owner_id", day, "measure", "count", "amount"
+        ).iterator(chunk_size=5000)
     }
 
 
@@ -204,10 +230,11 @@ def rollups_rebuild(*, team_ids=None) -> int:
                 connection.ops.quote_name(model._meta.db_table) for model in SOURCE_MODELS
             )
             cursor.execute(f"LOCK TABLE {tables} IN SHARE MODE")
-    stored = DailyCount.objects.all()
-    if team_ids is not None:
-        stored = stored.filter(team_id__in=team_ids)
-    stored.delete()
+    for model in (DailyCount, WeeklyCount):
+        stored = model.objects.all()
+        if team_ids is not None:
+            stored = stored.filter(team_id__in=team_ids)
+        stored.delete()
     cells = rollup_cells_from_source(team_ids=team_ids)
     DailyCount.objects.bulk_create(
         (
@@ -216,13 +243,23 @@ def rollups_rebuild(*, team_ids=None) -> int:
         ),
         batch_size=5000,
     )
+    WeeklyCount.objects.bulk_create(
+        (
+            WeeklyCount(team_id=team, owner_id=owner, week=week, measure=measure, count=c, amount=a)
+            for (team, owner, week, measure), (c, a) in by_week(cells).items()
+        ),
+        batch_size=5000,
+    )
     if team_ids is None:
         RollupsBuilt.objects.update_or_create(pk=1, defaults={"measures": MEASURES_BUILT})
     return len(cells)
 
 
-# The measures the code counts today; stored with a full rebuild (RollupsBuilt).
-MEASURES_BUILT = ",".join(sorted(FAMILY_OF))
+# The measures the code counts today, and its grains: stored with a full rebuild
+# (RollupsBuilt), so a database from before a measure, or before the weekly cells, is
+# rebuilt at the next `migrate`.
+GRAINS = "day,week"
+MEASURES_BUILT = f"{GRAINS};" + ",".join(sorted(FAMILY_OF))
 
 
 def rollups_rebuild_if_outdated(**kwargs) -> int | None:
@@ -243,11 +280,13 @@ class Difference:
     cell: Cell
     stored: tuple[int, Decimal]
     source: tuple[int, Decimal]
+    grain: str = "day"  # or "week": the cell's day is its Monday
 
     def __str__(self) -> str:
         team, owner, day, measure = self.cell
+        when = f"the week of {day}" if self.grain == "week" else str(day)
         return (
-            f"team {team}, owner {owner}, {day}, {measure}: "
+            f"team {team}, owner {owner}, {when}, {measure}: "
             f"stored {self.stored[0]} ({self.stored[1]}), "
             f"source {self.source[0]} ({self.source[1]})"
         )
@@ -255,14 +294,18 @@ class Difference:
 
 def rollups_differences(*, team_ids=None) -> list[Difference]:
     """The cells where the rollups and the source rows disagree (none when all is well)."""
-    source = rollup_cells_from_source(team_ids=team_ids)
-    stored = rollup_cells_stored(team_ids=team_ids)
+    daily = rollup_cells_from_source(team_ids=team_ids)
     differences = []
-    for cell in sorted(source.keys() | stored.keys(), key=str):
-        found = tuple(stored.get(cell, (0, ZERO)))
-        expected = tuple(source.get(cell, (0, ZERO)))
-        if found[0] != expected[0] or Decimal(found[1]) != Decimal(expected[1]):
-            differences.append(Difference(cell, found, expected))
+    for grain, model, source in (
+        ("day", DailyCount, daily),
+        ("week", WeeklyCount, by_week(daily)),
+    ):
+        stored = rollup_cells_stored(team_ids=team_ids, model=model)
+        for cell in sorted(source.keys() | stored.keys(), key=str):
+            found = tuple(stored.get(cell, (0, ZERO)))
+            expected = tuple(source.get(cell, (0, ZERO)))
+            if found[0] != expected[0] or Decimal(found[1]) != Decimal(expected[1]):
+                differences.append(Difference(cell, found, expected, grain))
     return differences
 
 
@@ -331,41 +374,86 @@ def _stretches(
     return sorted_bounds, stretches
 
 
+def _reads(days: list[date]) -> tuple[list[tuple[date, date]], list[tuple[date, date]]]:
+    """The days [first, after) a measure with these bounds reads from the weekly cells —
+    the whole weeks inside one stretch — and those it reads from the daily cells (the
+    rest), each as few ranges as they make."""
+    weekly, daily = [], []
+
+    def add(ranges, first, after):
+        if first >= after:
+            return
+        if ranges and ranges[-1][1] == first:
+            ranges[-1] = (ranges[-1][0], after)
+        else:
+            ranges.append((first, after))
+
+    for first, after in itertools.pairwise(days):
+        first_week = monday(first + timedelta(days=6))  # the first Monday from `first` on
+        after_weeks = monday(after)
+        if first_week < after_weeks:
+            add(daily, first, first_week)
+            add(weekly, first_week, after_weeks)
+            add(daily, after_weeks, after)
+        else:
+            add(daily, first, after)
+    return weekly, daily
+
+
 def _cells_part(scope_q: Q, wanted: dict[str, tuple[str, str, Span]]) -> tuple[str, list]:
-    """The SQL of rollup_counts()'s cells: per owner, one sum per wanted key. Inside, the
-    cells are first added up per owner, measure and stretch of days between the bounds of
-    that measure's spans (a 12-week dashboard: the weeks of the trend's measures, the
-    period as a whole for the others), so the per-key sums outside read a few hundred rows,
-    not every cell of every day. The scope's filter is the ORM's (one small WHERE); the
-    rest is written here, as a dashboard wants some ninety sums and the ORM took as long to
-    compose them as the database to run them."""
+    """The SQL of rollup_counts()'s cells: per owner, one sum per wanted key.
+
+    The cells are read a week at a time where a whole week (Monday to Sunday) lies in one
+    stretch of days between a measure's bounds, a day at a time elsewhere (a period's
+    partial weeks; a trend whose weeks are not Monday's), then added up per owner, measure
+    and stretch (a 12-week dashboard: the weeks of the trend's measures, the period as a
+    whole for the others), so the per-key sums outside read a few hundred rows, whatever
+    happened in the period. The scope's filter is the ORM's (one small WHERE per grain);
+    the rest is written here, as a dashboard wants some ninety sums and the ORM took as
+    long to compose them as the database to run them."""
     bounds, stretches = _stretches(wanted)
-    cells = DailyCount.objects.filter(
-        scope_q,
-        measure__in=sorted(bounds),
-        day__gte=min(days[0] for days in bounds.values()),
-        day__lt=max(days[-1] for days in bounds.values()),
-    )
-    where, where_params = cells.query.get_compiler(connection=connection).compile(cells.query.where)
     quote, day_value = connection.ops.quote_name, connection.ops.adapt_datefield_value
     measure, day, count, amount = (quote(name) for name in ("measure", "day", "count", "amount"))
+    owner = quote("owner_id")
+
+    scopes = {}
+    for model in (DailyCount, WeeklyCount):
+        query = model.objects.filter(scope_q).query
+        try:
+            scopes[model] = query.get_compiler(connection=connection).compile(query.where)
+        except FullResultSet:  # every team (an admin's)
+            scopes[model] = ("1 = 1", [])
+        except EmptyResultSet:  # no team at all
+            scopes[model] = ("1 = 0", [])
+
+    def branch(model, date_column: str, names: list[str], first: date, after: date):
+        where, where_params = scopes[model]
+        column = quote(date_column)
+        return (
+            f"SELECT {owner}, {measure}, {column} AS {day}, {count}, {amount} "  # noqa: S608 - quoted names, values as parameters
+            f"FROM {quote(model._meta.db_table)} WHERE {where} AND {measure} IN "
+            f"({', '.join(['%s'] * len(names))}) AND {column} >= %s AND {column} < %s",
+            [*where_params, *names, day_value(first), day_value(after)],
+        )
 
     # The stretch of a cell's day, by the bounds of its measure: one CASE per set of bounds.
     by_bounds: dict[tuple[date, ...], list[str]] = defaultdict(list)
     for name, days in sorted(bounds.items()):
         by_bounds[tuple(days)].append(name)
-    cases, stretch_params = [], []
+    branches, cases = [], []
     for days, names in by_bounds.items():
+        weekly, daily = _reads(list(days))
+        branches += [branch(WeeklyCount, "week", names, *dates) for dates in weekly]
+        branches += [branch(DailyCount, "day", names, *dates) for dates in daily]
         whens = " ".join(f"WHEN {day} < %s THEN {i}" for i in range(len(days)))
-        cases.append((names, f"CASE {whens} ELSE {len(days)} END"))
-        stretch_params.append([day_value(bound) for bound in days])
+        cases.append((names, f"CASE {whens} ELSE {len(days)} END", [day_value(d) for d in days]))
     if len(cases) == 1:
-        stretch, params = cases[0][1], stretch_params[0]
+        stretch, stretch_params = cases[0][1], cases[0][2]
     else:
-        stretch, params = "CASE", []
-        for (names, case), case_params in zip(cases, stretch_params, strict=True):
+        stretch, stretch_params = "CASE", []
+        for names, case, case_params in cases:
             stretch += f" WHEN {measure} IN ({', '.join(['%s'] * len(names))}) THEN {case}"
-            params += [*names, *case_params]
+            stretch_params += [*names, *case_params]
         stretch += " END"
 
     sums, sum_params = [], []
@@ -376,14 +464,13 @@ def _cells_part(scope_q: Q, wanted: dict[str, tuple[str, str, Span]]) -> tuple[s
             f"THEN {quote(column)} ELSE 0 END)"
         )
         sum_params.append(wanted_measure)
-    table, owner = quote(DailyCount._meta.db_table), quote("owner_id")
     sql = (
         f"SELECT {owner}, {', '.join(sums)} FROM ("  # noqa: S608 - quoted names, values as parameters
         f"SELECT {owner}, {measure}, {stretch} AS stretch, SUM({count}) AS {count}, "
-        f"SUM({amount}) AS {amount} FROM {table} WHERE {where} GROUP BY 1, 2, 3"
-        f") cells GROUP BY {owner}"
+        f"SUM({amount}) AS {amount} FROM ({' UNION ALL '.join(sql for sql, _ in branches)}) "
+        f"days GROUP BY 1, 2, 3) cells GROUP BY {owner}"
     )
-    return sql, [*sum_params, *params, *where_params]
+    return sql, [*sum_params, *stretch_params, *(p for _, params in branches for p in params)]
 
 
 def _decimal(value) -> Decimal:

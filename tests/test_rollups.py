@@ -25,7 +25,7 @@ from referrals import services
 from referrals.models import Deal, Referral, ReferralGiven
 from reporting import kpis, rollups, tasks
 from reporting.kpis import Period, Scope
-from reporting.models import DailyCount, RollupsBuilt
+from reporting.models import DailyCount, RollupsBuilt, WeeklyCount
 from tests.factories import ClientFactory, ContactFactory
 
 pytestmark = [pytest.mark.dates, pytest.mark.now("2026-03-20T12:00:00+00:00")]
@@ -361,6 +361,45 @@ def test_deleting_a_team_takes_its_rollups_along(an_ask, acme):
     assert rollups.rollups_differences() == []
     acme.delete()
     assert not DailyCount.objects.exists()
+    assert not WeeklyCount.objects.exists()
+
+
+def test_each_week_adds_up_its_days_and_the_check_sees_a_week_gone_wrong(an_ask, caplog):
+    """An ask counts in its day's cell and in its week's (Monday to Sunday); the nightly
+    check compares the weeks with the source rows too."""
+    asked = an_ask.asked_at.date()  # Wednesday 18 March 2026
+    week = WeeklyCount.objects.get(measure="asks")
+    assert (week.week, week.count) == (asked - timedelta(days=asked.weekday()), 1)
+
+    WeeklyCount.objects.filter(measure="asks").update(count=4)
+    with caplog.at_level(logging.ERROR, logger="reporting.rollups"):
+        assert tasks.rollups_check() == 1
+    assert "the week of 2026-03-16, asks: stored 4 (0.00), source 1" in caplog.text
+    rollups.rollups_rebuild()
+    assert WeeklyCount.objects.get(measure="asks").count == 1
+
+
+def test_whole_weeks_are_read_a_week_at_a_time_and_the_other_days_a_day_at_a_time(an_ask):
+    """Which cells a period reads: its whole weeks (Monday to Sunday) from the weekly
+    cells, its other days from the daily ones — shown by a weekly cell that says 4 where
+    its days say 1."""
+    WeeklyCount.objects.filter(measure="asks").update(count=4)
+    scope = Scope(team_ids=(an_ask.team_id,))
+
+    def asks(first: date, last: date) -> int:
+        return kpis.kpis(scope, Period(first, last, UTC), now=NOW)["asks"]
+
+    assert asks(date(2026, 3, 16), date(2026, 3, 22)) == 4  # the whole week
+    assert asks(date(2026, 3, 2), date(2026, 3, 29)) == 4  # four whole weeks
+    assert asks(date(2026, 3, 17), date(2026, 3, 23)) == 1  # Tuesday to Monday: days
+    assert asks(date(2026, 3, 18), date(2026, 3, 18)) == 1  # the day itself
+    # A viewer whose Monday starts on a UTC Sunday reads that week's days.
+    assert (
+        kpis.kpis(
+            scope, Period(date(2026, 3, 16), date(2026, 3, 22), ZoneInfo("Asia/Kolkata")), now=NOW
+        )["asks"]
+        == 1
+    )
 
 
 def test_the_demo_seed_leaves_the_rollups_right(db):
