@@ -209,15 +209,24 @@ def chase_due_at(*, asked_at: datetime, team: Team) -> datetime:
 # --- Chasing an unconfirmed ask ---------------------------------------------------------
 
 
+@transaction.atomic
+def _skip_pending(followups: QuerySet[FollowUp], *, reason: str, at: datetime) -> None:
+    """Skip the pending ones of `followups` (a referral's few), each saved, so that what
+    follows follow-ups' saves hears it (the KPI rollups count the pending ones by the day
+    they fall due; the history) — locked first, against a rep completing one meanwhile."""
+    for followup in followups.filter(status=FollowUp.Status.PENDING).select_for_update():
+        followup.status = FollowUp.Status.SKIPPED
+        followup.skip_reason = reason
+        followup.done_at = at
+        followup.save(update_fields=["status", "skip_reason", "done_at", "updated_at"])
+
+
 def _chase_stop(referral: Referral, *, at: datetime | None) -> None:
     """The referrer answered (or the ask moved on): a pending chase has nothing to chase."""
-    FollowUp.objects.filter(
-        referral=referral, kind=Kind.CHASE_CONFIRMATION, status=FollowUp.Status.PENDING
-    ).update(
-        status=FollowUp.Status.SKIPPED,
-        skip_reason=SKIPPED_ASK_ANSWERED,
-        done_at=at or timezone.now(),
-        updated_at=timezone.now(),
+    _skip_pending(
+        FollowUp.objects.filter(referral=referral, kind=Kind.CHASE_CONFIRMATION),
+        reason=SKIPPED_ASK_ANSWERED,
+        at=at or timezone.now(),
     )
 
 
@@ -284,24 +293,13 @@ def periodic_updates_ensure(*, referral: Referral) -> FollowUp | None:
     the events and left alone here. Returns the follow-up it created, if any."""
     periodic = _cadence_updates(Q(referral=referral))
     if not referral.is_open:
-        periodic.filter(status=FollowUp.Status.PENDING).update(
-            status=FollowUp.Status.SKIPPED,
-            skip_reason=SKIPPED_REFERRAL_CLOSED,
-            done_at=_closed_at(referral),
-            updated_at=timezone.now(),
-        )
+        _skip_pending(periodic, reason=SKIPPED_REFERRAL_CLOSED, at=_closed_at(referral))
         return None
     cadence = referral.referrer.update_cadence
     rows = list(periodic.values_list("occasion", "status", "done_at"))
     if cadence not in PERIODIC_CADENCES:
         if any(status == FollowUp.Status.PENDING for _, status, _ in rows):
-            now = timezone.now()
-            periodic.filter(status=FollowUp.Status.PENDING).update(
-                status=FollowUp.Status.SKIPPED,
-                skip_reason=SKIPPED_CADENCE_CHANGED,
-                done_at=now,
-                updated_at=now,
-            )
+            _skip_pending(periodic, reason=SKIPPED_CADENCE_CHANGED, at=timezone.now())
         return None
     if any(status == FollowUp.Status.PENDING for _, status, _ in rows):
         return None

@@ -530,7 +530,10 @@ def referral_update(*, referral: Referral, data: dict, actor=None) -> Referral:
     referral.full_clean(validate_constraints=False)
     referral.save()
     if "value" in data and hasattr(referral, "deal"):
-        Deal.objects.filter(referral=referral).update(value=referral.value)
+        # Saved, not updated in bulk: a won deal's value counts in the KPI rollups.
+        deal = referral.deal
+        deal.value = referral.value
+        deal.save(update_fields=["value", "updated_at"])
     return referral
 
 

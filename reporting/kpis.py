@@ -5,9 +5,9 @@ weekly summary email and the CSV exports all call these functions. Each one runs
 number of aggregate queries (conditional aggregation: Count/Sum with filter=Q(...)),
 grouped by owner where a per-rep table needs it — never a query per rep or per row. The
 counts of events come from the daily rollups (reporting/rollups.py) of the measures in
-reporting/measures.py, so their cost follows the days and reps shown, not the activity;
-states (overdue follow-ups, thank-yous not yet due), goals and the top referrers are read
-from their rows.
+reporting/measures.py, so their cost follows the days and reps shown, not the activity,
+and so do the follow-ups overdue now (the pending ones by the day they fall due); the
+thank-yous not yet due, the goals and the top referrers are read from their rows.
 
 Decisions (documented here because the definitions leave them open):
 - A period is whole days [start, end] in the *viewer's* time zone (User.time_zone), as
@@ -35,7 +35,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -54,6 +54,7 @@ from django.utils import timezone
 from accounts.models import Membership, User
 from accounts.zones import zone_of
 from contacts.models import Contact, ContactKind
+from core import dates
 from followups.models import FollowUp
 from referrals.models import Quality, Referral, ReferralGiven, WeeklyGoal
 from reporting.rollups import rollup_counts, state_columns
@@ -248,8 +249,8 @@ def _event_counts(
     """One query, grouped by owner: every count of events the KPIs read from the rollups —
     the asks and how far the asked cohort got, the intros by quality and how those went
     on, the meetings, the wins and won value, the referrals given, the thank-yous of the
-    cohort (done, on time, pending), the deals closed and won by source — and, given a
-    trend, its weekly counts too.
+    cohort (done, on time, pending), the deals closed and won by source, the follow-ups
+    overdue at `now` ("overdue") — and, given a trend, its weekly counts too.
 
     The thank-yous on time count those done, or pending past due: from the rollups, those
     done and those pending; from the rows, a state of the moment, the pending ones not yet
@@ -259,6 +260,7 @@ def _event_counts(
     wanted["referrals_given"] = ("referrals_given", "count", period)
     wanted.update({key: (measure, "count", period) for key, measure in ON_TIME_KEYS.items()})
     wanted.update({key: (measure, column, period) for key, (measure, column) in DEAL_KEYS.items()})
+    wanted["overdue"] = ("pending_due", "count", _Before(now))
     if trend is not None:
         wanted.update(trend.wanted())
     not_yet_due = (
@@ -283,16 +285,26 @@ def _on_time(row: dict) -> tuple[int, int]:
     return row["thanks_on_time"], row["thanks_counted"] + row["thanks_pending"]
 
 
-def _overdue(scope: Scope, now: datetime) -> dict[int, int]:
-    rows = (
-        FollowUp.objects.filter(scope.q(), status=FollowUp.Status.PENDING, due_at__lt=now)
-        .order_by()
-        .values("owner_id")
-        # COUNT(*), not COUNT(id): on PostgreSQL an index-only scan of
-        # followup_team_owner_idx, where COUNT(id) would read each row from the table.
-        .annotate(n=Count("*"))
-    )
-    return {row["owner_id"]: row["n"] for row in rows}
+@dataclass(frozen=True)
+class _Before:
+    """Every instant before `moment`, as a span of rollup_counts(): the follow-ups due
+    before it are the cells of every day before its UTC day (Warmpath keeps none before
+    core.dates.FIRST_DAY) and, from the rows, those due earlier on its own day."""
+
+    moment: datetime
+    start: date = dates.FIRST_DAY - timedelta(days=1)
+
+    @property
+    def end(self) -> date:
+        return self.moment.astimezone(UTC).date()
+
+    @property
+    def start_at(self) -> datetime:
+        return datetime.combine(self.start, time.min, tzinfo=UTC)
+
+    @property
+    def end_before(self) -> datetime:
+        return self.moment
 
 
 def _deals(rows) -> dict:
@@ -490,7 +502,7 @@ def _with_goals(numbers: dict, scope: Scope, period: Period) -> dict:
 
 def kpis(scope: Scope, period: Period, *, now: datetime | None = None) -> dict:
     """Every KPI of the API contract for a scope and a period. Three queries: the
-    counts of events (_event_counts), overdue, goals — and for one rep a fourth, the
+    counts (_event_counts), the goals — and for one rep a third, the
     team's reps, to share a team goal."""
     now = now or timezone.now()
     rows = _event_counts(scope, period, now).values()
@@ -498,7 +510,7 @@ def kpis(scope: Scope, period: Period, *, now: datetime | None = None) -> dict:
     given = sum(row["referrals_given"] for row in rows)
     on_time_rows = [_on_time(row) for row in rows]
     on_time = (sum(row[0] for row in on_time_rows), sum(row[1] for row in on_time_rows))
-    overdue = sum(_overdue(scope, now).values())
+    overdue = sum(row["overdue"] for row in rows)
     numbers = _numbers(counts, given, on_time, overdue)
     numbers.update(_deal_numbers(_deals(rows)))
     return _with_goals(numbers, scope, period)
@@ -557,7 +569,7 @@ def team_table(
     numbers of their own (asks, intros, follow-ups, introductions given…); and anyone
     else whose numbers count in the totals though they are no longer a member (one more
     query, only when there are such people).
-    Four queries: members, the counts of events (_event_counts), overdue, goals.
+    Three queries: members, the counts (_event_counts), the goals.
     Returns (totals dict like kpis(), [RepRow]: the reps and managers sorted by name, then
     former members). With with_trend, the totals also hold "trend": the 12 weeks ending
     with the period's, from the same query as the counts."""
@@ -581,7 +593,7 @@ def team_table(
     }
     given = {owner: row["referrals_given"] for owner, row in referral_rows.items()}
     on_time = {owner: _on_time(row) for owner, row in referral_rows.items()}
-    overdue = _overdue(scope, now)
+    overdue = {owner: row["overdue"] for owner, row in counted.items() if row["overdue"]}
     goal_rows = _goal_rows(team_ids, period)
     # A rep's goals are read from the team's rows and their own (goals_from_rows reads no
     # other): each rep's picked out once, not searched for among every rep's.

@@ -8,10 +8,12 @@ kpis reads the two partial days at a period's edges from the rows themselves whe
 viewer's days are not UTC's) or a calendar date. A measure with an `amount` also sums that
 column over the same rows.
 
-States rather than events are not measured here and stay on the source rows, which are
-cheap to read for them: the follow-ups overdue now and, of the thank-yous of a cohort still
-pending, those not yet due (both depend on the moment of reading; the pending thank-yous
-themselves are counted here), and the weekly goals (at most one row per rep and week).
+A state that depends on the moment of reading is measured by the day it turns: the
+follow-ups still pending, by the UTC day they fall due — those of the days before today
+are overdue now, and the KPIs add today's from the rows. Of the thank-yous of a cohort
+still pending, those not yet due are read from the rows (a day's worth: the partial index
+of pending thank-yous, from now on), and the weekly goals too (at most one row per rep and
+week).
 """
 
 from __future__ import annotations
@@ -106,6 +108,17 @@ THANKS = Family(
 )
 
 
+# Every follow-up still pending, by the UTC day it falls due (the overdue ones: those due
+# before the moment of reading).
+DUE = Family(
+    "due",
+    FollowUp,
+    "due_at",
+    by_instant=True,
+    measures={"pending_due": Measure(Q(status=FollowUp.Status.PENDING))},
+)
+
+
 def _deal_measures(prefix: str, source: Q) -> dict[str, Measure]:
     won = source & Q(outcome=Deal.Outcome.WON)
     return {
@@ -129,7 +142,7 @@ DEALS = Family(
     },
 )
 
-FAMILIES: tuple[Family, ...] = (ASKED, CONFIRMED, MEETING, WON, GIVEN, THANKS, DEALS)
+FAMILIES: tuple[Family, ...] = (ASKED, CONFIRMED, MEETING, WON, GIVEN, THANKS, DUE, DEALS)
 
 # measure name → its family
 FAMILY_OF: dict[str, Family] = {name: family for family in FAMILIES for name in family.measures}

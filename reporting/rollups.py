@@ -1,7 +1,9 @@
-"""The KPI rollups (reporting.models.DailyCount): kept, rebuilt, checked and read.
+"""The KPI rollups (reporting.models.DailyCount, and WeeklyCount: the days of a week
+added up): kept, rebuilt, checked and read.
 
 Kept: every save or delete of a source row (a referral, a follow-up, a deal, a referral
-given) moves the counts of the cells it counts in, in the same transaction. The row's cells
+given) moves the counts of the cells it counts in, daily and weekly, in the same
+transaction. The row's cells
 are read from the database before the write and after it, by the measures' own conditions
 (reporting/measures.py), and the difference is added — an increment, so two writers of
 the same cell at once both count. Django announces those writes (pre_save, post_save,
@@ -16,7 +18,8 @@ them all when they were built with other measures than today's (or never). Check
 rollups_differences() compares the two, for `manage.py rollups_check` and the nightly
 task.
 
-Read: rollup_counts() sums the cells of a scope over periods, per owner.
+Read: rollup_counts() sums the cells of a scope over periods, per owner: a period's whole
+weeks from the weekly cells, its other days from the daily ones.
 """
 
 from __future__ import annotations

@@ -395,9 +395,9 @@ def test_periods_are_whole_days_in_the_viewers_time_zone(data):
 
 
 def test_team_table_rows_match_the_single_scope_numbers(data, django_assert_num_queries):
-    # 1. the reps, 2. every count of events by owner (the rollups: referrals, given,
-    # thank-yous, deals), 3. overdue by owner, 4. the goals.
-    with django_assert_num_queries(4):
+    # 1. the reps, 2. every count by owner (the rollups: referrals, given, thank-yous,
+    # deals, follow-ups overdue), 3. the goals.
+    with django_assert_num_queries(3):
         totals, reps = kpis.team_table((data["acme"].pk,), PERIOD, now=NOW)
 
     assert [row.user.username for row in reps] == ["alice", "bob"]
@@ -430,12 +430,12 @@ def test_the_weeks_goal_progress_is_the_kpis_goal_part(data, who, django_assert_
 
 
 def test_kpis_query_count_is_fixed(data, django_assert_num_queries):
-    # the counts of events (the rollups: referrals, given, thank-yous, deals), overdue,
-    # goals
-    with django_assert_num_queries(3):
+    # the counts (the rollups: referrals, given, thank-yous, deals, follow-ups overdue),
+    # the goals
+    with django_assert_num_queries(2):
         kpis.kpis(acme_scope(data), PERIOD, now=NOW)
     # … and the team's number of reps, for a rep's share of the team goal.
-    with django_assert_num_queries(4):
+    with django_assert_num_queries(3):
         kpis.kpis(acme_scope(data, data["bob"]), PERIOD, now=NOW)
 
 
@@ -527,8 +527,8 @@ def test_named_periods():
 
 
 def test_the_team_tables_trend_is_the_weekly_trend(data, django_assert_num_queries):
-    # The same four queries: the trend rides on the counts' read of the rollups.
-    with django_assert_num_queries(4):
+    # The same three queries: the trend rides on the counts' read of the rollups.
+    with django_assert_num_queries(3):
         totals, _reps = kpis.team_table((data["acme"].pk,), PERIOD, now=NOW, with_trend=True)
 
     assert totals["trend"] == kpis.weekly_trend(acme_scope(data), PERIOD.end, UTC)

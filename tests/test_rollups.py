@@ -98,7 +98,12 @@ def _nth(queryset, index):
 
 
 def _play(operations, acme, alice, bob) -> None:
-    referrers = [ClientFactory(team=acme, owner=alice) for _ in range(4)]
+    # Each way of being kept informed: the weekly and monthly updates are skipped in
+    # bulk when the referral closes (followups.services), which the rollups must hear.
+    referrers = [
+        ClientFactory(team=acme, owner=alice, update_cadence=cadence)
+        for cadence in ("each_step", "weekly", "monthly", "at_end")
+    ]
     prospects = [ContactFactory(team=acme, owner=alice) for _ in range(4)]
     for operation in operations:
         kind = operation[0]
@@ -210,6 +215,9 @@ def _by_the_rows(period: Period, now: datetime) -> dict:
         "cohort_confirmed": sum(
             r.pk in cohort and r.confirmed_at is not None for r in referrals
         ),
+        "overdue_followups": FollowUp.objects.filter(
+            status=FollowUp.Status.PENDING, due_at__lt=now
+        ).count(),
     }  # fmt: skip
 
 
@@ -353,6 +361,43 @@ def test_the_nightly_check_is_scheduled_and_logs_each_difference(an_ask, caplog)
     with caplog.at_level(logging.ERROR, logger="reporting.rollups"):
         assert tasks.rollups_check() == 1
     assert "asks: stored 3" in caplog.text
+
+
+def test_a_won_referrals_value_edited_moves_its_deals_won_value(an_ask):
+    """The referral's deal follows its value (referrals.services.referral_update): the won
+    value of the deals counted from the rollups follows too."""
+    for step in ("confirmed", "contacted", "meeting", "won"):
+        services.referral_transition(
+            referral=an_ask, to=step, at=NOW - timedelta(days=1),
+            value=Decimal(100) if step == "won" else None,
+        )  # fmt: skip
+    services.referral_update(referral=an_ask, data={"value": Decimal(250)})
+
+    assert rollups.rollups_differences() == []
+    cell = DailyCount.objects.get(measure="deals_referral_won_valued")
+    assert cell.amount == Decimal("250.00")
+
+
+def test_updates_skipped_when_a_referral_closes_are_no_longer_pending(acme, alice):
+    """A weekly referrer's pending update is skipped when the referral is lost: it no
+    longer counts among the follow-ups pending (and so, once due, overdue)."""
+    referral = services.referral_create(
+        owner=alice,
+        team=acme,
+        referrer=ClientFactory(team=acme, owner=alice, update_cadence="weekly"),
+        prospect=ContactFactory(team=acme, owner=alice),
+        asked_at=NOW - timedelta(days=3),
+    )
+    services.referral_transition(referral=referral, to="confirmed", at=NOW - timedelta(days=2))
+    update = FollowUp.objects.get(kind=FollowUp.Kind.PERIODIC_UPDATE)
+    services.referral_transition(referral=referral, to="lost", at=NOW - timedelta(days=1))
+
+    update.refresh_from_db()
+    assert update.status == FollowUp.Status.SKIPPED
+    assert rollups.rollups_differences() == []
+    assert not DailyCount.objects.filter(
+        measure="pending_due", day=update.due_at.date(), count__gt=0
+    ).exists()
 
 
 def test_deleting_a_team_takes_its_rollups_along(an_ask, acme):

@@ -425,6 +425,7 @@ NOT_REACHED = {
         "(tests/test_referrer_links.py)"
     ),
     "daily_count_one_per_cell": "KPI rollups, written by the server's counting only",
+    "weekly_count_one_per_cell": "KPI rollups, written by the server's counting only",
     "stay_in_touch_reminder_once": "written by the going-cold scan only; read-only in the admin",
     "idempotency_key_unique_per_user": (
         "claimed by idempotency.middleware, which answers a lost claim itself"
