@@ -12,63 +12,63 @@ from django.conf import settings
 from django.db import models
 
 
-class DailyCount(models.Model):
-    """One measure (reporting/measures.py) of one rep on one day: the UTC day of the
-    instant that dates it (a referral's step), or the calendar day of a date column (a
-    deal's close, a referral given)."""
+class RollupCell(models.Model):
+    """What a cell of the rollups holds, whatever its grain: one measure
+    (reporting/measures.py) of one rep, the number of events and the sum of their amounts."""
 
     team = models.ForeignKey("accounts.Team", on_delete=models.CASCADE, related_name="+")
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    day = models.DateField(editable=False)  # derived from the counted row: never typed
     measure = models.CharField(max_length=40)
     count = models.IntegerField(default=0)
     amount = models.DecimalField(max_digits=18, decimal_places=2, default=Decimal("0"))
 
     class Meta:
-        constraints = [
+        abstract = True
+
+
+def _cell_rules(when: str, grain: str) -> tuple[list, list]:
+    """A grain's constraint and index: one cell per team, rep, day (or week) and measure;
+    the KPIs read a team's measures over a range of days (or weeks) from the index alone."""
+    return (
+        [
             models.UniqueConstraint(
-                fields=["team", "owner", "day", "measure"], name="daily_count_one_per_cell"
+                fields=["team", "owner", when, "measure"], name=f"{grain}_count_one_per_cell"
             )
-        ]
-        indexes = [
-            # The KPIs read a team's measures over a range of days, from the index alone.
+        ],
+        [
             models.Index(
-                fields=["team", "measure", "day"],
+                fields=["team", "measure", when],
                 include=["owner", "count", "amount"],
-                name="daily_count_team_measure_idx",
+                name=f"{grain}_count_team_measure_idx",
             )
-        ]
+        ],
+    )
+
+
+class DailyCount(RollupCell):
+    """One measure of one rep on one day: the UTC day of the instant that dates it (a
+    referral's step), or the calendar day of a date column (a deal's close, a referral
+    given)."""
+
+    day = models.DateField(editable=False)  # derived from the counted row: never typed
+
+    class Meta:
+        constraints, indexes = _cell_rules("day", "daily")
 
     def __str__(self) -> str:
         return f"{self.measure} of {self.owner_id} on {self.day}: {self.count}"
 
 
-class WeeklyCount(models.Model):
+class WeeklyCount(RollupCell):
     """The daily cells of one measure of one rep added up over a week, Monday to Sunday
     (the days as DailyCount has them): a period of whole weeks reads one cell a week
     instead of seven, so 12 weeks of a dashboard read 12 cells per rep and measure. Kept,
     rebuilt and checked with the daily cells (reporting/rollups.py)."""
 
-    team = models.ForeignKey("accounts.Team", on_delete=models.CASCADE, related_name="+")
-    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     week = models.DateField(editable=False)  # its Monday
-    measure = models.CharField(max_length=40)
-    count = models.IntegerField(default=0)
-    amount = models.DecimalField(max_digits=18, decimal_places=2, default=Decimal("0"))
 
     class Meta:
-        constraints = [
-            models.UniqueConstraint(
-                fields=["team", "owner", "week", "measure"], name="weekly_count_one_per_cell"
-            )
-        ]
-        indexes = [
-            models.Index(
-                fields=["team", "measure", "week"],
-                include=["owner", "count", "amount"],
-                name="weekly_count_team_measure_idx",
-            )
-        ]
+        constraints, indexes = _cell_rules("week", "weekly")
 
     def __str__(self) -> str:
         return f"{self.measure} of {self.owner_id} in the week of {self.week}: {self.count}"
