@@ -501,9 +501,9 @@ def _with_goals(numbers: dict, scope: Scope, period: Period) -> dict:
 
 
 def kpis(scope: Scope, period: Period, *, now: datetime | None = None) -> dict:
-    """Every KPI of the API contract for a scope and a period. Three queries: the
-    counts (_event_counts), the goals — and for one rep a third, the
-    team's reps, to share a team goal."""
+    """Every KPI of the API contract for a scope and a period. Two queries: the counts
+    (_event_counts) and the goals — and for one rep a third, the team's reps, to share a
+    team goal."""
     now = now or timezone.now()
     rows = _event_counts(scope, period, now).values()
     counts = _combine(rows)
@@ -564,8 +564,8 @@ def team_table(
     team_ids: tuple[int, ...] | None, period: Period, *, now=None, with_trend: bool = False
 ):
     """The team totals and the per-rep table of a team (or several): the counts grouped
-    by owner — the rows and the totals come from the same rows, so
-    the totals are the sum of the rows shown. The rows: every rep; a manager who has
+    by owner — the rows and the totals come from the same rows, so the totals are the sum
+    of the rows shown. The rows: every rep; a manager who has
     numbers of their own (asks, intros, follow-ups, introductions given…); and anyone
     else whose numbers count in the totals though they are no longer a member (one more
     query, only when there are such people).
