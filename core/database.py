@@ -19,6 +19,8 @@ samples each table (seconds on the large data set) and is harmless next to autov
 from collections.abc import Iterable
 
 from django.db import DEFAULT_DB_ALIAS, connections
+from django.db.models import BooleanField, F, Func, Q
+from django.db.models.lookups import IsNull
 
 
 def statistics_refresh(
@@ -38,3 +40,23 @@ def statistics_refresh(
         for statement in statements:
             cursor.execute(statement)
     return "; ".join(statements)
+
+
+class _MostRows(Func):
+    """SQLite's likelihood(): the condition holds for most rows (15 in 16)."""
+
+    template = "likelihood(%(expressions)s, 0.9375)"
+    output_field = BooleanField()
+
+
+def usually_null(field_name: str, *, using: str = DEFAULT_DB_ALIAS) -> Q:
+    """`field_name IS NULL`, for a nullable unique column whose usual value is NULL (a
+    contact who is nobody's user). SQLite keeps one average of rows per key for an index,
+    so it takes IS NULL on the column's unique index for a lookup of a few rows where
+    nearly every row matches: the active clients of a large team were read through it
+    (47 ms instead of 6). Said to hold for most rows, the condition steers it to the
+    table's other indexes. Other engines know how many rows are NULL: the plain test."""
+    condition = Q(**{f"{field_name}__isnull": True})
+    if connections[using].vendor != "sqlite":
+        return condition
+    return Q(_MostRows(IsNull(F(field_name), True)))

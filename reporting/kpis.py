@@ -55,6 +55,7 @@ from accounts.models import Membership, User
 from accounts.zones import zone_of
 from contacts.models import Contact, ContactKind
 from core import dates
+from core.database import usually_null
 from followups.models import FollowUp
 from referrals.models import Quality, Referral, ReferralGiven, WeeklyGoal
 from reporting.rollups import rollup_counts, state_columns
@@ -855,7 +856,7 @@ def clients_asked_share(scope: Scope, period: Period) -> float | None:
         Referral.objects.filter(referrer=OuterRef("pk"), asked_at__gte=start, asked_at__lt=end)
     )
     counts = Contact.objects.filter(
-        scope.q(), kind=ContactKind.CLIENT, user__isnull=True
+        scope.q(), usually_null("user"), kind=ContactKind.CLIENT
     ).aggregate(
         active=Count("pk"),
         asked=Count(

@@ -19,10 +19,10 @@ from config.schedule import PERIODIC_TASKS
 from config.sqlite import sqlite_options
 from contacts.imports import import_commit, import_job_create, jobs
 from contacts.models import Contact
-from core.database import statistics_refresh
+from core.database import statistics_refresh, usually_null
 from demo.generate import generate
 from referrals.models import Referral
-from tests.factories import ClientFactory, ContactFactory
+from tests.factories import ClientFactory, ContactFactory, UserFactory
 
 on_sqlite = pytest.mark.skipif(
     connection.vendor != "sqlite", reason="the test database is PostgreSQL in this run"
@@ -161,6 +161,35 @@ def test_with_statistics_a_contacts_referrals_are_read_through_the_prospect_inde
         plan = " / ".join(row[-1] for row in cursor.fetchall())
 
     assert "prospect" in plan, plan
+
+
+@pytest.mark.django_db
+def test_contacts_who_are_nobodys_user_are_the_same_rows_read_without_the_users_index(
+    acme, alice, bob
+):
+    """usually_null(): the same contacts as `user IS NULL`, and on SQLite — where the
+    unique index of Contact.user looks like a lookup of a few rows for IS NULL, though
+    nearly every contact matches it — read without that index once statistics exist."""
+    # As on a real team: a few contacts are users (so the unique index holds a few keys,
+    # NULL one of them), most are not; many clients.
+    ContactFactory.create_batch(50, team=acme, owner=alice)
+    ClientFactory.create_batch(40, team=acme, owner=alice)
+    for user in [bob, *UserFactory.create_batch(9)]:
+        ContactFactory(team=acme, owner=alice, user=user)
+    statistics_refresh()
+    plain = Contact.objects.filter(team=acme, user__isnull=True, kind="client")
+    steered = Contact.objects.filter(usually_null("user"), team=acme, kind="client")
+
+    assert set(steered.values_list("pk", flat=True)) == set(plain.values_list("pk", flat=True))
+    assert set(Contact.objects.filter(usually_null("user")).values_list("pk", flat=True)) == set(
+        Contact.objects.filter(user__isnull=True).values_list("pk", flat=True)
+    )
+    if connection.vendor == "sqlite":
+        with connection.cursor() as cursor:
+            sql, params = steered.query.sql_with_params()
+            cursor.execute(f"EXPLAIN QUERY PLAN {sql}", params)
+            plan = " / ".join(row[-1] for row in cursor.fetchall())
+        assert "autoindex" not in plan, plan
 
 
 @pytest.mark.django_db
