@@ -28,7 +28,9 @@ class RollupCell(models.Model):
 
 def _cell_rules(when: str, grain: str) -> tuple[list, list]:
     """A grain's constraint and index: one cell per team, rep, day (or week) and measure;
-    the KPIs read a team's measures over a range of days (or weeks) from the index alone."""
+    the KPIs read a team's measures over a range of days (or weeks) from the index alone —
+    the rep and the numbers are key columns, not included ones, as SQLite has no INCLUDE
+    (it ignores it, and read each cell from the table)."""
     return (
         [
             models.UniqueConstraint(
@@ -37,8 +39,7 @@ def _cell_rules(when: str, grain: str) -> tuple[list, list]:
         ],
         [
             models.Index(
-                fields=["team", "measure", when],
-                include=["owner", "count", "amount"],
+                fields=["team", "measure", when, "owner", "count", "amount"],
                 name=f"{grain}_count_team_measure_idx",
             )
         ],
