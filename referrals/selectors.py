@@ -19,7 +19,6 @@ from django.db.models import (
     OuterRef,
     Q,
     QuerySet,
-    Subquery,
     Value,
     When,
 )
@@ -392,16 +391,16 @@ def ask_again_for_user(user, *, team: Team, now: datetime, limit: int) -> dict[s
     LOST_LIKED_US_DAYS (they met us and liked us enough to meet: ask whom they know).
     Nobody with an open ask through them is listed."""
     open_ask = Referral.objects.filter(referrer=OuterRef("pk"), status__in=OPEN_STATUSES)
-    latest_green = (
-        ReadinessCheck.objects.filter(client=OuterRef("pk"))
-        .order_by("-checked_on", "-id")
-        .values("green_light")[:1]
-    )
+    # From the contact's own facts (referrals.contact_facts): the answer of their latest
+    # readiness conversation, and their latest ask as a referrer — none, never asked.
     never_asked = list(
-        Contact.objects.filter(team=team, owner=user, kind=ContactKind.CLIENT)
-        .annotate(green=Subquery(latest_green))
-        .filter(green=True)
-        .filter(~Exists(Referral.objects.filter(referrer=OuterRef("pk"))))
+        Contact.objects.filter(
+            team=team,
+            owner=user,
+            kind=ContactKind.CLIENT,
+            green_light=True,
+            last_asked_at__isnull=True,
+        )
         .select_related("company")
         .order_by("last_name", "first_name", "pk")[:limit]
     )
