@@ -8,7 +8,7 @@ needs the whole graph); records that belong to one rep live in the referrals app
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models.functions import Lower
+from django.db.models.functions import Coalesce, Lower
 from simple_history.models import HistoricalRecords
 
 from contacts.links import LinkedInURLField
@@ -245,6 +245,21 @@ class Contact(models.Model):
                 fields=["team", "owner", "last_asked_at", "id"],
                 condition=models.Q(kind="client", user__isnull=True),
                 name="contact_active_client_asked",
+            ),
+            # Who is going cold (contacts.rhythm): a rep's people by how long they have been
+            # silent, so the ones silent longer than the shortest rhythm are a range read;
+            # and the few custom rhythms they have.
+            models.Index(
+                models.F("team"),
+                models.F("owner"),
+                Coalesce(models.F("last_touch_at"), models.F("created_at")),
+                condition=models.Q(user__isnull=True),
+                name="contact_owner_silence",
+            ),
+            models.Index(
+                fields=["team", "owner", "stay_in_touch_days"],
+                condition=models.Q(stay_in_touch_days__isnull=False),
+                name="contact_owner_custom_rhythm",
             ),
         ]
 

@@ -53,9 +53,13 @@ def cold_filter(*, now: datetime, custom_days, went_cold_after: datetime | None 
     for kind, days in DEFAULT_DAYS.items():
         if days is not None:
             test |= Q(stay_in_touch_days__isnull=True, kind=kind) & silent_for(days)
-    for days in sorted({days for days in custom_days if days}):
+    custom = sorted({days for days in custom_days if days})
+    for days in custom:
         test |= Q(stay_in_touch_days=days) & silent_for(days)
-    return test & Q(user__isnull=True)
+    # Implied by every term above — nobody is cold before the shortest rhythm has passed
+    # — and one range of an index (contact_owner_silence), where the terms are not.
+    shortest = min([days for days in DEFAULT_DAYS.values() if days is not None] + custom)
+    return test & Q(user__isnull=True) & Q(silent_since__lte=now - timedelta(days=shortest))
 
 
 def custom_rhythms(contacts: QuerySet[Contact]) -> list[int]:

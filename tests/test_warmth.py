@@ -6,6 +6,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.urls import reverse
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from contacts import rhythm
 from contacts import services as contact_services
@@ -85,6 +87,38 @@ def test_going_cold_follows_each_persons_rhythm_longest_silent_first(alice, bob,
     )
     silent(client_of(bob, acme, "Bobs"), 100)  # bob's to look after, not alice's
     assert cold_names(alice, acme) == ["Colder", "Cold", "Often"]
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=list(HealthCheck))
+@given(
+    people=st.lists(
+        st.tuples(
+            st.sampled_from(list(ContactKind.values)),
+            st.one_of(st.none(), st.integers(1, 120)),  # their own rhythm, in days
+            st.floats(0, 200),  # silent for (days)
+        ),
+        min_size=1,
+        max_size=8,
+    )
+)
+def test_going_cold_is_every_rhythm_passed_whatever_the_rhythms(alice, acme, people):
+    """The class, not the example: whatever kinds, own rhythms (shorter than any default
+    included) and silences, the list read through the index of silences (contacts.rhythm)
+    is exactly the people whose rhythm has passed, longest silent first."""
+    Contact.objects.filter(team=acme).delete()
+    made = []
+    for index, (kind, days, quiet) in enumerate(people):
+        contact = ContactFactory(
+            team=acme, owner=alice, kind=kind, stay_in_touch_days=days, first_name=f"P{index}"
+        )
+        made.append((silent(contact, quiet), quiet))
+    expected = [
+        contact.first_name
+        for contact, quiet in sorted(made, key=lambda pair: (-pair[1], pair[0].pk))
+        if rhythm.rhythm_days(contact) is not None and quiet >= rhythm.rhythm_days(contact)
+    ]
+
+    assert cold_names(alice, acme) == expected
 
 
 def test_someone_never_touched_goes_cold_a_rhythm_after_they_were_added(alice, acme):
