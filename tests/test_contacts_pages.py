@@ -732,8 +732,8 @@ def test_contact_detail_queries(maya_client, django_assert_max_num_queries, acme
     # session, user, active membership, visibility memberships, the contact (company,
     # owner, user), relationships (both people and their companies), referrals as
     # referrer, as prospect, latest readiness, the user's own roster entry, deals,
-    # timeline, the bell's unread notifications.
-    with django_assert_max_num_queries(13):
+    # timeline (its referrals' ids, then its lines), the bell's unread notifications.
+    with django_assert_max_num_queries(14):
         response = maya_client.get(reverse("contacts:detail", args=[hub.pk]))
     assert len(response.context["relationships"]) == size - 1
     assert len(response.context["as_referrer"]) == size - 1
