@@ -144,9 +144,9 @@ def test_contact_page_with_its_history_queries(
         ReadinessCheckFactory(
             client=carla, owner=alice, checked_on=date(2026, 1, 1) - timedelta(days=n)
         )
-    # The contact page's 13 (tests/test_contacts_pages.py): the readiness history is the
+    # The contact page's 14 (tests/test_contacts_pages.py): the readiness history is the
     # one query the latest readiness was.
-    with django_assert_max_num_queries(13):
+    with django_assert_max_num_queries(14):
         response = alice_client.get(reverse("contacts:detail", args=[carla.pk]))
     assert response.status_code == 200
     assert response.context["readiness"].checked_on == date(2026, 1, 1)
