@@ -218,3 +218,9 @@ class DateTimeSerializerField(serializers.DateTimeField):
     def to_representation(self, value):
         # Shown as it is, never refused: only input is held to the window.
         return super().to_representation(_safe_to_show(value))
+
+
+def monday(day: date) -> date:
+    """The Monday of the week of `day` (weeks run Monday to Sunday everywhere in Warmpath:
+    goals, trends, the weekly rollups)."""
+    return day - timedelta(days=day.weekday())

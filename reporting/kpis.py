@@ -56,6 +56,7 @@ from accounts.zones import zone_of
 from contacts.models import Contact, ContactKind
 from core import dates
 from core.database import usually_null
+from core.dates import monday
 from followups.models import FollowUp
 from referrals.models import Quality, Referral, ReferralGiven, WeeklyGoal
 from reporting.rollups import rollup_counts, state_columns
@@ -90,10 +91,6 @@ TOP_REFERRERS = 10
 START_AFTER_END = "The start of the period must not be after its end."
 PERIOD_TOO_LONG = "A period can be at most three years long."
 MAX_PERIOD = timedelta(days=3 * 366)
-
-
-def monday(day: date) -> date:
-    return day - timedelta(days=day.weekday())
 
 
 @dataclass(frozen=True)

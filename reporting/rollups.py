@@ -37,6 +37,7 @@ from django.db import connection, transaction
 from django.db.models import Count, DecimalField, F, IntegerField, Q, Sum, Value
 from django.db.models.functions import Coalesce, TruncDate
 
+from core.dates import monday
 from reporting.measures import FAMILIES, FAMILY_OF, Family
 from reporting.models import DailyCount, RollupsBuilt, WeeklyCount
 
@@ -102,10 +103,6 @@ def rollup_cells_of_row(model, pk) -> dict[Cell, list]:
             day = utc_day(moment) if family.by_instant else moment
             _add_row(cells, family, row["team_id"], row["owner_id"], day, row)
     return cells
-
-
-def monday(day: date) -> date:
-    return day - timedelta(days=day.weekday())
 
 
 def by_week(cells: dict[Cell, list]) -> dict[Cell, list]:
