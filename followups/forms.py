@@ -1,10 +1,13 @@
 """Forms of the follow-up pages. They check the shape of the input; the rules (still
 pending? a reason? a gift only on the closing thanks?) live in followups.services."""
 
+from functools import lru_cache
+
 from django import forms
-from django.urls import reverse
+from django.utils.html import format_html_join
 
 from contacts.models import Channel
+from core.links import RowLinks
 from followups.models import FollowUp
 from followups.services import SKIP_NEEDS_REASON
 
@@ -60,41 +63,51 @@ class DraftForm(forms.Form):
     )
 
 
-# The links of a list item, reversed once per page and filled in per item: a page of
-# sixty items would otherwise resolve 300 {% url %} tags, a quarter of its rendering.
-_ITEM_LINKS = {
-    "recipient": ("contacts:detail", "recipient_id"),
-    "referral": ("referrals:referral-detail", "referral_id"),
-    "draft": ("followups:draft", "pk"),
-    "complete": ("followups:complete", "pk"),
-    "skip": ("followups:skip", "pk"),
-}
-_PLACEHOLDER = 987654321
-
-
-def item_link_patterns() -> dict[str, tuple[str, str]]:
-    return {
-        key: (reverse(name, args=[_PLACEHOLDER]), attribute)
-        for key, (name, attribute) in _ITEM_LINKS.items()
-    }
+def item_links() -> RowLinks:
+    """The links of a list item (templates/followups/_item.html), reversed once per page."""
+    return RowLinks(
+        recipient=("contacts:detail", "recipient_id"),
+        referral=("referrals:referral-detail", "referral_id"),
+        draft=("followups:draft", "pk"),
+        complete=("followups:complete", "pk"),
+        skip=("followups:skip", "pk"),
+    )
 
 
 def with_item_forms(
-    followup: FollowUp, *, complete_form=None, skip_form=None, link_patterns=None
+    followup: FollowUp, *, complete_form=None, skip_form=None, links: RowLinks | None = None
 ) -> FollowUp:
     """Attach what a list item (templates/followups/_item.html) renders: its links and,
-    pending follow-ups only, its complete and skip forms."""
-    with_item_links(followup, link_patterns)
+    pending follow-ups only, its complete and skip forms, the channel's options written
+    once for the value the form shows."""
+    with_item_links(followup, links)
     if followup.status == FollowUp.Status.PENDING:
         followup.complete_form = complete_form or CompleteForm(followup=followup)
         followup.skip_form = skip_form or SkipForm(followup=followup)
+        followup.channel_options = channel_options(followup.complete_form["channel"].value())
     return followup
 
 
-def with_item_links(followup: FollowUp, link_patterns=None) -> FollowUp:
-    patterns = link_patterns or item_link_patterns()
-    followup.links = {
-        key: url.replace(str(_PLACEHOLDER), str(getattr(followup, attribute)))
-        for key, (url, attribute) in patterns.items()
-    }
+def with_item_links(followup: FollowUp, links: RowLinks | None = None) -> FollowUp:
+    followup.links = (links or item_links()).of(followup)
     return followup
+
+
+@lru_cache(maxsize=len(Channel.choices) + 1)
+def _options_of(selected: str) -> str:
+    return format_html_join(
+        "",
+        '<option value="{}"{}>{}</option>',
+        (
+            (value, " selected" if value == selected else "", label)
+            for value, label in Channel.choices
+        ),
+    )
+
+
+def channel_options(selected) -> str:
+    """The <option>s of the complete form's channel, `selected` chosen: the same few
+    strings for every item of a page, so each is written once (sixty items looping over
+    the choices in the template cost a third of the inbox's rendering). A value that is
+    no channel (a tampered POST shown back with its error) selects nothing."""
+    return _options_of(selected if selected in Channel.values else "")

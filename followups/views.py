@@ -58,9 +58,9 @@ def _page_url(request, param: str, number: int) -> str:
 def _section_page(request, name: str, queryset, size: int):
     param = f"{name}_page"
     page = Paginator(queryset, size).get_page(request.GET.get(param))
-    link_patterns = forms.item_link_patterns()
+    links = forms.item_links()
     for followup in page.object_list:
-        forms.with_item_forms(followup, link_patterns=link_patterns)
+        forms.with_item_forms(followup, links=links)
     page.previous_url = (
         _page_url(request, param, page.previous_page_number()) if page.has_previous() else None
     )

@@ -257,6 +257,23 @@ def test_the_complete_form_starts_on_the_recipients_preferred_channel(alice_clie
     assert '<option value="email" selected>' not in page
 
 
+def test_a_rejected_completion_shows_its_form_again_with_the_channel_it_was_sent(
+    alice_client, overdue
+):
+    # A note too long is refused: the item comes back with the rep's channel still picked.
+    url = reverse("followups:complete", args=[overdue.pk])
+    body = alice_client.post(url, {"channel": Channel.EMAIL, "note": "x" * 2001}, **HX)
+    body = body.content.decode()
+    assert '<option value="email" selected>' in body
+    assert '<option value="phone" selected>' not in body
+    # A channel that is none (a tampered form) picks nothing, and is not written back.
+    body = alice_client.post(url, {"channel": '"><script>'}, **HX).content.decode()
+    assert " selected>" not in body
+    assert "<script>" not in body
+    overdue.refresh_from_db()
+    assert overdue.status == "pending"
+
+
 def test_completions_show_on_the_referral_and_the_referrers_timelines(alice_client, acme, referral):
     thanks = followup_of(referral, kind=Kind.THANK_REFERRER)
     thank_prospect = followup_of(

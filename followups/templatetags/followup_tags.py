@@ -7,7 +7,7 @@ from django.utils import timezone
 from django.utils.timesince import timesince, timeuntil
 
 from followups import selectors
-from followups.forms import item_link_patterns, with_item_forms
+from followups.forms import item_links, with_item_forms
 from followups.models import FollowUp
 
 register = template.Library()
@@ -34,9 +34,9 @@ def referral_followups(referral) -> list[FollowUp]:
     """The referral's follow-ups for its page (one query), each pending one with its
     complete and skip forms, so the page's view needs to know nothing about them."""
     followups = selectors.followups_of_referral(referral)
-    link_patterns = item_link_patterns()
+    links = item_links()
     for followup in followups:
         # The page's objects: no query per item.
         followup.referral, followup.owner = referral, referral.owner
-        with_item_forms(followup, link_patterns=link_patterns)
+        with_item_forms(followup, links=links)
     return followups
