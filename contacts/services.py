@@ -7,6 +7,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Case, F, ProtectedError, Q, Value, When
 from django.db.models.functions import Lower
+from django.dispatch import Signal
 from django.utils import timezone
 
 from accounts.models import Team
@@ -179,6 +180,10 @@ def contact_touch_log(
 
 # --- Ideal client profile and fit -----------------------------------------------------
 
+# Sent with `contact_ids` once new fit scores of those contacts are stored, so the apps
+# above that keep a copy of a fit (the roster's order: referrals.roster_fit) follow it.
+fit_scores_changed = Signal()
+
 
 def contact_fit_scores_refresh(*, contacts: Iterable[Contact]) -> int:
     """Recompute and store the fit score of these contacts; returns how many changed."""
@@ -194,6 +199,8 @@ def contact_fit_scores_refresh(*, contacts: Iterable[Contact]) -> int:
             contact.fit_score = score
             changed.append(contact)
     Contact.objects.bulk_update(changed, ["fit_score"], batch_size=1000)
+    if changed:
+        fit_scores_changed.send(Contact, contact_ids=[contact.pk for contact in changed])
     return len(changed)
 
 

@@ -211,6 +211,7 @@ class BulkWriter:
                     priority=entry.priority,
                     reason=entry.reason,
                     status=entry.status,
+                    prospect_fit=plan.contacts[entry.prospect].fit_score,
                 )
                 for entry, pk in zip(plan.roster, roster_ids, strict=True)
             ),

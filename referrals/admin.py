@@ -49,7 +49,7 @@ class RosterEntryAdmin(OwnedAdmin):
     # The status follows the entry's referrals.
     readonly_fields = ["status", "created_at", "updated_at"]
 
-    @admin.display(ordering="prospect__fit_score", description="Fit")
+    @admin.display(ordering="prospect_fit", description="Fit")
     def fit_score(self, entry):
         return entry.prospect.fit_score
 

@@ -5,6 +5,7 @@ referrals we give back, and the weekly goals the team steers by."""
 from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
+from django.db.models import Case, Value, When
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
@@ -23,6 +24,11 @@ class Priority(models.IntegerChoices):
     HIGH = 1, "High"
     MEDIUM = 2, "Medium"
     LOW = 3, "Low"
+
+
+# The roster's order: the prospects still to win first, then the highest priority, the best
+# fit, the newest.
+ROSTER_ORDER = ["closed", "priority", "-prospect_fit", "-created_at", "-id"]
 
 
 class RosterEntry(models.Model):
@@ -48,6 +54,19 @@ class RosterEntry(models.Model):
         "business reason", blank=True, help_text="Why this person, why now: the reason to meet."
     )
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.WANTED)
+    # The roster's order (referrals.selectors.roster_for_user) is read from an index, so
+    # its keys live on the entry: won and lost last (`closed`, from the status), then the
+    # priority, then the prospect's fit — a copy of Contact.fit_score, written when the
+    # entry is saved with its prospect and when the fit changes (referrals.roster_fit).
+    closed = models.GeneratedField(
+        expression=Case(
+            When(status__in=[Status.WON, Status.LOST], then=Value(True)),
+            default=Value(False),
+        ),
+        output_field=models.BooleanField(),
+        db_persist=True,
+    )
+    prospect_fit = models.PositiveSmallIntegerField(default=0, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -60,10 +79,25 @@ class RosterEntry(models.Model):
                 violation_error_message=ON_THE_ROSTER,
             ),
         ]
-        indexes = [models.Index(fields=["team", "owner", "priority"])]
+        indexes = [
+            models.Index(fields=["team", "owner", "priority"]),
+            # A rep's roster and a manager's, in the roster's order.
+            models.Index(
+                fields=["team", "owner", *ROSTER_ORDER],
+                name="roster_owner_order",
+            ),
+            models.Index(fields=["team", *ROSTER_ORDER], name="roster_team_order"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.prospect} on {self.owner}'s roster"
+
+    def save(self, *args, **kwargs):
+        # The prospect as it is now, when it is at hand (set by a form or a service) or the
+        # entry is new; an entry saved for its status keeps its copy.
+        if self._state.adding or RosterEntry.prospect.is_cached(self):
+            self.prospect_fit = self.prospect.fit_score
+        super().save(*args, **kwargs)
 
     @property
     def is_closed(self) -> bool:

@@ -14,7 +14,6 @@ from django.db.models import (
     Case,
     Count,
     Exists,
-    IntegerField,
     Max,
     OuterRef,
     Q,
@@ -36,8 +35,8 @@ from contacts.models import Activity, Contact, ContactKind
 from contacts.selectors import contact_search_filter
 from referrals import connectors, ranking
 from referrals.models import (
-    CLOSED_ROSTER_STATUSES,
     OPEN_STATUSES,
+    ROSTER_ORDER,
     Deal,
     ReadinessCheck,
     Referral,
@@ -155,15 +154,11 @@ def roster_for_user(user, *, team: Team | None = None) -> QuerySet[RosterEntry]:
     to win first, won and lost ones last; in each, highest priority first, then the best
     fit."""
     entries = visible_owned(RosterEntry.objects.all(), user)
-    closed = Case(
-        When(status__in=CLOSED_ROSTER_STATUSES, then=Value(1)),
-        default=Value(0),
-        output_field=IntegerField(),
-    )
+    # Read in the order of the indexes roster_owner_order and roster_team_order.
     return (
         _in_team(entries, team)
         .select_related("owner", "prospect", "prospect__company")
-        .order_by(closed, "priority", "-prospect__fit_score", "-created_at", "-pk")
+        .order_by(*ROSTER_ORDER)
     )
 
 

@@ -33,7 +33,7 @@ from core.database import statistics_refresh
 from exports.models import ExportJob
 from followups.models import FollowUp, Notification
 from referrals import services as referral_services
-from referrals.models import Deal, Referral
+from referrals.models import Deal, Referral, RosterEntry
 from tests.factories import (
     ClientFactory,
     ContactFactory,
@@ -70,6 +70,11 @@ LISTS = {
     "notification API, a rep's": ("alice", lambda: reverse("notification-list"), Notification),
     "exports, a rep's": ("alice", lambda: reverse("exports:list"), ExportJob),
     "exports, a manager's": ("maya", lambda: reverse("exports:list"), ExportJob),
+    "roster, a rep's": ("alice", lambda: reverse("referrals:roster"), RosterEntry),
+    "roster, a manager's": ("maya", lambda: reverse("referrals:roster"), RosterEntry),
+    "roster API, a rep's": ("alice", lambda: reverse("roster-list"), RosterEntry),
+    "roster API, a manager's": ("maya", lambda: reverse("roster-list"), RosterEntry),
+    "whom to ask next, a rep's week": ("alice", lambda: reverse("rep-week"), RosterEntry),
 }
 
 
@@ -80,6 +85,7 @@ def data_make(acme, people) -> None:
         for n in range(3):
             referrer = ClientFactory(team=acme, owner=owner)
             prospect = ContactFactory(team=acme, owner=owner)
+            referral_services.roster_entry_create(owner=owner, team=acme, prospect=prospect)
             referral = referral_services.referral_create(
                 owner=owner, team=acme, referrer=referrer, prospect=prospect, reason="Plans"
             )
