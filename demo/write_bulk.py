@@ -95,7 +95,12 @@ class BulkWriter:
     def insert(self, model, objects: Iterable, *, with_pk: bool = False) -> int:
         if model not in self.touched:
             self.touched.append(model)
-        fields = [f for f in model._meta.concrete_fields if with_pk or not f.primary_key]
+        # Generated columns (RosterEntry.closed) are the database's to write.
+        fields = [
+            f
+            for f in model._meta.concrete_fields
+            if (with_pk or not f.primary_key) and not f.generated
+        ]
         written = 0
         chunk_size = self.COPY_CHUNK if self.use_copy else self.BULK_BATCH * 5
         for chunk in _chunks(objects, chunk_size):

@@ -6,8 +6,10 @@ the admin — and the order read must be the order the roster promises: open ent
 first, then priority, the best fit (the prospect's, as it is now), the newest."""
 
 from datetime import timedelta
+from io import StringIO
 
 import pytest
+from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
@@ -23,6 +25,7 @@ from contacts.services import (
 from referrals import selectors
 from referrals import services as referral_services
 from referrals.models import CLOSED_ROSTER_STATUSES, RosterEntry
+from tests import migrations
 from tests.factories import CompanyFactory, ContactFactory, RosterEntryFactory
 
 pytestmark = pytest.mark.django_db
@@ -155,3 +158,37 @@ def test_the_roster_is_in_its_promised_order_whatever_the_fits_did(alice, acme, 
     )
 
     assert [e.pk for e in selectors.roster_for_user(alice, team=acme)] == expected
+
+
+@pytest.mark.parametrize(
+    "command", [("seed_demo",), ("seed", "--size", "dense", "--scale", "0.01")], ids=str
+)
+def test_the_seeds_give_each_entry_its_prospects_fit(command):
+    """The demo (through the services) and the bulk seed (rows written past save())."""
+    call_command(*command, stdout=StringIO())
+
+    entries = RosterEntry.objects.values_list("prospect_fit", "prospect__fit_score")
+    assert entries.exists()
+    assert [copy for copy, fit in entries if copy != fit] == []
+    assert entries.filter(prospect__fit_score__gt=0).exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_migration_copies_each_prospects_fit():
+    before = ("referrals", "0014_contact_facts_filled")
+    with migrations.as_before(before) as apps:
+        Team = apps.get_model("accounts", "Team")
+        User = apps.get_model("accounts", "User")
+        OldContact = apps.get_model("contacts", "Contact")
+        OldEntry = apps.get_model("referrals", "RosterEntry")
+        team = Team.objects.create(name="Old data")
+        rep = User.objects.create(username="old-rep")
+        fits = {"Fay": 90, "Gus": 0, "Hal": 45}
+        for name, fit in fits.items():
+            prospect = OldContact.objects.create(
+                team=team, owner=rep, first_name=name, fit_score=fit
+            )
+            OldEntry.objects.create(team=team, owner=rep, prospect=prospect)
+        migrations.latest()
+        copies = dict(RosterEntry.objects.values_list("prospect__first_name", "prospect_fit"))
+        assert copies == fits

@@ -37,7 +37,6 @@ class Migration(migrations.Migration):
             name='prospect_fit',
             field=models.PositiveSmallIntegerField(default=0, editable=False),
         ),
-        migrations.RunPython(copy_prospect_fits, migrations.RunPython.noop, elidable=True),
         migrations.AddIndex(
             model_name='rosterentry',
             index=models.Index(fields=['team', 'owner', 'closed', 'priority', '-prospect_fit', '-created_at', '-id'], name='roster_owner_order'),
@@ -46,4 +45,7 @@ class Migration(migrations.Migration):
             model_name='rosterentry',
             index=models.Index(fields=['team', 'closed', 'priority', '-prospect_fit', '-created_at', '-id'], name='roster_team_order'),
         ),
+        # After the indexes: on PostgreSQL an index cannot be made on a table with rows
+        # written earlier in the same transaction (their deferred checks still pending).
+        migrations.RunPython(copy_prospect_fits, migrations.RunPython.noop, elidable=True),
     ]
