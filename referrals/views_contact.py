@@ -16,6 +16,7 @@ from accounts.visibility import get_visible_or_404
 from contacts import rhythm
 from contacts import selectors as contact_selectors
 from contacts.forms import TouchLogForm
+from core.links import RowLinks
 from referrals import selectors
 
 
@@ -31,15 +32,31 @@ def contact_detail(request, pk: int):
     shown = contact_selectors.RELATIONSHIP_LIMIT
     # One row more than shown tells whether there are more, without a count query.
     ties = list(contact_selectors.contact_relationships(contact=contact)[: shown + 1])
-    relationships = [
-        {
-            "relationship": tie,
-            "other": tie.other(contact),
-            "is_you": tie.other(contact).user_id == user.pk,
-            "dots": _strength_dots(tie.strength),
-        }
-        for tie in ties[:shown]
-    ]
+    # Up to a hundred rows: their links and labels are made here, once, rather than by
+    # three {% url %} tags and two display methods per row in the template.
+    tie_links = RowLinks(
+        edit=("contacts:relationship-edit", "pk"), remove=("contacts:relationship-delete", "pk")
+    )
+    person_links = RowLinks(detail=("contacts:detail", "pk"))
+    relationships = []
+    for tie in ties[:shown]:
+        other = tie.other(contact)
+        relationships.append(
+            {
+                "relationship": tie,
+                "other": other,
+                "is_you": other.user_id == user.pk,
+                "dots": _strength_dots(tie.strength),
+                "kind": tie.get_kind_display(),
+                "source": tie.get_source_display().lower(),
+                "links": {**tie_links.of(tie), "other": person_links.of(other)["detail"]},
+            }
+        )
+    referral_links = RowLinks(detail=("referrals:referral-detail", "pk"))
+    as_referrer = list(selectors.contact_referrals_as_referrer(user=user, contact=contact)[:limit])
+    as_prospect = list(selectors.contact_referrals_as_prospect(user=user, contact=contact)[:limit])
+    for referral in (*as_referrer, *as_prospect):
+        referral.detail_url = referral_links.of(referral)["detail"]
     history = list(selectors.contact_readiness_history(user=user, contact=contact)[:limit])
     silent_for = (timezone.now() - contact.last_touch_at).days if contact.last_touch_at else None
     context = {
@@ -47,12 +64,8 @@ def contact_detail(request, pk: int):
         "is_you": contact.user_id == user.pk,
         "relationships": relationships,
         "more_relationships": len(ties) > shown,
-        "as_referrer": list(
-            selectors.contact_referrals_as_referrer(user=user, contact=contact)[:limit]
-        ),
-        "as_prospect": list(
-            selectors.contact_referrals_as_prospect(user=user, contact=contact)[:limit]
-        ),
+        "as_referrer": as_referrer,
+        "as_prospect": as_prospect,
         "readiness": history[0] if history else None,
         # Readiness history and what may be quoted (all of it: the readiness page).
         "readiness_history": history,
