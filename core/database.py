@@ -18,7 +18,7 @@ samples each table (seconds on the large data set) and is harmless next to autov
 
 from collections.abc import Iterable
 
-from django.db import DEFAULT_DB_ALIAS, connections
+from django.db import DEFAULT_DB_ALIAS, connections, models
 from django.db.models import BooleanField, F, Func, Q
 from django.db.models.lookups import IsNull
 
@@ -60,3 +60,17 @@ def usually_null(field_name: str, *, using: str = DEFAULT_DB_ALIAS) -> Q:
     if connections[using].vendor != "sqlite":
         return condition
     return Q(_MostRows(IsNull(F(field_name), True)))
+
+
+def covering_index(
+    *, fields: list[str], carries: list[str], name: str, condition: Q | None = None
+) -> models.Index:
+    """An index on `fields` that also holds the columns `carries`, so that a read of those
+    columns over a range of `fields` is answered from the index alone, on every engine.
+
+    PostgreSQL's INCLUDE would hold them outside the key, but SQLite has no INCLUDE
+    (Django leaves it out there): such an index made SQLite read every row it found from
+    the table — the dense team's top referrers, 42,000 intros, 64 ms instead of ~15. As
+    trailing key columns they serve both engines the same; the leading `fields` still
+    give the range and the order."""
+    return models.Index(fields=[*fields, *carries], name=name, condition=condition)

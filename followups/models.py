@@ -15,6 +15,7 @@ from simple_history.models import HistoricalRecords
 
 from contacts.models import Channel
 from core import dates
+from core.database import covering_index
 
 
 class FollowUp(models.Model):
@@ -116,18 +117,18 @@ class FollowUp(models.Model):
             ),
             # The KPIs' follow-up on-time rate: the team's thank-the-referrer follow-ups,
             # joined to the cohort by referral and counted from the index alone (it
-            # carries every column the count reads; on PostgreSQL, an index-only scan).
-            models.Index(
+            # carries every column the count reads, on every engine).
+            covering_index(
                 fields=["team", "referral"],
-                include=["id", "owner", "status", "due_at", "done_at"],
+                carries=["id", "owner", "status", "due_at", "done_at"],
                 condition=models.Q(kind="thank_referrer"),
                 name="followup_thank_referrer_idx",
             ),
             # The KPIs' thank-yous still pending past due (a state, not in the rollups):
             # only the pending ones, by due time, with what the count reads.
-            models.Index(
+            covering_index(
                 fields=["team", "due_at"],
-                include=["owner", "referral"],
+                carries=["owner", "referral"],
                 condition=models.Q(kind="thank_referrer", status="pending"),
                 name="followup_thank_pending_idx",
             ),

@@ -11,6 +11,7 @@ from simple_history.models import HistoricalRecords
 
 from contacts.models import Channel
 from core import dates
+from core.database import covering_index
 from core.names import validate_name
 
 # What a second roster entry or goal for the same week is told, also when it lost a race
@@ -258,25 +259,25 @@ class Referral(models.Model):
         indexes = [
             models.Index(fields=["team", "owner", "status"]),
             # The KPIs (reporting/kpis.py) count each step dated in a period, one range of
-            # one of these per step; each holds what its counts read, so PostgreSQL answers
-            # from the index alone (an index-only scan) instead of visiting every row.
+            # one of these per step; each holds what its counts read, so the database answers
+            # from the index alone instead of visiting every row (core.database.covering_index).
             # The asks of a period, how far they got, and the cohort's ids:
-            models.Index(
+            covering_index(
                 fields=["team", "asked_at"],
-                include=["id", "owner", "confirmed_at", "meeting_at", "won_at"],
+                carries=["id", "owner", "confirmed_at", "meeting_at", "won_at"],
                 name="referral_team_asked_idx",
             ),
             # The intros of a period by quality, how each went on, and who sent them:
-            models.Index(
+            covering_index(
                 fields=["team", "confirmed_at"],
-                include=["owner", "referrer", "quality", "meeting_at", "won_at"],
+                carries=["owner", "referrer", "quality", "meeting_at", "won_at"],
                 name="referral_team_confirmed_idx",
             ),
-            models.Index(
-                fields=["team", "meeting_at"], include=["owner"], name="referral_team_meeting_idx"
+            covering_index(
+                fields=["team", "meeting_at"], carries=["owner"], name="referral_team_meeting_idx"
             ),
-            models.Index(
-                fields=["team", "won_at"], include=["owner", "value"], name="referral_team_won_idx"
+            covering_index(
+                fields=["team", "won_at"], carries=["owner", "value"], name="referral_team_won_idx"
             ),
             models.Index(fields=["referrer", "-asked_at"]),
             # How a connector answered earlier asks (referrals.connectors: the ranking reads
@@ -387,9 +388,9 @@ class Deal(models.Model):
         indexes = [
             models.Index(fields=["team", "owner", "outcome"]),
             # The deals closed in a period, with what the win rate and average deal read.
-            models.Index(
+            covering_index(
                 fields=["team", "closed_on"],
-                include=["source", "outcome", "value"],
+                carries=["source", "outcome", "value"],
                 name="deal_team_closed_idx",
             ),
             # The deals list (page and API, selectors.deals_for_user), newest first, read

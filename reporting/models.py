@@ -11,6 +11,8 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import models
 
+from core.database import covering_index
+
 
 class RollupCell(models.Model):
     """What a cell of the rollups holds, whatever its grain: one measure
@@ -28,9 +30,8 @@ class RollupCell(models.Model):
 
 def _cell_rules(when: str, grain: str) -> tuple[list, list]:
     """A grain's constraint and index: one cell per team, rep, day (or week) and measure;
-    the KPIs read a team's measures over a range of days (or weeks) from the index alone —
-    the rep and the numbers are key columns, not included ones, as SQLite has no INCLUDE
-    (it ignores it, and read each cell from the table)."""
+    the KPIs read a team's measures over a range of days (or weeks) from the index alone,
+    on SQLite too (core.database.covering_index)."""
     return (
         [
             models.UniqueConstraint(
@@ -38,8 +39,9 @@ def _cell_rules(when: str, grain: str) -> tuple[list, list]:
             )
         ],
         [
-            models.Index(
-                fields=["team", "measure", when, "owner", "count", "amount"],
+            covering_index(
+                fields=["team", "measure", when],
+                carries=["owner", "count", "amount"],
                 name=f"{grain}_count_team_measure_idx",
             )
         ],

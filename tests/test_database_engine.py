@@ -9,6 +9,7 @@ from __future__ import annotations
 import sqlite3
 
 import pytest
+from django.apps import apps
 from django.db import connection
 from django.db.backends.sqlite3.base import DatabaseWrapper as SQLiteWrapper
 from django.db.models import Q
@@ -276,3 +277,17 @@ def test_the_best_paths_of_a_roster_page_never_scan_every_contact_on_sqlite(acme
         plan = [row[-1] for row in cursor.fetchall()]
 
     assert not [step for step in plan if "BLOOM FILTER" in step], plan
+
+
+def test_every_index_that_carries_columns_carries_them_on_every_engine():
+    """SQLite has no INCLUDE (Django leaves it out there): an index declared with
+    `include=` covers its reads on PostgreSQL only, and SQLite reads every row it finds
+    from the table. core.database.covering_index carries them as key columns instead."""
+    declared = [
+        f"{model._meta.label}.{index.name}"
+        for model in apps.get_models()
+        for index in model._meta.indexes
+        if index.include
+    ]
+
+    assert declared == []
