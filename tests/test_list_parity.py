@@ -355,7 +355,8 @@ def _query(optional: dict) -> st.SearchStrategy[dict]:
 
 
 def _page_rows(client, url: str, params: dict) -> set[int]:
-    """The ids of every row of a paginated page (context "page"), all pages."""
+    """The ids of every row of a paginated page (context "page"), all pages; the count the
+    page shows (the pipeline's comes from its counts per status) is how many there are."""
     ids: set[int] = set()
     number = 1
     while True:
@@ -364,6 +365,7 @@ def _page_rows(client, url: str, params: dict) -> set[int]:
         page = response.context["page"]
         ids |= {row.pk for row in page.object_list}
         if not page.has_next():
+            assert page.paginator.count == len(ids), (url, params)
             return ids
         number += 1
 
