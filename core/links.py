@@ -18,7 +18,7 @@ _STAND_IN = 987654321
 class RowLinks:
     """`RowLinks(detail=("contacts:detail", "pk"))`: each key a route of one id argument
     and the attribute of the row (a dotted path too) that holds the id. `of(row)` gives a
-    row's links as {key: url}; `url(key, id)` one link for an id held elsewhere."""
+    row's links as {key: url}."""
 
     def __init__(self, **routes: tuple[str, str]):
         self._parts = {}
@@ -28,7 +28,3 @@ class RowLinks:
 
     def of(self, row) -> dict[str, str]:
         return {key: f"{head}{get(row)}{tail}" for key, (head, tail, get) in self._parts.items()}
-
-    def url(self, key: str, pk: int) -> str:
-        head, tail, _get = self._parts[key]
-        return f"{head}{int(pk)}{tail}"
