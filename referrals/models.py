@@ -43,6 +43,9 @@ class RosterEntry(models.Model):
         WON = "won", "Won"
         LOST = "lost", "Lost"
 
+    # Nothing left to ask for: listed last (`closed`, below), without "Ask".
+    CLOSED = [Status.WON, Status.LOST]
+
     team = models.ForeignKey("accounts.Team", on_delete=models.CASCADE, related_name="+")
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="roster_entries"
@@ -61,7 +64,7 @@ class RosterEntry(models.Model):
     # entry is saved with its prospect and when the fit changes (referrals.roster_fit).
     closed = models.GeneratedField(
         expression=Case(
-            When(status__in=[Status.WON, Status.LOST], then=Value(True)),
+            When(status__in=CLOSED, then=Value(True)),
             default=Value(False),
         ),
         output_field=models.BooleanField(),
@@ -103,10 +106,10 @@ class RosterEntry(models.Model):
     @property
     def is_closed(self) -> bool:
         """Won or lost: nothing left to ask for (the roster lists it last, without "Ask")."""
-        return self.status in CLOSED_ROSTER_STATUSES
+        return self.status in self.CLOSED
 
 
-CLOSED_ROSTER_STATUSES = (RosterEntry.Status.WON, RosterEntry.Status.LOST)
+CLOSED_ROSTER_STATUSES = RosterEntry.CLOSED
 
 
 class ReadinessCheck(models.Model):
