@@ -71,7 +71,12 @@ def copy_from_postgresql(postgresql_url: str, log=print) -> dict[str, int]:
             if meta.proxy or not meta.managed or table in seen:
                 continue
             seen.add(table)
-            fields = [f for f in meta.concrete_fields if f.column in source_columns.get(table, ())]
+            # Generated columns (RosterEntry.closed) are computed by SQLite itself.
+            fields = [
+                f
+                for f in meta.concrete_fields
+                if f.column in source_columns.get(table, ()) and not f.generated
+            ]
             if not fields:
                 continue
             converters = [_converter(f, connection) for f in fields]
