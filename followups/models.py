@@ -137,6 +137,11 @@ class FollowUp(models.Model):
     def __str__(self) -> str:
         return f"{self.get_kind_display()} — {self.referral}"
 
+    @property
+    def takes_gift(self) -> bool:
+        """A gift (what, and its cost) goes with the closing thanks only."""
+        return self.kind == self.Kind.CLOSING_THANKS
+
 
 class Reminder(models.Model):
     """One reminder about one follow-up, of one kind, to one person. Unique per follow-up

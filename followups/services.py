@@ -392,7 +392,7 @@ def _complete(
         errors["done_at"] = DONE_IN_FUTURE
     if channel not in Channel.values:
         errors["channel"] = UNKNOWN_CHANNEL
-    if (gift_note.strip() or gift_cost is not None) and followup.kind != Kind.CLOSING_THANKS:
+    if (gift_note.strip() or gift_cost is not None) and not followup.takes_gift:
         errors["gift_note"] = GIFT_ONLY_ON_CLOSING
     if gift_cost is not None and gift_cost < 0:
         errors["gift_cost"] = NEGATIVE_GIFT_COST

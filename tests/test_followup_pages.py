@@ -4,6 +4,7 @@ messages and sending them, the manager's overdue list by rep, the referral page'
 who may see what, and that every page costs the same whatever the number of rows."""
 
 from datetime import datetime, timedelta
+from html.parser import HTMLParser
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -12,7 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from contacts.models import Activity, Channel, UpdateCadence
-from followups import drafts, selectors, services, views
+from followups import drafts, forms, selectors, services, views
 from followups.models import FollowUp
 from outbox import tasks as outbox_tasks
 from outbox.models import OutgoingEmail
@@ -395,6 +396,76 @@ def test_the_closing_thanks_form_asks_about_a_gift(alice_client, referral):
     )
     closing.refresh_from_db()
     assert (closing.gift_note, str(closing.gift_cost)) == ("Wine", "40.00")
+
+
+class _Fields(HTMLParser):
+    """The labels and form inputs of a page: {for: label text}, [input attributes]."""
+
+    def __init__(self):
+        super().__init__()
+        self.labels, self.inputs, self._label = {}, [], None
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "label":
+            self._label = attrs.get("for")
+            self.labels[self._label] = ""
+        elif tag in ("input", "select") and attrs.get("type") != "hidden":
+            self.inputs.append(attrs)
+
+    def handle_endtag(self, tag):
+        if tag == "label":
+            self._label = None
+
+    def handle_data(self, data):
+        if self._label is not None and not self.labels[self._label]:
+            self.labels[self._label] = data.strip()
+
+
+def test_each_items_forms_say_what_the_forms_fields_say(alice_client, referral):
+    """The items' inputs are written by the template (no form object per item): each has
+    its own id, a label saying the field's label, and the field's placeholder and limit."""
+    closing = followup_of(referral, kind=Kind.CLOSING_THANKS)
+    thanks = followup_of(referral, kind=Kind.THANK_REFERRER)
+    page = _Fields()
+    page.feed(alice_client.get(reverse("followups:inbox")).content.decode())
+    fields = {**forms.CompleteForm.base_fields, **forms.SkipForm.base_fields}
+    drawn = {}
+    for attrs in page.inputs:
+        if attrs.get("id", "").startswith(("id_complete_", "id_skip_")):
+            drawn[attrs["id"]] = attrs
+    expected = {
+        f"id_{form}_{item.pk}_{name}"
+        for item in (closing, thanks)
+        for form, names in (("complete", ["channel", "note"]), ("skip", ["reason"]))
+        for name in names
+    } | {f"id_complete_{closing.pk}_gift_note", f"id_complete_{closing.pk}_gift_cost"}
+    assert set(drawn) == expected
+    for field_id, attrs in drawn.items():
+        field = fields[attrs["name"]]
+        assert page.labels[field_id] == field.label
+        assert attrs.get("placeholder", "") == field.widget.attrs.get("placeholder", "")
+        if getattr(field, "max_length", None):
+            assert attrs["maxlength"] == str(field.max_length)
+        assert "value" not in attrs or attrs["value"] == ""
+
+
+def test_a_refused_item_shows_back_what_was_typed_and_why(alice_client, referral):
+    closing = followup_of(referral, kind=Kind.CLOSING_THANKS)
+    url = reverse("followups:complete", args=[closing.pk])
+
+    body = alice_client.post(
+        url,
+        {"channel": Channel.LETTER, "note": "Sent <b>flowers</b>", "gift_note": "x" * 301},
+        **HX,
+    ).content.decode()
+
+    assert 'value="Sent &lt;b&gt;flowers&lt;/b&gt;"' in body
+    assert f'id="id_complete_{closing.pk}_gift_note" maxlength="300" value="{"x" * 301}"' in body
+    assert "is-invalid" in body and "at most 300 characters" in body
+    assert '<details class="followup-action" open>' in body
+    closing.refresh_from_db()
+    assert closing.status == "pending"
 
 
 # --- Visibility ---------------------------------------------------------------------------
