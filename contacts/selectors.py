@@ -58,11 +58,16 @@ def company_search(*, user, team, q: str) -> QuerySet[Company]:
 # --- Contacts -----------------------------------------------------------------------------
 
 
+# What a list of people going cold shows of each (the rep's week, the morning digest):
+# who, what kind of contact, their rhythm; their silence comes from the query itself.
+COLD_ROW_FIELDS = ("id", "first_name", "last_name", "kind", "stay_in_touch_days")
+
+
 def contacts_going_cold(*, user, team, now) -> QuerySet[Contact]:
     """The people this rep looks after who are going cold (contacts.rhythm), longest
-    silent first, with their company."""
+    silent first, read for their rows (COLD_ROW_FIELDS)."""
     owned = contacts_visible(user=user).filter(team=team, owner=user)
-    return rhythm.going_cold(owned, now=now).select_related("company")
+    return rhythm.going_cold(owned, now=now).only(*COLD_ROW_FIELDS)
 
 
 def contacts_visible(*, user) -> QuerySet[Contact]:

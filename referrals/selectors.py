@@ -383,6 +383,16 @@ class AskAgain:
     referral: Referral | None = None
 
 
+# What a row of "ask at the right moment" shows of a person (templates/dashboard/
+# _week_ask_again_list.html: a name and a link), and of the referral it comes from.
+ASK_AGAIN_PERSON = ("id", "first_name", "last_name")
+
+
+def _ask_again_referral(when: str) -> tuple[str, ...]:
+    people = [f"{whom}__{field}" for whom in ("referrer", "prospect") for field in ASK_AGAIN_PERSON]
+    return ("id", "referrer", "prospect", when, *people)
+
+
 def ask_again_for_user(user, *, team: Team, now: datetime, limit: int) -> dict[str, list]:
     """Whom to ask (again) for an introduction, three lists of at most `limit`, three
     queries: green-light clients of the rep never asked (their latest readiness
@@ -401,7 +411,7 @@ def ask_again_for_user(user, *, team: Team, now: datetime, limit: int) -> dict[s
             green_light=True,
             last_asked_at__isnull=True,
         )
-        .select_related("company")
+        .only(*ASK_AGAIN_PERSON)
         .order_by("last_name", "first_name", "pk")[:limit]
     )
     closed = (
@@ -411,6 +421,7 @@ def ask_again_for_user(user, *, team: Team, now: datetime, limit: int) -> dict[s
         .annotate(asked_since=Exists(open_ask.filter(referrer=OuterRef("referrer"))))
         .filter(asked_since=False)
         .select_related("referrer", "prospect")
+        .only(*_ask_again_referral("won_at"))
         .order_by("-won_at", "-pk")
     )
     just_closed, seen = [], set()
@@ -438,6 +449,7 @@ def ask_again_for_user(user, *, team: Team, now: datetime, limit: int) -> dict[s
         .annotate(asked_since=Exists(open_ask.filter(referrer=OuterRef("prospect"))))
         .filter(asked_since=False)
         .select_related("prospect", "referrer")
+        .only(*_ask_again_referral("lost_at"))
         .order_by("-lost_at", "-pk")[:limit]
     )
     return {
