@@ -20,6 +20,7 @@ from contacts.fit import GOOD_FIT_SCORE
 from core.filters import filters_in_force, page_form
 from core.forms import add_service_errors
 from core.http import parse_id, safe_next_url
+from core.links import RowLinks
 from exports.views import export_answer
 from referrals import connectors, forms, selectors, services
 from referrals.exports import READINESS_KIND
@@ -275,12 +276,17 @@ def pipeline(request):
     )
     counts = selectors.pipeline_counts(request.user, team=team)
     page = _page(request, referrals, count=_pipeline_count(counts, filtered))
+    links = RowLinks(
+        detail=("referrals:referral-detail", "pk"),
+        transition=("referrals:referral-transition", "pk"),
+    )
     return render(
         request,
         "referrals/pipeline.html",
         {
             "page": page,
-            "rows": [(referral, _next_steps(referral)) for referral in page],
+            "rows": [(referral, _next_steps(referral), links.of(referral)) for referral in page],
+            "here": request.get_full_path(),
             "filter_form": form,
             "show_owner": show_owner,
             "stages": [

@@ -518,6 +518,18 @@ def test_the_pipeline_steps_come_back_to_the_pipeline(alice_client, referral):
     assert elsewhere.url == reverse("referrals:referral-detail", args=[referral.pk])
 
 
+def test_the_pipelines_step_buttons_post_to_the_referral_and_return_to_the_same_list(
+    alice_client, referral
+):
+    here = reverse("referrals:pipeline") + "?status=asked&quality="
+    page = alice_client.get(here).content.decode()
+
+    transition = reverse("referrals:referral-transition", args=[referral.pk])
+    assert page.count(f'action="{transition}"') == len(services.allowed_transitions(referral))
+    assert f'name="next" value="{here.replace("&", "&amp;")}"' in page
+    assert f'href="{reverse("referrals:referral-detail", args=[referral.pk])}"' in page
+
+
 def test_the_deal_opens_at_the_meeting_and_closes_at_won_with_the_same_date_and_value(
     alice_client, referral
 ):
