@@ -142,13 +142,21 @@ def roster(request):
     page = _page(request, entries)
     # The best warm path to each prospect of the page, in one query.
     best = connectors.best_connectors_for(targets=[e.prospect for e in page], user=request.user)
+    links = RowLinks(
+        prospect=("contacts:detail", "prospect_id"),
+        connectors=("contacts:connectors", "prospect_id"),
+        edit=("referrals:roster-edit", "pk"),
+        remove=("referrals:roster-delete", "pk"),
+    )
     for entry in page:
         entry.best_connector = best.get(entry.prospect_id)
+        entry.links = links.of(entry)
     return render(
         request,
         "referrals/roster.html",
         {
             "page": page,
+            "ask_url": reverse("referrals:referral-create"),
             "filter_form": form,
             "show_owner": show_owner,
             "good_fit": GOOD_FIT_SCORE,

@@ -371,6 +371,20 @@ def test_the_roster_shows_the_best_connector_or_that_there_is_none(acme, alice, 
     assert "No warm path within two introductions yet" in page
     assert reverse("contacts:connectors", args=[cold.prospect_id]) in page
     assert "Find who can introduce you" in page
+    # Each row links to its own prospect, paths, entry and ask (core.links.RowLinks).
+    for entry in (warm, cold):
+        for address in (
+            reverse("contacts:detail", args=[entry.prospect_id]),
+            reverse("contacts:connectors", args=[entry.prospect_id]),
+            reverse("referrals:roster-edit", args=[entry.pk]),
+            reverse("referrals:roster-delete", args=[entry.pk]),
+            f"{reverse('referrals:referral-create')}?roster={entry.pk}",
+        ):
+            assert f'href="{address}"' in page
+    best_path = reverse("contacts:connectors", args=[warm.prospect_id]) + "?max_hops=2"
+    assert f'href="{best_path}"' in page
+    week = alice_client.get(reverse("rep-week")).content.decode()
+    assert week.count(f'href="{best_path}"') == 2  # the best path and "All paths"
 
 
 # --- The page ------------------------------------------------------------------------------------
