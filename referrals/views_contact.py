@@ -10,6 +10,7 @@ records on the page (referrals, readiness, deals) still follow visible_owned.
 
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.views.decorators.http import require_GET
 
 from accounts.visibility import get_visible_or_404
@@ -18,6 +19,8 @@ from contacts import selectors as contact_selectors
 from contacts.forms import TouchLogForm
 from core.links import RowLinks
 from referrals import selectors
+
+STRENGTH_LABEL = "Strength {strength} of 5"
 
 
 def _strength_dots(strength: int) -> str:
@@ -33,23 +36,31 @@ def contact_detail(request, pk: int):
     # One row more than shown tells whether there are more, without a count query.
     ties = list(contact_selectors.contact_relationships(contact=contact)[: shown + 1])
     # Up to a hundred rows: their links and labels are made here, once, rather than by
-    # three {% url %} tags and two display methods per row in the template.
+    # three {% url %} tags, two display methods and a date and numbers localized by the
+    # template per row (half of the page's rendering).
     tie_links = RowLinks(
         edit=("contacts:relationship-edit", "pk"), remove=("contacts:relationship-delete", "pk")
     )
     person_links = RowLinks(detail=("contacts:detail", "pk"))
+    back = f"?contact={contact.pk}"  # the edit and remove pages come back here
     relationships = []
     for tie in ties[:shown]:
         other = tie.other(contact)
+        links = tie_links.of(tie)
         relationships.append(
             {
-                "relationship": tie,
                 "other": other,
                 "is_you": other.user_id == user.pk,
                 "dots": _strength_dots(tie.strength),
+                "strength": STRENGTH_LABEL.format(strength=tie.strength),
+                "since": date_format(tie.since) if tie.since else "",
                 "kind": tie.get_kind_display(),
                 "source": tie.get_source_display().lower(),
-                "links": {**tie_links.of(tie), "other": person_links.of(other)["detail"]},
+                "links": {
+                    "edit": links["edit"] + back,
+                    "remove": links["remove"] + back,
+                    "other": person_links.of(other)["detail"],
+                },
             }
         )
     referral_links = RowLinks(detail=("referrals:referral-detail", "pk"))

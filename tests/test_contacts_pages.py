@@ -4,7 +4,7 @@ who may see and edit what; and query counts that do not grow with the team's siz
 
 import csv
 import io
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 from django.urls import reverse
@@ -410,6 +410,20 @@ def test_a_relationship_added_from_one_side_shows_on_both_pages(alice_client, al
     for person, other in ((ann, ben), (ben, ann)):
         page = alice_client.get(reverse("contacts:detail", args=[person.pk]))
         assert [row["other"] for row in page.context["relationships"]] == [other]
+
+
+def test_a_relationship_row_says_how_well_since_when_and_leads_back_to_the_page(
+    alice_client, ann, ben
+):
+    tie = RelationshipFactory(between=(ann, ben), strength=3, since=date(2019, 3, 4))
+
+    page = alice_client.get(reverse("contacts:detail", args=[ben.pk])).content.decode()
+
+    assert 'aria-label="Strength 3 of 5">●●●○○</span>' in page
+    assert "· since 4 Mar 2019" in page  # the project's DATE_FORMAT (config/formats)
+    for name in ("contacts:relationship-edit", "contacts:relationship-delete"):
+        assert f'href="{reverse(name, args=[tie.pk])}?contact={ben.pk}"' in page
+    assert f'href="{reverse("contacts:detail", args=[ann.pk])}"' in page
 
 
 @pytest.mark.parametrize("from_ann", [True, False])
