@@ -504,6 +504,13 @@ def rollup_counts(
         for _key, _measure, _column, _sign, since, until in edges:
             within |= Q(**{f"{family.dated_by}__gte": since, f"{family.dated_by}__lt": until})
         exprs = dict(zeros)
+        counted = Q()  # the rows some wanted measure counts: no other is read
+        for _key, measure, *_rest in edges:
+            condition = family.measures[measure].condition
+            if not condition:
+                counted = Q()
+                break
+            counted |= condition
         for key, measure, column, sign, since, until in edges:
             condition = family.measures[measure].condition & Q(
                 **{f"{family.dated_by}__gte": since, f"{family.dated_by}__lt": until}
@@ -516,7 +523,9 @@ def rollup_counts(
                 exprs[key] = part if sign > 0 else zeros[key] - part
             else:
                 exprs[key] = exprs[key] + part if sign > 0 else exprs[key] - part
-        rows = family.model.objects.filter(scope_q, family.rows).filter(within)
+        # Narrowed to what its measures count: the overdue of today read every follow-up
+        # due today, of any state, to count the pending ones (4,000 on the dense team).
+        rows = family.model.objects.filter(scope_q, family.rows).filter(within, counted)
         parts.append(rows.order_by().values("owner_id").annotate(**exprs))
     parts.extend(states)
 
