@@ -124,6 +124,15 @@ class FollowUp(models.Model):
                 condition=models.Q(kind="thank_referrer"),
                 name="followup_thank_referrer_idx",
             ),
+            # The KPIs' overdue follow-ups of the day being read (reporting.rollups: the
+            # rows of today until now): the team's pending ones by due time, with their
+            # owner — a range of the index, not every pending follow-up of the team.
+            covering_index(
+                fields=["team", "due_at"],
+                carries=["owner"],
+                condition=models.Q(status="pending"),
+                name="followup_team_pending_due",
+            ),
             # The KPIs' thank-yous still pending past due (a state, not in the rollups):
             # only the pending ones, by due time, with what the count reads.
             covering_index(
