@@ -77,18 +77,37 @@ def followups_for_user(user, *, team: Team | None = None) -> QuerySet[FollowUp]:
     return _joined(followups).order_by("due_at", "pk")
 
 
-def inbox_for_user(user, *, team: Team | None, now: datetime | None = None) -> dict:
-    """The rep's own pending follow-ups in three querysets — overdue, due today,
-    upcoming (the next UPCOMING_DAYS days) — to be paginated by the caller."""
+def inbox_sections(
+    user, *, team: Team | None, now: datetime | None = None
+) -> tuple[QuerySet[FollowUp], dict[str, Q]]:
+    """The rep's own pending follow-ups up to the end of the upcoming days, and what puts
+    one in each section of the inbox — overdue, due today, upcoming (the next
+    UPCOMING_DAYS days) — so the caller can count the sections in one query and read
+    each section's page."""
     now = now or timezone.now()
     _, tomorrow, today = today_bounds(user, now=now)
     horizon = day_start(today + timedelta(days=UPCOMING_DAYS + 1), zone_of(user))
-    mine = as_items(followups_for_user(user, team=team)).filter(owner=user, status=Status.PENDING)
-    return {
-        "overdue": mine.filter(due_at__lt=now),
-        "today": mine.filter(due_at__gte=now, due_at__lt=tomorrow),
-        "upcoming": mine.filter(due_at__gte=tomorrow, due_at__lt=horizon),
+    mine = as_items(followups_for_user(user, team=team)).filter(
+        owner=user, status=Status.PENDING, due_at__lt=horizon
+    )
+    return mine, {
+        "overdue": Q(due_at__lt=now),
+        "today": Q(due_at__gte=now, due_at__lt=tomorrow),
+        "upcoming": Q(due_at__gte=tomorrow),
     }
+
+
+def inbox_for_user(user, *, team: Team | None, now: datetime | None = None) -> dict:
+    """The inbox's three sections (inbox_sections) as querysets, to be paginated."""
+    mine, sections = inbox_sections(user, team=team, now=now)
+    return {name: mine.filter(condition) for name, condition in sections.items()}
+
+
+def section_counts(followups: QuerySet[FollowUp], sections: dict[str, Q]) -> dict[str, int]:
+    """How many of `followups` each section holds — one query."""
+    return followups.aggregate(
+        **{name: Count("pk", filter=condition) for name, condition in sections.items()}
+    )
 
 
 def due_counts_for_user(user, *, team: Team | None, now: datetime | None = None) -> dict:

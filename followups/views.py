@@ -55,9 +55,12 @@ def _page_url(request, param: str, number: int) -> str:
     return f"?{query.urlencode()}"
 
 
-def _section_page(request, name: str, queryset, size: int):
+def _section_page(request, name: str, queryset, size: int, *, count: int | None = None):
     param = f"{name}_page"
-    page = Paginator(queryset, size).get_page(request.GET.get(param))
+    paginator = Paginator(queryset, size)
+    if count is not None:
+        paginator.count = count  # Paginator.count is a cached property: this is its value
+    page = paginator.get_page(request.GET.get(param))
     links = forms.item_links()
     for followup in page.object_list:
         forms.with_item_forms(followup, links=links)
@@ -98,14 +101,20 @@ def inbox(request):
     search_box = filter_form.fields["q"].widget
     search_box.input_type = "search"
     search_box.attrs["placeholder"] = "Referrer or prospect"
-    sections = selectors.inbox_for_user(request.user, team=working_team_or_none(request))
+    mine, sections = selectors.inbox_sections(request.user, team=working_team_or_none(request))
+    mine = filterset.filter_queryset(mine)
+    counts = selectors.section_counts(mine, sections)  # the three badges, one query
     pages = [
         (
             name,
             title,
             empty,
             _section_page(
-                request, name, filterset.filter_queryset(sections[name]), SECTION_PAGE_SIZE
+                request,
+                name,
+                mine.filter(sections[name]),
+                SECTION_PAGE_SIZE,
+                count=counts[name],
             ),
         )
         for name, title, empty in SECTIONS

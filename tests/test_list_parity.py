@@ -375,13 +375,17 @@ def _inbox_rows(client, url: str, params: dict) -> set[int]:
     response = client.get(url, params)
     assert response.status_code == 200, params
     for name, _title, _empty, page in response.context["sections"]:
-        ids |= {row.pk for row in page.object_list}
+        # The count on the section's badge (the three counted in one query) is its rows.
+        count = page.paginator.count
+        section = {row.pk for row in page.object_list}
         number = page.number
         while page.has_next():
             number += 1
             more = client.get(url, {**params, f"{name}_page": number})
             page = {n: p for n, _t, _e, p in more.context["sections"]}[name]
-            ids |= {row.pk for row in page.object_list}
+            section |= {row.pk for row in page.object_list}
+        assert count == len(section), (name, params)
+        ids |= section
     return ids
 
 
