@@ -19,19 +19,6 @@ from reporting import kpis
 # How much of each list the rep's week shows; the full lists are a click away.
 WEEK_LIST_LENGTH = 6
 RECENT_WIN_DAYS = 30
-# What its lists of asks show of each (templates/dashboard/rep_week.html): who was asked
-# to introduce whom, when, where it stands, a win's value. Read alone, not the pipeline's
-# five joined tables: composing and planning those columns cost more than the rows.
-WEEK_ASK_FIELDS = (
-    *("id", "status", "asked_at", "won_at", "value", "referrer", "prospect"),
-    *("referrer__first_name", "referrer__last_name", "prospect__first_name", "prospect__last_name"),
-)
-
-
-def _week_asks(referrals):
-    return (
-        referrals.select_related(None).select_related("referrer", "prospect").only(*WEEK_ASK_FIELDS)
-    )
 
 
 def home(request):
@@ -84,10 +71,12 @@ def rep_week(request):
             "week_numbers": numbers,
             "goal_rows": goal_rows(numbers),
             "next_asks": next_asks,
-            "open_referrals": _week_asks(
+            "open_referrals": referral_selectors.as_ask_rows(
                 referral_selectors.referrals_for_user(user, OPEN_STATUSES, team=team)
             ).filter(owner=user)[:WEEK_LIST_LENGTH],
-            "recent_wins": _week_asks(referral_selectors.referrals_for_user(user, "won", team=team))
+            "recent_wins": referral_selectors.as_ask_rows(
+                referral_selectors.referrals_for_user(user, "won", team=team)
+            )
             .filter(owner=user, won_at__gte=timezone.now() - timedelta(days=RECENT_WIN_DAYS))
             .order_by("-won_at")[:WEEK_LIST_LENGTH],
             "recent_win_days": RECENT_WIN_DAYS,

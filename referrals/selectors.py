@@ -235,6 +235,27 @@ def referrals_for_user(
     ).order_by("-asked_at", "-pk")
 
 
+# What a list of asks shows of each (the pipeline, the rep's week): where it stands, when
+# it was asked and won, who was asked to introduce whom, the prospect's company, the rep.
+ASK_ROW_FIELDS = (
+    *("id", "status", "quality", "asked_at", "won_at", "value"),
+    *("owner", "owner__first_name", "owner__last_name", "owner__username"),
+    *("referrer", "referrer__first_name", "referrer__last_name"),
+    *("prospect", "prospect__first_name", "prospect__last_name"),
+    *("prospect__company", "prospect__company__name"),
+)
+
+
+def as_ask_rows(referrals: QuerySet[Referral]) -> QuerySet[Referral]:
+    """A list of referrals (referrals_for_user's) read for its rows only: composing and
+    planning the five joined tables' every column cost more than reading the rows."""
+    return (
+        referrals.select_related(None)
+        .select_related("owner", "referrer", "prospect__company")
+        .only(*ASK_ROW_FIELDS)
+    )
+
+
 def pipeline_counts(user, *, team: Team | None = None, own: bool = False) -> dict[str, int]:
     """How many of the user's visible referrals (with `own`, only those they own: a
     manager's own week) are in each status — one query; every status is present (0 when

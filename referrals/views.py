@@ -279,7 +279,7 @@ def pipeline(request):
     referrals, form, show_owner, filtered = _filtered_list(
         request,
         ReferralFilter,
-        selectors.referrals_for_user(request.user, team=team),
+        selectors.as_ask_rows(selectors.referrals_for_user(request.user, team=team)),
         shown=["q", "status", "quality", "owner", "asked_from", "asked_to"],
     )
     counts = selectors.pipeline_counts(request.user, team=team)
