@@ -13,6 +13,7 @@ from simple_history.models import HistoricalRecords
 
 from contacts.links import LinkedInURLField
 from core import dates
+from core.database import covering_index
 from core.names import validate_name
 from core.web import WebAddressField
 
@@ -239,12 +240,15 @@ class Contact(models.Model):
                 fields=["team", "-fit_score", "last_name", "first_name", "id"],
                 name="contact_team_best_fit",
             ),
-            # The team's (or an owner's) active clients and when each was last asked: the
-            # share of clients asked (reporting.kpis) from the index alone.
-            models.Index(
-                fields=["team", "owner", "last_asked_at", "id"],
-                condition=models.Q(kind="client", user__isnull=True),
-                name="contact_active_client_asked",
+            # The team's (or an owner's) clients and when each was last asked: the share of
+            # clients asked (reporting.kpis) from the index alone, on every engine. Not a
+            # partial index of active clients: SQLite matches a partial index only to a
+            # query that repeats its condition, and the query says "nobody's user" its own
+            # way (core.database.usually_null) — it read 20,000 clients from the table.
+            covering_index(
+                fields=["team", "kind", "owner", "last_asked_at"],
+                carries=["user", "id"],
+                name="contact_clients_asked",
             ),
             # Who is going cold (contacts.rhythm): a rep's people by how long they have been
             # silent, so the ones silent longer than the shortest rhythm are a range read;
