@@ -8,7 +8,6 @@ everyone) and writes through followups.services."""
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -17,6 +16,7 @@ from django.views.decorators.http import require_POST
 from accounts.visibility import get_visible_or_404, working_team_or_none
 from core.filters import filters_in_force, page_form
 from core.http import parse_id, safe_next_url
+from core.paging import list_page
 from followups import forms, selectors, services
 from followups.drafts import draft_for
 from followups.filters import FollowUpFilter
@@ -57,10 +57,7 @@ def _page_url(request, param: str, number: int) -> str:
 
 def _section_page(request, name: str, queryset, size: int, *, count: int | None = None):
     param = f"{name}_page"
-    paginator = Paginator(queryset, size)
-    if count is not None:
-        paginator.count = count  # Paginator.count is a cached property: this is its value
-    page = paginator.get_page(request.GET.get(param))
+    page = list_page(queryset, size, request.GET.get(param), count=count)
     links = forms.item_links()
     for followup in page.object_list:
         forms.with_item_forms(followup, links=links)

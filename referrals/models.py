@@ -109,9 +109,6 @@ class RosterEntry(models.Model):
         return self.status in self.CLOSED
 
 
-CLOSED_ROSTER_STATUSES = RosterEntry.CLOSED
-
-
 class ReadinessCheck(models.Model):
     """The testimonial conversation that earns the right to ask a client for referrals."""
 

@@ -7,7 +7,6 @@ writes through referrals.services."""
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.forms import model_to_dict
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -21,6 +20,7 @@ from core.filters import filters_in_force, page_form
 from core.forms import add_service_errors
 from core.http import parse_id, safe_next_url
 from core.links import RowLinks
+from core.paging import list_page
 from exports.views import export_answer
 from referrals import connectors, forms, selectors, services
 from referrals.exports import READINESS_KIND
@@ -68,10 +68,7 @@ def _owners(request):
 def _page(request, queryset, *, count: int | None = None):
     """A page of the list; `count`, when the caller already knows how many rows the list
     holds, spares the paginator its COUNT."""
-    paginator = Paginator(queryset, PAGE_SIZE)
-    if count is not None:
-        paginator.count = count  # Paginator.count is a cached property: this is its value
-    return paginator.get_page(request.GET.get("page"))
+    return list_page(queryset, PAGE_SIZE, request.GET.get("page"), count=count)
 
 
 def _int_param(request, name):

@@ -24,7 +24,7 @@ from contacts.services import (
 )
 from referrals import selectors
 from referrals import services as referral_services
-from referrals.models import CLOSED_ROSTER_STATUSES, RosterEntry
+from referrals.models import RosterEntry
 from tests import migrations
 from tests.factories import CompanyFactory, ContactFactory, RosterEntryFactory
 
@@ -149,7 +149,7 @@ def test_the_roster_is_in_its_promised_order_whatever_the_fits_did(alice, acme, 
     expected = sorted(
         made,
         key=lambda pk: (
-            stored[pk].status in CLOSED_ROSTER_STATUSES,
+            stored[pk].status in RosterEntry.CLOSED,
             stored[pk].priority,
             -stored[pk].prospect.fit_score,
             -stored[pk].created_at.timestamp(),
