@@ -414,6 +414,12 @@ def _ask_again_referral(when: str) -> tuple[str, ...]:
     return ("id", "referrer", "prospect", when, *people)
 
 
+def _open_ask_through(whom: str) -> Exists:
+    """Whether the person in the row's `whom` field has an open ask through them: asked
+    again since, so not someone to ask now."""
+    return Exists(Referral.objects.filter(referrer=OuterRef(whom), status__in=OPEN_STATUSES))
+
+
 def ask_again_for_user(user, *, team: Team, now: datetime, limit: int) -> dict[str, list]:
     """Whom to ask (again) for an introduction, three lists of at most `limit`, three
     queries: green-light clients of the rep never asked (their latest readiness
@@ -421,7 +427,6 @@ def ask_again_for_user(user, *, team: Team, now: datetime, limit: int) -> dict[s
     JUST_CLOSED_DAYS ("they have more to give"); prospects lost after a meeting in the last
     LOST_LIKED_US_DAYS (they met us and liked us enough to meet: ask whom they know).
     Nobody with an open ask through them is listed."""
-    open_ask = Referral.objects.filter(referrer=OuterRef("pk"), status__in=OPEN_STATUSES)
     # From the contact's own facts (referrals.contact_facts): the answer of their latest
     # readiness conversation, and their latest ask as a referrer — none, never asked.
     never_asked = list(
@@ -439,8 +444,7 @@ def ask_again_for_user(user, *, team: Team, now: datetime, limit: int) -> dict[s
         visible_owned(Referral.objects.all(), user)
         .filter(team=team, owner=user)
         .filter(status=Referral.Status.WON, won_at__gte=now - timedelta(days=JUST_CLOSED_DAYS))
-        .annotate(asked_since=Exists(open_ask.filter(referrer=OuterRef("referrer"))))
-        .filter(asked_since=False)
+        .filter(~_open_ask_through("referrer"))
         .select_related("referrer", "prospect")
         .only(*_ask_again_referral("won_at"))
         .order_by("-won_at", "-pk")
@@ -467,8 +471,7 @@ def ask_again_for_user(user, *, team: Team, now: datetime, limit: int) -> dict[s
             meeting_at__isnull=False,
             lost_at__gte=now - timedelta(days=LOST_LIKED_US_DAYS),
         )
-        .annotate(asked_since=Exists(open_ask.filter(referrer=OuterRef("prospect"))))
-        .filter(asked_since=False)
+        .filter(~_open_ask_through("prospect"))
         .select_related("prospect", "referrer")
         .only(*_ask_again_referral("lost_at"))
         .order_by("-lost_at", "-pk")[:limit]

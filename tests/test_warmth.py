@@ -19,7 +19,7 @@ from outbox import tasks as outbox_tasks
 from outbox.models import OutgoingEmail
 from referrals import selectors as referral_selectors
 from referrals import services as referral_services
-from referrals.models import Referral
+from referrals.models import OPEN_STATUSES, Referral
 from tests.factories import (
     ClientFactory,
     ContactFactory,
@@ -361,6 +361,32 @@ def test_the_week_lists_whom_to_ask_at_the_right_moment(alice, acme):
     )
     lists = referral_selectors.ask_again_for_user(alice, team=acme, now=NOW, limit=6)
     assert [row.contact.first_name for row in lists["never_asked"]] == ["Green"]
+    assert [row.contact.first_name for row in lists["just_closed"]] == ["Closer"]
+    assert [row.contact.first_name for row in lists["lost_liked_us"]] == ["Liked"]
+
+
+@pytest.mark.parametrize("since", OPEN_STATUSES)
+def test_someone_asked_again_since_is_not_listed_until_that_ask_closes(alice, acme, since):
+    closer = client_of(alice, acme, "Closer")
+    ReferralFactory(referrer=closer, status=Status.WON, won_at=NOW - 3 * DAY)
+    liked = ContactFactory(team=acme, owner=alice, first_name="Liked")
+    ReferralFactory(
+        prospect=liked,
+        referrer=client_of(alice, acme, "Other"),
+        status=Status.LOST,
+        meeting_at=NOW - 20 * DAY,
+        lost_at=NOW - 10 * DAY,
+    )
+    # Asked again since, through each of them: both have an answer pending.
+    again = [
+        ReferralFactory(referrer=person, status=since, asked_at=NOW - DAY)
+        for person in (closer, liked)
+    ]
+    lists = referral_selectors.ask_again_for_user(alice, team=acme, now=NOW, limit=6)
+    assert lists["just_closed"] == [] and lists["lost_liked_us"] == []
+    # Once those asks are closed, each is someone to ask again.
+    Referral.objects.filter(pk__in=[ask.pk for ask in again]).update(status=Status.DECLINED)
+    lists = referral_selectors.ask_again_for_user(alice, team=acme, now=NOW, limit=6)
     assert [row.contact.first_name for row in lists["just_closed"]] == ["Closer"]
     assert [row.contact.first_name for row in lists["lost_liked_us"]] == ["Liked"]
 
