@@ -111,9 +111,14 @@ class FollowUp(models.Model):
             models.Index(fields=["team", "due_at", "id"], name="followup_team_list_idx"),
             # The team's overdue page, by rep then oldest first: read in index order and
             # cut at the page (no sort of the whole team's overdue rows); its counts per
-            # rep are grouped in that order too.
+            # rep are grouped in that order too. Only the pending ones, like
+            # followup_team_pending_due below: of two indexes of the same rows, SQLite's
+            # planner would otherwise take that one's due-time range and sort the team's
+            # overdue rows (63 ms on the large set, against 0.1 ms in this order).
             models.Index(
-                fields=["team", "status", "owner", "due_at"], name="followup_team_owner_idx"
+                fields=["team", "owner", "due_at", "id"],
+                condition=models.Q(status="pending"),
+                name="followup_team_pending_owner",
             ),
             # The KPIs' follow-up on-time rate: the team's thank-the-referrer follow-ups,
             # joined to the cohort by referral and counted from the index alone (it

@@ -139,7 +139,7 @@ def team_overdue(user, *, team: Team, now: datetime | None = None) -> QuerySet[F
     return (
         as_items(followups_for_user(user, team=team))
         .filter(status=Status.PENDING, due_at__lt=now)
-        # By rep (grouped, in the order of followup_team_owner_idx), then oldest first.
+        # By rep (grouped, in the order of followup_team_pending_owner), then oldest first.
         .order_by("owner", "due_at", "pk")
     )
 
@@ -153,7 +153,7 @@ def team_overdue_by_rep(user, *, team: Team, now: datetime | None = None) -> lis
         .filter(status=Status.PENDING, due_at__lt=now)
         .order_by()
         .values("owner", "owner__first_name", "owner__last_name", "owner__username")
-        # COUNT(*), not COUNT(id): counted from followup_team_owner_idx alone.
+        # COUNT(*), not COUNT(id): counted from followup_team_pending_owner alone.
         .annotate(overdue=Count("*"), oldest=Min("due_at"))
         .order_by("-overdue", "oldest")
     )

@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from accounts.visibility import get_visible_or_404, working_team_or_none
@@ -248,18 +249,21 @@ def team_overdue(request):
     membership = request.membership
     if not membership or not membership.is_manager:
         raise Http404(MANAGERS_ONLY)
-    team = membership.team
-    overdue = selectors.team_overdue(request.user, team=team)
+    team, now = membership.team, timezone.now()
+    overdue = selectors.team_overdue(request.user, team=team, now=now)
+    by_rep = selectors.team_overdue_by_rep(request.user, team=team, now=now)
     rep_id = parse_id(request.GET.get("rep"))
     if rep_id is not None:
         overdue = overdue.filter(owner_id=rep_id)
-    page = _section_page(request, "team", overdue, TEAM_PAGE_SIZE)
+    # The list's length is what the per-rep counts add up to (the same rows, same time).
+    count = sum(row["overdue"] for row in by_rep if rep_id is None or row["owner_id"] == rep_id)
+    page = _section_page(request, "team", overdue, TEAM_PAGE_SIZE, count=count)
     return render(
         request,
         "followups/team_overdue.html",
         {
             "team": team,
-            "by_rep": selectors.team_overdue_by_rep(request.user, team=team),
+            "by_rep": by_rep,
             "rep_id": int(rep_id) if rep_id else None,
             "page": page,
             "here": request.get_full_path(),

@@ -61,6 +61,7 @@ LISTS = {
     "inbox, a manager's": ("maya", lambda: reverse("followups:inbox"), FollowUp),
     "follow-up API, a rep's": ("alice", lambda: reverse("followup-list"), FollowUp),
     "follow-up API, a manager's": ("maya", lambda: reverse("followup-list"), FollowUp),
+    "team overdue, a manager's": ("maya", lambda: reverse("followups:team-overdue"), FollowUp),
     "notifications, a rep's": ("alice", lambda: reverse("followups:notifications"), Notification),
     "notifications unread, a manager's": (
         "maya",
