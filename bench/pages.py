@@ -236,6 +236,14 @@ def cases_build(cast: Cast) -> list[Case]:
     cases = [
         # "/" sends a rep to their week: that page is the rep's home.
         Case("rep_home", reverse("rep-week"), PAGE_BUDGET_MS),
+        # Its "whom to ask about next", which the week asks for once it shows (htmx): the
+        # best path to each waiting prospect of the rep's roster.
+        Case(
+            "rep_home_next_asks",
+            reverse("dashboard:next-asks"),
+            PAGE_BUDGET_MS,
+            headers={"HX-Request": "true"},
+        ),
         Case("contact_list", contacts, PAGE_BUDGET_MS),
         Case(
             "contact_list_search",

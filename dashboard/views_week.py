@@ -1,6 +1,7 @@
 """Where each person lands: the home redirect by role and the rep's week (the rep's home
 page). Thin: the numbers come from reporting.kpis, the lists from the referral and
-follow-up selectors, the warm paths from referrals.selectors.roster_next_asks."""
+follow-up selectors, the warm paths from referrals.selectors.roster_next_asks — in a
+request of their own (next_asks), as they search the rep's network."""
 
 from datetime import timedelta
 
@@ -42,7 +43,8 @@ def _membership_or_404(request):
 def rep_week(request):
     """The seller's home — a rep's, and a manager's own (a manager who sells keeps their
     own asks and follow-ups): this week's goals vs actual, whom to ask about next (warm
-    paths first), where each ask stands, follow-ups due, recent wins."""
+    paths first: next_asks, once the page shows), where each ask stands, follow-ups due,
+    recent wins."""
     membership = _membership_or_404(request)
     team, user = membership.team, request.user
     # Their own work only: a manager may see the whole team's, but this is their week.
@@ -50,8 +52,6 @@ def rep_week(request):
     # This week, Monday to today in the rep's time zone (reporting/kpis.py).
     week = kpis.named_period("this_week", today=kpis.today_for(user), zone=zone_of(user))
     numbers = kpis.goal_progress(kpis.Scope(team_ids=(team.pk,), rep_id=user.pk), week)
-    # Whom to ask about next, with the best path as the connectors page ranks it.
-    next_asks = referral_selectors.roster_next_asks(user, team=team, limit=WEEK_LIST_LENGTH)
     now = timezone.now()
     going_cold, going_cold_count = referral_selectors.going_cold_for_user(
         user, team=team, now=now, limit=WEEK_LIST_LENGTH
@@ -70,7 +70,6 @@ def rep_week(request):
             "week": week,
             "week_numbers": numbers,
             "goal_rows": goal_rows(numbers),
-            "next_asks": next_asks,
             "open_referrals": referral_selectors.as_ask_rows(
                 referral_selectors.referrals_for_user(user, OPEN_STATUSES, team=team)
             ).filter(owner=user)[:WEEK_LIST_LENGTH],
@@ -93,4 +92,21 @@ def rep_week(request):
                 user, team=team, now=now, limit=WEEK_LIST_LENGTH
             ),
         },
+    )
+
+
+def next_asks(request):
+    """The week's "whom to ask about next": the rep's roster entries waiting for an ask,
+    each with the best path within two introductions as the connectors page ranks it.
+    A request of its own, which the week makes once it shows (htmx), as it searches the
+    rep's network for every prospect, where the rest of the week reads a few rows each.
+    Without JavaScript, the week links here: the same panel as a page."""
+    membership = _membership_or_404(request)
+    entries = referral_selectors.roster_next_asks(
+        request.user, team=membership.team, limit=WEEK_LIST_LENGTH
+    )
+    return render(
+        request,
+        "dashboard/_whom_to_ask_next.html" if request.htmx else "dashboard/next_asks.html",
+        {"next_asks": entries},
     )

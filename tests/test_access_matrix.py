@@ -135,6 +135,7 @@ MATRIX: dict[str, Rule] = {
     # --- Accounts -------------------------------------------------------------------------
     "home": Rule("page", ok_get=(302,)),  # to the rep's week or the dashboard
     "rep-week": Rule("page"),  # a rep's week, and a manager's own
+    "dashboard:next-asks": Rule("page"),  # the week's whom-to-ask-next panel, one's own
     "profile": Rule("page", FORM),
     "profile-api-token": Rule("page", FORM),
     "profile-calendar": Rule("page", POST),

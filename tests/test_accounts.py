@@ -18,6 +18,7 @@ from django.core.management import CommandError, call_command
 from django.template import Context, Template
 from django.test import Client, RequestFactory, override_settings
 from django.test.signals import template_rendered
+from django.urls import reverse
 from django.utils import timezone
 from django_celery_beat.models import PeriodicTask
 
@@ -28,7 +29,7 @@ from accounts.zones import FALLBACK_ZONE, zone_named, zone_of
 from config.health import heartbeat
 from config.schedule import PERIODIC_TASKS
 from demo import DEMO_PASSWORD, DEMO_PEOPLE, DEMO_TEAM
-from referrals.models import Referral
+from referrals.models import Referral, RosterEntry
 from tests.factories import (
     TEST_PASSWORD,
     ClientFactory,
@@ -678,21 +679,39 @@ def test_rep_week_query_count(alice, alice_client, acme, django_assert_max_num_q
     # 4. her memberships again for the visibility rules, 5. her referrals counted by
     # status, 6.-12. this week's KPIs (reporting/kpis.py: referral counts, referrals
     # given, follow-ups on time, overdue, deals, goals, the team's number of reps),
-    # 13. roster entries waiting for an ask (the first 20), 14. their best connectors
-    # (one query for all), 15. her follow-ups overdue and due today, counted, 16. the
-    # bell's unread notifications, 17. the first follow-ups due with their referral and
-    # people, 18. open asks, 19. recent wins, 20. her teammates with their users,
-    # 21.-28. keeping the network warm (tests/test_warmth.py: going cold, ask again).
-    with django_assert_max_num_queries(28):
+    # 13. her follow-ups overdue and due today, counted, 14. the bell's unread
+    # notifications, 15. the first follow-ups due with their referral and people,
+    # 16. open asks, 17. recent wins, 18. her teammates with their users, 19.-26.
+    # keeping the network warm (tests/test_warmth.py: going cold, ask again). Whom to
+    # ask about next is a request of its own (below).
+    with django_assert_max_num_queries(26):
         response = alice_client.get("/week/")
 
     assert response.status_code == 200
     assert response.context["followup_counts"] == {"overdue": size, "today": 0}
     assert len(response.context["followups_due"]) == min(size, 6)
     assert len(response.context["teammates"]) == size + 1
-    assert len(response.context["next_asks"]) == min(size, 6)
     assert len(response.context["open_referrals"]) == min(size, 6)
     assert len(response.context["recent_wins"]) == min(size, 6)
+
+
+@pytest.mark.parametrize("size", [3, 30])
+def test_whom_to_ask_next_query_count(
+    alice, alice_client, acme, django_assert_max_num_queries, size
+):
+    _referral_work(alice, acme, size)
+    for entry in RosterEntry.objects.filter(owner=alice):
+        RelationshipFactory(between=(ClientFactory(team=acme, owner=alice), entry.prospect))
+
+    # 1. session, 2. user, 3. alice's memberships with their teams (the active team),
+    # 4. roster entries waiting for an ask (the first 20) with their prospects, 5. her
+    # memberships for the visibility rules, 6. the best connectors of all of them.
+    with django_assert_max_num_queries(6):
+        response = alice_client.get(reverse("dashboard:next-asks"), headers={"HX-Request": "true"})
+
+    assert response.status_code == 200
+    assert len(response.context["next_asks"]) == min(size, 6)
+    assert all(entry.best_connector for entry in response.context["next_asks"])
 
 
 def test_rep_week_shows_only_the_reps_own_work(alice, bob, alice_client, acme):
@@ -723,21 +742,32 @@ def test_rep_week_goals_vs_actual_and_warm_paths(alice, bob, alice_client, acme)
     assert rows["asks"]["actual"] == 1
     assert rows["asks"]["goal"] == 2  # the team's 4 shared by alice and bob
     assert rows["wins"]["goal"] == 1
-    # Whom to ask about next: the prospect with a warm path first, then the one without.
-    assert [
-        (entry.prospect.first_name, entry.best_connector is not None)
-        for entry in response.context["next_asks"]
-    ] == [("Wendy", True), ("Coldie", False)]
     page = response.content.decode()
-    assert "<progress" in page and "Carla" in page
+    assert "<progress" in page
     assert " style=" not in page
+    # Whom to ask about next comes once the week shows (htmx), or as a page of its own:
+    # the prospect with a warm path first, then the one without.
+    panel_url = reverse("dashboard:next-asks")
+    assert f'hx-get="{panel_url}"' in page and f'href="{panel_url}"' in page
+    for headers, template in (
+        ({"HX-Request": "true"}, "dashboard/_whom_to_ask_next.html"),
+        ({}, "dashboard/next_asks.html"),
+    ):
+        panel = alice_client.get(panel_url, headers=headers)
+        assert panel.templates[0].name == template
+        assert [
+            (entry.prospect.first_name, entry.best_connector is not None)
+            for entry in panel.context["next_asks"]
+        ] == [("Wendy", True), ("Coldie", False)]
+        assert "Carla" in panel.content.decode()
 
 
 def test_rep_week_empty_state_says_what_to_do_next(alice_client):
     page = alice_client.get("/week/").content.decode()
+    panel = alice_client.get(reverse("dashboard:next-asks"), headers={"HX-Request": "true"})
 
-    assert "Add a prospect to your roster" in page
     assert "No asks in progress." in page
+    assert "Add a prospect to your roster" in panel.content.decode()
 
 
 @pytest.mark.parametrize("size", [3, 30])

@@ -75,7 +75,11 @@ LISTS = {
     "roster, a manager's": ("maya", lambda: reverse("referrals:roster"), RosterEntry),
     "roster API, a rep's": ("alice", lambda: reverse("roster-list"), RosterEntry),
     "roster API, a manager's": ("maya", lambda: reverse("roster-list"), RosterEntry),
-    "whom to ask next, a rep's week": ("alice", lambda: reverse("rep-week"), RosterEntry),
+    "whom to ask next, a rep's week": (
+        "alice",
+        lambda: reverse("dashboard:next-asks"),
+        RosterEntry,
+    ),
 }
 
 

@@ -51,6 +51,7 @@ from tests.factories import (
 PAGES = {
     "home": ("alice", lambda s: reverse("home")),
     "rep-week": ("alice", lambda s: reverse("rep-week")),
+    "dashboard:next-asks": ("alice", lambda s: reverse("dashboard:next-asks")),
     "manager-dashboard": (
         "maya",
         lambda s: reverse("manager-dashboard") + "?period=last_12_weeks",
