@@ -291,6 +291,14 @@ class Referral(models.Model):
             models.Index(
                 fields=["team", "owner", "-asked_at", "-id"], name="referral_owner_list_idx"
             ),
+            # The rep's week, "met us but did not buy" (selectors.ask_again_for_user): the
+            # rep's prospects lost after a meeting, latest first, read in this order and
+            # cut at the list (a rep of the large set has 1,300 lost asks to sort).
+            models.Index(
+                fields=["team", "owner", "-lost_at", "-id"],
+                condition=models.Q(status="lost", meeting_at__isnull=False),
+                name="referral_lost_after_meeting",
+            ),
         ]
 
     def __str__(self) -> str:
