@@ -383,8 +383,9 @@ def test_the_roster_shows_the_best_connector_or_that_there_is_none(acme, alice, 
             assert f'href="{address}"' in page
     best_path = reverse("contacts:connectors", args=[warm.prospect_id]) + "?max_hops=2"
     assert f'href="{best_path}"' in page
-    week = alice_client.get(reverse("rep-week")).content.decode()
-    assert week.count(f'href="{best_path}"') == 2  # the best path and "All paths"
+    # The week's "whom to ask about next" (its own request, once the week shows).
+    week = alice_client.get(reverse("dashboard:next-asks"), headers={"HX-Request": "true"})
+    assert week.content.decode().count(f'href="{best_path}"') == 2  # the path, "All paths"
 
 
 # --- The page ------------------------------------------------------------------------------------
