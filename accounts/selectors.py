@@ -3,6 +3,7 @@
 from django.db.models import QuerySet
 
 from accounts.models import Membership, Team, User
+from accounts.visibility import user_memberships
 
 
 def memberships_for_user(*, user: User) -> QuerySet[Membership]:
@@ -14,7 +15,7 @@ def active_membership(*, user: User, team_id: int | None = None) -> Membership |
     else their first team. None for a user who belongs to no team (e.g. a pure admin)."""
     if not user.is_authenticated:
         return None
-    memberships = list(memberships_for_user(user=user))
+    memberships = user_memberships(user)  # read once per request, shared with the rules
     if not memberships:
         return None
     if team_id is not None:
