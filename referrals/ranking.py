@@ -192,6 +192,10 @@ def _disposition_words(person) -> list[str]:
     return words
 
 
+# How many decimal places of a chance count: beyond them, float rounding, not the chain.
+CHANCE_DIGITS = 12
+
+
 def chance(path: list, strengths: list[int], *, user, today: date) -> tuple[int | None, float]:
     """(where the asks begin, the chance) for a path [C, …, target] whose ties have
     `strengths`: the number alone, for ranking every path found; `evaluate` explains it."""
@@ -202,7 +206,10 @@ def chance(path: list, strengths: list[int], *, user, today: date) -> tuple[int 
     value = reach(first, user=user) * fade(first.last_touch, today=today) * disposition(first)
     for strength in strengths[start:]:
         value *= TIE_CHANCE[strength]
-    return start, value
+    # The same chain multiplied in another order differs in the last bits (0.06075 and
+    # 0.060750000000000005): rounded, equal chances are equal, and the list shown in
+    # rank_key's order is in the order of the chances it shows.
+    return start, round(value, CHANCE_DIGITS)
 
 
 def ceiling(first_reach: float, strengths: list[int]) -> float:
@@ -256,4 +263,4 @@ def evaluate(path: list, strengths: list[int], *, user, today: date) -> Verdict:
 def rank_key(score: float, hops: int, name: str, pk: int):
     """Best chance first; at an equal chance (the same chain, e.g. a path that goes through
     someone already ours and that person's own) fewer favours, then the name."""
-    return (-round(score, 12), hops, name.lower(), pk)
+    return (-round(score, CHANCE_DIGITS), hops, name.lower(), pk)
