@@ -114,9 +114,8 @@ def contact_own_roster_entry(*, user, contact: Contact) -> RosterEntry | None:
 
 def contact_readiness_history(*, user, contact: Contact) -> QuerySet[ReadinessCheck]:
     """The readiness conversations with this person the user may see, latest first."""
-    return (
-        visible_owned(ReadinessCheck.objects.filter(client=contact), user)
-        .order_by("-checked_on", "-id")
+    return visible_owned(ReadinessCheck.objects.filter(client=contact), user).order_by(
+        "-checked_on", "-id"
     )
 
 
