@@ -4,6 +4,9 @@ Every function takes the user and returns a queryset already scoped through
 accounts.visibility, with the joins the callers need, so no caller can forget either.
 """
 
+from dataclasses import dataclass
+from datetime import date
+
 from django.db.models import Count, F, IntegerField, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
@@ -182,22 +185,44 @@ def relationship_for_page(*, user) -> QuerySet[Relationship]:
     return relationships_visible(user=user).select_related("contact_a", "contact_b")
 
 
-def contact_relationships(*, contact: Contact) -> QuerySet[Relationship]:
-    """The ties of a contact, either side of the pair, strongest first. The contact is
-    already visible, so its ties are (they live in the same team)."""
-    people = ("first_name", "last_name", "user_id", "company__name")
-    return (
+@dataclass(frozen=True)
+class Tie:
+    """One of a contact's relationships, seen from their side: the other person (name,
+    company, whether they are a user of Warmpath) and the tie itself."""
+
+    pk: int
+    other_id: int
+    other_name: str
+    other_user_id: int | None
+    other_company: str
+    kind: str
+    strength: int
+    since: date | None
+    source: str
+
+
+_TIE_PERSON = ("", "__first_name", "__last_name", "__user_id", "__company__name")
+_TIE_COLUMNS = (
+    *("pk", "kind", "strength", "since", "source"),
+    *(f"{side}{field}" for side in ("contact_a", "contact_b") for field in _TIE_PERSON),
+)
+
+
+def contact_ties(*, contact: Contact, limit: int) -> list[Tie]:
+    """The ties of a contact, either side of the pair, strongest first, at most `limit`.
+    The contact is already visible, so its ties are (they live in the same team). Read
+    as plain values: a hundred ties as model instances (the tie, both people and their
+    companies: five objects each) cost more to build than to read."""
+    rows = (
         Relationship.objects.filter(Q(contact_a=contact) | Q(contact_b=contact))
-        .select_related("contact_a__company", "contact_b__company")
-        # What a row of the contact page shows of each person: a hundred rows of five
-        # whole records each cost more to build than to read.
-        .only(
-            "team_id",
-            "kind",
-            "strength",
-            "since",
-            "source",
-            *(f"{side}__{field}" for side in ("contact_a", "contact_b") for field in people),
-        )
         .order_by("-strength", "pk")
+        .values_list(*_TIE_COLUMNS)[:limit]
     )
+    ties = []
+    for pk, kind, strength, since, source, *people in rows:
+        width = len(_TIE_PERSON)
+        side = people[width:] if people[0] == contact.pk else people[:width]
+        other_id, first, last, user_id, company = side
+        name = f"{first} {last}".strip()
+        ties.append(Tie(pk, other_id, name, user_id, company or "", kind, strength, since, source))
+    return ties

@@ -17,10 +17,14 @@ from accounts.visibility import get_visible_or_404
 from contacts import rhythm
 from contacts import selectors as contact_selectors
 from contacts.forms import TouchLogForm
+from contacts.models import RelationshipKind, RelationshipSource
 from core.links import RowLinks
 from referrals import selectors
 
 STRENGTH_LABEL = "Strength {strength} of 5"
+# As get_kind_display() and get_source_display() show them (a value without a label as is).
+KIND_LABELS = dict(RelationshipKind.choices)
+SOURCE_LABELS = dict(RelationshipSource.choices)
 
 
 def _strength_dots(strength: int) -> str:
@@ -34,32 +38,33 @@ def contact_detail(request, pk: int):
     limit = selectors.DETAIL_SECTION_LIMIT
     shown = contact_selectors.RELATIONSHIP_LIMIT
     # One row more than shown tells whether there are more, without a count query.
-    ties = list(contact_selectors.contact_relationships(contact=contact)[: shown + 1])
+    ties = contact_selectors.contact_ties(contact=contact, limit=shown + 1)
     # Up to a hundred rows: their links and labels are made here, once, rather than by
     # three {% url %} tags, two display methods and a date and numbers localized by the
     # template per row (half of the page's rendering).
     tie_links = RowLinks(
-        edit=("contacts:relationship-edit", "pk"), remove=("contacts:relationship-delete", "pk")
+        edit=("contacts:relationship-edit", "pk"),
+        remove=("contacts:relationship-delete", "pk"),
+        other=("contacts:detail", "other_id"),
     )
-    person_links = RowLinks(detail=("contacts:detail", "pk"))
     back = f"?contact={contact.pk}"  # the edit and remove pages come back here
     relationships = []
     for tie in ties[:shown]:
-        other = tie.other(contact)
         links = tie_links.of(tie)
         relationships.append(
             {
-                "other": other,
-                "is_you": other.user_id == user.pk,
+                "name": tie.other_name,
+                "company": tie.other_company,
+                "is_you": tie.other_user_id == user.pk,
                 "dots": _strength_dots(tie.strength),
                 "strength": STRENGTH_LABEL.format(strength=tie.strength),
                 "since": date_format(tie.since) if tie.since else "",
-                "kind": tie.get_kind_display(),
-                "source": tie.get_source_display().lower(),
+                "kind": KIND_LABELS.get(tie.kind, tie.kind),
+                "source": SOURCE_LABELS.get(tie.source, tie.source).lower(),
                 "links": {
                     "edit": links["edit"] + back,
                     "remove": links["remove"] + back,
-                    "other": person_links.of(other)["detail"],
+                    "other": links["other"],
                 },
             }
         )

@@ -166,6 +166,11 @@ def test_the_users_own_contact_is_shown_as_you(alice_client, acme, alice):
     detail = alice_client.get(reverse("contacts:detail", args=[own.pk]))
     assert detail.status_code == 200
     assert ">You</span>" in detail.content.decode()
+    # On the page of someone the user knows, the tie to the user reads "You".
+    friend = ContactFactory(team=acme, owner=alice)
+    RelationshipFactory(between=(own, friend), strength=5)
+    page = alice_client.get(reverse("contacts:detail", args=[friend.pk])).content.decode()
+    assert f'href="{reverse("contacts:detail", args=[own.pk])}">You</a>' in page
 
 
 # --- Adding and editing a contact ---------------------------------------------------------
@@ -409,7 +414,10 @@ def test_a_relationship_added_from_one_side_shows_on_both_pages(alice_client, al
     assert tie.strength == 4 and tie.created_by == alice
     for person, other in ((ann, ben), (ben, ann)):
         page = alice_client.get(reverse("contacts:detail", args=[person.pk]))
-        assert [row["other"] for row in page.context["relationships"]] == [other]
+        rows = page.context["relationships"]
+        assert [(row["name"], row["links"]["other"]) for row in rows] == [
+            (other.full_name, reverse("contacts:detail", args=[other.pk]))
+        ]
 
 
 def test_a_relationship_row_says_how_well_since_when_and_leads_back_to_the_page(
@@ -421,6 +429,8 @@ def test_a_relationship_row_says_how_well_since_when_and_leads_back_to_the_page(
 
     assert 'aria-label="Strength 3 of 5">●●●○○</span>' in page
     assert "· since 4 Mar 2019" in page  # the project's DATE_FORMAT (config/formats)
+    assert f">{ann.full_name}</a>" in page
+    assert f"· {ann.company.name}</span>" in page
     for name in ("contacts:relationship-edit", "contacts:relationship-delete"):
         assert f'href="{reverse(name, args=[tie.pk])}?contact={ben.pk}"' in page
     assert f'href="{reverse("contacts:detail", args=[ann.pk])}"' in page
