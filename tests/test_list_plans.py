@@ -29,11 +29,13 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from contacts.models import Contact
 from core.database import statistics_refresh
 from exports.models import ExportJob
 from followups.models import FollowUp, Notification
 from referrals import services as referral_services
 from referrals.models import Deal, Referral, RosterEntry
+from tests import migrations
 from tests.factories import (
     ClientFactory,
     ContactFactory,
@@ -169,3 +171,48 @@ def test_without_its_index_the_managers_deals_list_would_sort(lists_data, maya_c
         statistics_refresh(tables=[Deal._meta.db_table])
         assert sorts_in_plan(sql)
         transaction.set_rollback(True)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("query", ["?q=person", "?q=person&kind=prospect"])
+def test_a_search_on_sqlite_reads_the_name_index_alone_in_order(lists_data, alice_client, query):
+    """SQLite has no trigram index: a search reads the list's name index (contacts
+    migration 0019: it carries the email and the company too) in the list's order, from
+    the index alone, and stops at the page, instead of reading every contact of the team
+    from the table and sorting the matches. PostgreSQL finds the matches through its
+    trigram indexes and sorts those few, which is the better plan there."""
+    if connection.vendor != "sqlite":
+        pytest.skip("PostgreSQL searches through trigram indexes (contacts migration 0006)")
+    path = reverse("contacts:list") + query
+    (sql,) = list_statements(alice_client, path, Contact._meta.db_table)
+    assert not sorts_in_plan(sql)
+    with connection.cursor() as cursor:
+        cursor.execute(f"EXPLAIN QUERY PLAN {sql}")
+        plan = [row[-1] for row in cursor.fetchall()]
+        (index,) = [
+            re.search(r"USING (?:COVERING )?INDEX (\w+)", line).group(1)
+            for line in plan
+            if line.startswith("SEARCH contacts_contact USING")
+        ]
+        cursor.execute(f"PRAGMA index_info({connection.ops.quote_name(index)})")
+        columns = [row[2] for row in cursor.fetchall()]
+    # Every column the search tests is in the index: a row is read only once it matches.
+    assert {"first_name", "last_name", "email", "company_id"} <= set(columns), (index, columns)
+
+
+def _index_columns(name: str) -> list[str]:
+    with connection.cursor() as cursor:
+        cursor.execute(f"PRAGMA index_info({connection.ops.quote_name(name)})")
+        return [row[2] for row in cursor.fetchall()]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_sqlite_name_indexes_go_back_to_their_declared_columns():
+    """Contacts migration 0019 is undone as it is done: the models' columns back on
+    SQLite, the search's columns again once migrated forward."""
+    if connection.vendor != "sqlite":
+        pytest.skip("the migration changes nothing on PostgreSQL")
+    name = "contacts_co_team_id_1b94da_idx"
+    with migrations.as_before(("contacts", "0018_clients_asked_index_on_every_engine")):
+        assert _index_columns(name) == ["team_id", "last_name", "first_name"]
+    assert _index_columns(name)[-3:] == ["id", "email", "company_id"]
