@@ -59,7 +59,7 @@ from core.database import usually_null
 from core.dates import monday
 from followups.models import FollowUp
 from referrals.models import Quality, Referral, ReferralGiven, WeeklyGoal
-from reporting.rollups import rollup_counts, state_columns
+from reporting.rollups import rollup_counts
 
 QUALITIES = [q.value for q in Quality]
 # The keys of GET /api/v1/kpis/ (DESIGN.md, JSON API contract), in order.
@@ -273,7 +273,7 @@ def _event_counts(
         .filter(Scope(rep_id=scope.rep_id).q(owner_field="owner"))
         .order_by()
         .values("owner_id")
-        .annotate(**state_columns(wanted, {"thanks_pending": Value(0) - Count("pk")}))
+        .annotate(thanks_pending=Value(0) - Count("pk"))
     )
     return _counts(scope, wanted, states=(not_yet_due,))
 
