@@ -350,9 +350,16 @@ def _edges(span: Span) -> list[tuple[int, datetime, datetime]]:
     return edges
 
 
-def _zero(measure: str, column: str):
-    field = DecimalField(max_digits=18, decimal_places=2) if column == "amount" else IntegerField()
-    return Value(ZERO if column == "amount" else 0, output_field=field)
+# The zero of a count and of an amount, made once: a model field's construction is not
+# free (Django normalizes its choices on every one), and queries copy what they use.
+_ZEROS = {
+    "count": Value(0, output_field=IntegerField()),
+    "amount": Value(ZERO, output_field=DecimalField(max_digits=18, decimal_places=2)),
+}
+
+
+def _zero(column: str) -> Value:
+    return _ZEROS["amount" if column == "amount" else "count"]
 
 
 def _stretches(
@@ -490,7 +497,6 @@ def rollup_counts(
     partial edge days (one branch per family), and `states` (querysets of source rows
     grouped by owner_id, annotated with some of the keys), joined by UNION ALL. Amounts come
     back as Decimals to the cent, counts as integers."""
-    zeros = {key: _zero(measure, column) for key, (measure, column, _span) in wanted.items()}
     parts = []
     by_family: dict[str, list] = defaultdict(list)
     for key, (measure, column, span) in wanted.items():
@@ -520,9 +526,11 @@ def rollup_counts(
                 # from the index that finds the rows (the id would be read from the table).
                 part = Count(family.dated_by, filter=condition)
             else:
-                part = Coalesce(Sum(family.measures[measure].amount, filter=condition), zeros[key])
+                part = Coalesce(
+                    Sum(family.measures[measure].amount, filter=condition), _zero(column)
+                )
             if key not in exprs:
-                exprs[key] = part if sign > 0 else zeros[key] - part
+                exprs[key] = part if sign > 0 else _zero(column) - part
             else:
                 exprs[key] = exprs[key] + part if sign > 0 else exprs[key] - part
         # Narrowed to what its measures count: the overdue of today read every follow-up
