@@ -341,6 +341,22 @@ def test_a_win_brings_an_expectation_conversation_then_a_readiness_conversation(
 # --- Whom to ask again -------------------------------------------------------------------------
 
 
+def closer_and_liked(alice, acme) -> tuple[Contact, Contact]:
+    """A client whose introduction was won three days ago ("Closer"), and a prospect lost
+    ten days ago after a meeting ("Liked")."""
+    closer = client_of(alice, acme, "Closer")
+    ReferralFactory(referrer=closer, status=Status.WON, won_at=NOW - 3 * DAY)
+    liked = ContactFactory(team=acme, owner=alice, first_name="Liked")
+    ReferralFactory(
+        prospect=liked,
+        referrer=client_of(alice, acme, "Other"),
+        status=Status.LOST,
+        meeting_at=NOW - 20 * DAY,
+        lost_at=NOW - 10 * DAY,
+    )
+    return closer, liked
+
+
 def test_the_week_lists_whom_to_ask_at_the_right_moment(alice, acme):
     green = client_of(alice, acme, "Green")
     ReadinessCheckFactory(client=green, green_light=True)
@@ -349,16 +365,7 @@ def test_the_week_lists_whom_to_ask_at_the_right_moment(alice, acme):
     ReferralFactory(referrer=asked_before, status=Status.DECLINED, declined_at=NOW - DAY)
     red = client_of(alice, acme, "Red")
     ReadinessCheckFactory(client=red, green_light=False)
-    closer = client_of(alice, acme, "Closer")
-    ReferralFactory(referrer=closer, status=Status.WON, won_at=NOW - 3 * DAY)
-    liked = ContactFactory(team=acme, owner=alice, first_name="Liked")
-    ReferralFactory(
-        prospect=liked,
-        referrer=client_of(alice, acme, "Other"),
-        status=Status.LOST,
-        meeting_at=NOW - 20 * DAY,
-        lost_at=NOW - 10 * DAY,
-    )
+    closer_and_liked(alice, acme)
     lists = referral_selectors.ask_again_for_user(alice, team=acme, now=NOW, limit=6)
     assert [row.contact.first_name for row in lists["never_asked"]] == ["Green"]
     assert [row.contact.first_name for row in lists["just_closed"]] == ["Closer"]
@@ -367,16 +374,7 @@ def test_the_week_lists_whom_to_ask_at_the_right_moment(alice, acme):
 
 @pytest.mark.parametrize("since", OPEN_STATUSES)
 def test_someone_asked_again_since_is_not_listed_until_that_ask_closes(alice, acme, since):
-    closer = client_of(alice, acme, "Closer")
-    ReferralFactory(referrer=closer, status=Status.WON, won_at=NOW - 3 * DAY)
-    liked = ContactFactory(team=acme, owner=alice, first_name="Liked")
-    ReferralFactory(
-        prospect=liked,
-        referrer=client_of(alice, acme, "Other"),
-        status=Status.LOST,
-        meeting_at=NOW - 20 * DAY,
-        lost_at=NOW - 10 * DAY,
-    )
+    closer, liked = closer_and_liked(alice, acme)
     # Asked again since, through each of them: both have an answer pending.
     again = [
         ReferralFactory(referrer=person, status=since, asked_at=NOW - DAY)
