@@ -262,5 +262,6 @@ def evaluate(path: list, strengths: list[int], *, user, today: date) -> Verdict:
 
 def rank_key(score: float, hops: int, name: str, pk: int):
     """Best chance first; at an equal chance (the same chain, e.g. a path that goes through
-    someone already ours and that person's own) fewer favours, then the name."""
-    return (-round(score, CHANCE_DIGITS), hops, name.lower(), pk)
+    someone already ours and that person's own) fewer favours, then the name. `score` is
+    chance()'s, rounded where it is made, so equal chains compare equal here."""
+    return (-score, hops, name.lower(), pk)

@@ -88,9 +88,14 @@ DETAIL_SECTION_LIMIT = 50
 CONTACT_REFERRAL_FIELDS = ("id", "status", "asked_at")
 
 
+def _named(whom: str) -> tuple[str, ...]:
+    """The fields that name the person of a referral's `whom` field (a row's link and
+    name): their id, first and last name."""
+    return (whom, f"{whom}__first_name", f"{whom}__last_name")
+
+
 def _contact_referral_rows(referrals: QuerySet[Referral], other: str) -> QuerySet[Referral]:
-    person = (other, f"{other}__first_name", f"{other}__last_name")
-    return referrals.select_related(other).only(*CONTACT_REFERRAL_FIELDS, *person)
+    return referrals.select_related(other).only(*CONTACT_REFERRAL_FIELDS, *_named(other))
 
 
 def contact_referrals_as_referrer(*, user, contact: Contact) -> QuerySet[Referral]:
@@ -429,8 +434,7 @@ ASK_AGAIN_PERSON = ("id", "first_name", "last_name")
 
 
 def _ask_again_referral(when: str) -> tuple[str, ...]:
-    people = [f"{whom}__{field}" for whom in ("referrer", "prospect") for field in ASK_AGAIN_PERSON]
-    return ("id", "referrer", "prospect", when, *people)
+    return ("id", when, *_named("referrer"), *_named("prospect"))
 
 
 def _open_ask_through(whom: str) -> Exists:
