@@ -218,9 +218,8 @@ def contact_ties(*, contact: Contact, limit: int) -> list[Tie]:
         .order_by("-strength", "pk")
         .values_list(*_TIE_COLUMNS)[:limit]
     )
-    ties = []
+    ties, width = [], len(_TIE_PERSON)
     for pk, kind, strength, since, source, *people in rows:
-        width = len(_TIE_PERSON)
         side = people[width:] if people[0] == contact.pk else people[:width]
         other_id, first, last, user_id, company = side
         name = f"{first} {last}".strip()
