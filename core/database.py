@@ -20,7 +20,7 @@ from collections.abc import Iterable
 
 from django.db import DEFAULT_DB_ALIAS, connections, models
 from django.db.models import BooleanField, F, Func, Q
-from django.db.models.lookups import IsNull
+from django.db.models.lookups import Exact, In, IsNull
 
 
 def statistics_refresh(
@@ -60,6 +60,56 @@ def usually_null(field_name: str, *, using: str = DEFAULT_DB_ALIAS) -> Q:
     if connections[using].vendor != "sqlite":
         return condition
     return Q(_MostRows(IsNull(F(field_name), True)))
+
+
+# --- A model's own constants, written into the SQL on SQLite ---------------------------
+# A partial index holds the rows of a condition on constants: the pending follow-ups, the
+# open referrals. SQLite uses one only for a query whose test it can see matches that
+# condition, and then drops the test: the rows come from the index alone. Bound as a
+# parameter (`status = ?`), the value is seen too late for that: the index is still
+# used, but the test stays, so every row found is read again from the table for its
+# status (today's overdue follow-ups of the dense team: 2.4 ms instead of 0.7; its
+# dashboard, 4.5 ms more). So on SQLite, an equality or IN test of a field with choices
+# whose values are all among those choices — constants of the code, not user input —
+# is written with the values as SQL literals. Anything else is bound, as before.
+# PostgreSQL's driver sends every value as a literal already.
+
+
+def _choice_literals(lookup, values, connection) -> list[str] | None:
+    if connection.vendor != "sqlite" or not lookup.rhs_is_direct_value():
+        return None
+    field = getattr(lookup.lhs, "target", None)  # a plain column, not an expression of one
+    if field is None or not field.choices:
+        return None
+    allowed = {value for value, _label in field.flatchoices if isinstance(value, str)}
+    literals = []
+    for value in values:
+        value = getattr(value, "value", value)  # a TextChoices member: its value
+        # A quote or a % (the placeholder's sign) is never in a choice of ours: bound.
+        if not isinstance(value, str) or value not in allowed or "'" in value or "%" in value:
+            return None
+        literal = f"'{value}'"
+        if literal not in literals:
+            literals.append(literal)
+    return literals or None
+
+
+@models.CharField.register_lookup
+class _ChoiceExact(Exact):
+    def process_rhs(self, compiler, connection):
+        literals = _choice_literals(self, [self.rhs], connection)
+        if literals:
+            return literals[0], []
+        return super().process_rhs(compiler, connection)
+
+
+@models.CharField.register_lookup
+class _ChoiceIn(In):
+    def process_rhs(self, compiler, connection):
+        literals = _choice_literals(self, self.rhs, connection)
+        if literals:
+            return f"({', '.join(literals)})", []
+        return super().process_rhs(compiler, connection)
 
 
 def covering_index(
