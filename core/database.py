@@ -72,7 +72,8 @@ def usually_null(field_name: str, *, using: str = DEFAULT_DB_ALIAS) -> Q:
 # dashboard, 4.5 ms more). So on SQLite, an equality or IN test of a field with choices
 # whose values are all among those choices — constants of the code, not user input —
 # is written with the values as SQL literals. Anything else is bound, as before.
-# PostgreSQL's driver sends every value as a literal already.
+# PostgreSQL's driver sends every value as a literal already. The lookups are registered
+# when this module is imported, which the models (their indexes) do at start-up.
 
 
 def _choice_literals(lookup, values, connection) -> list[str] | None:
