@@ -4,12 +4,15 @@ API (core.filters): the companies (?q=/?search=, ?industry=, ?country=), the con
 ?prospective=, ?matches_<criterion>=, ?sort=fit) and the relationships (?q=/?search=,
 ?contact=, ?kind=, ?strength=, ?min_strength=, ?source=)."""
 
+from functools import partial
+
 import django_filters
 from django.db.models import Q
 
 from contacts.fit import CRITERIA, criterion_condition
 from contacts.models import Company, Contact, ContactKind, Industry, Relationship
 from contacts.selectors import (
+    companies_visible,
     contact_search_filter,
     done_business_condition,
     ideal_client_profiles_visible,
@@ -98,6 +101,11 @@ class ContactFilter(FilterSet):
         # Whose teams' profiles the criteria read: the request's user (page, API), or the
         # user a CSV export is written for. Nobody: no profile, so no criterion matches.
         self.user = user or getattr(self.request, "user", None)
+        if self.user is not None:
+            # The contacts listed are the user's teams': so are the companies searched.
+            search = partial(contact_search_filter, companies=companies_visible(user=self.user))
+            for name in ("q", "search"):
+                self.filters[name].condition = search
 
     def filter_prospective(self, queryset, name, value):
         done = done_business_condition()

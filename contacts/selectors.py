@@ -77,9 +77,14 @@ def contacts_visible(*, user) -> QuerySet[Contact]:
     return visible_shared(Contact.objects.all(), user)
 
 
-def contact_search_filter(q: str) -> Q:
+def contact_search_filter(q: str, *, companies: QuerySet[Company] | None = None) -> Q:
     """Every word of q must appear in the first or last name, the email or the company
     name: "ann acme" finds Ann Client of Acme Corp (core.search's rule).
+
+    `companies`: those whose names are searched, when the list is of contacts the user
+    sees (companies_visible: the same teams), else every company. On SQLite, which has no
+    trigram index, the company names are read one by one: those of the user's teams only,
+    not every team's (34,000 companies on the large set, 3.2 ms per statement).
 
     The company part is asked as "the contact's company is one of the companies whose
     name matches" rather than through a join, so that on PostgreSQL every branch of the
@@ -88,10 +93,11 @@ def contact_search_filter(q: str) -> Q:
     the large data set). Words under three characters, which no trigram index serves,
     keep the join."""
     condition = Q()
+    searched = Company.objects.all() if companies is None else companies
     for word in search_words(q):
         if len(word) >= TRIGRAM_LENGTH:
-            companies = Company.objects.filter(name__icontains=word).values("pk")
-            in_companies = Q(InRows(F("company"), companies.query))
+            matching = searched.filter(name__icontains=word).values("pk")
+            in_companies = Q(InRows(F("company"), matching.query))
         else:
             # No index helps a word this short: the join reads no company it need not.
             in_companies = Q(company__name__icontains=word)
@@ -118,8 +124,9 @@ def contact_search(*, user, team, q: str, exclude_pk: int | None = None) -> Quer
     contacts = contacts_visible(user=user).filter(team=team)
     if exclude_pk:
         contacts = contacts.exclude(pk=exclude_pk)
+    companies = companies_visible(user=user).filter(team=team)
     return (
-        contacts.filter(contact_search_filter(q))
+        contacts.filter(contact_search_filter(q, companies=companies))
         .select_related("company")
         .order_by("last_name", "first_name", "pk")[:SEARCH_RESULT_LIMIT]
     )

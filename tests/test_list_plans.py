@@ -38,6 +38,7 @@ from referrals.models import Deal, Referral, RosterEntry
 from tests import migrations
 from tests.factories import (
     ClientFactory,
+    CompanyFactory,
     ContactFactory,
     DealFactory,
     ExportJobFactory,
@@ -175,14 +176,19 @@ def test_without_its_index_the_managers_deals_list_would_sort(lists_data, maya_c
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("query", ["?q=person", "?q=person&kind=prospect"])
-def test_a_search_on_sqlite_reads_the_name_index_alone_in_order(lists_data, alice_client, query):
+def test_a_search_on_sqlite_reads_the_name_index_alone_in_order(
+    lists_data, alice_client, globex, query
+):
     """SQLite has no trigram index: a search reads the list's name index (contacts
     migration 0019: it carries the email and the company too) in the list's order, from
     the index alone, and stops at the page, instead of reading every contact of the team
-    from the table and sorting the matches. PostgreSQL finds the matches through its
-    trigram indexes and sorts those few, which is the better plan there."""
+    from the table and sorting the matches; of the companies, it reads the names of the
+    team's only, found by team, not every team's. PostgreSQL finds the matches through
+    its trigram indexes and sorts those few, which is the better plan there."""
     if connection.vendor != "sqlite":
         pytest.skip("PostgreSQL searches through trigram indexes (contacts migration 0006)")
+    CompanyFactory.create_batch(200, team=globex)  # another team's, as on a shared server
+    statistics_refresh()
     path = reverse("contacts:list") + query
     (sql,) = list_statements(alice_client, path, Contact._meta.db_table)
     assert not sorts_in_plan(sql)
@@ -198,6 +204,10 @@ def test_a_search_on_sqlite_reads_the_name_index_alone_in_order(lists_data, alic
         columns = [row[2] for row in cursor.fetchall()]
     # Every column the search tests is in the index: a row is read only once it matches.
     assert {"first_name", "last_name", "email", "company_id"} <= set(columns), (index, columns)
+    # The company names searched are those of the user's teams, found by team, not every
+    # team's companies read one by one (contact_search_filter's `companies`).
+    companies = [line for line in plan if re.match(r"(SCAN|SEARCH) U0\b", line)]
+    assert companies and all(line.startswith("SEARCH U0") for line in companies), plan
 
 
 def _index_columns(name: str) -> list[str]:
