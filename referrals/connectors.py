@@ -234,11 +234,16 @@ def _rank_key(result: Connector):
 
 def _tables() -> dict[str, str]:
     quote = connection.ops.quote_name
+    sqlite = connection.vendor == "sqlite"
     return {
         "rel": quote(Relationship._meta.db_table),
         "contact": quote(Contact._meta.db_table),
         "company": quote(Company._meta.db_table),
         "user": quote(User._meta.db_table),
+        # SQLite's fence around a level's ties (_ties_of): a subquery with a LIMIT
+        # takes no condition from outside. PostgreSQL needs none.
+        "fence_open": "SELECT * FROM (" if sqlite else "",
+        "fence_close": ") LIMIT -1" if sqlite else "",
     }
 
 
@@ -254,16 +259,22 @@ def _cost(strength: str) -> str:
 
 def _ties_of(frontier: str, *, carry: tuple[str, ...] = ()) -> str:
     """Every tie of the people in `frontier` (columns node, weakest, cost[, *carry]), in
-    both directions: (via = the frontier person, node = the other person, tie)."""
+    both directions: (via = the frontier person, node = the other person, tie).
+
+    On SQLite, fenced: the next level's tests of the other person (not the target, not
+    already found) would otherwise be moved into this join, and with them SQLite (3.38+)
+    may build a Bloom filter of every relationship of the database before the first
+    lookup — which it did on a database of 500,000 relationships (medium×5: 60 ms for a
+    2-hop search instead of 2) and not on one of a million, by its estimates."""
     extra = "".join(f", f.{column}" for column in carry)
-    return f"""
+    return f"""{{fence_open}}
         SELECT f.node AS via, r.contact_b_id AS node, r.strength AS tie,
                f.weakest AS weakest, f.cost AS cost{extra}
         FROM {frontier} f JOIN {{rel}} r ON r.contact_a_id = f.node
         UNION ALL
         SELECT f.node AS via, r.contact_a_id AS node, r.strength AS tie,
                f.weakest AS weakest, f.cost AS cost{extra}
-        FROM {frontier} f JOIN {{rel}} r ON r.contact_b_id = f.node"""
+        FROM {frontier} f JOIN {{rel}} r ON r.contact_b_id = f.node{{fence_close}}"""
 
 
 # The rep's own contact record in the target's team (parameters user and team).
