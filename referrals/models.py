@@ -258,6 +258,11 @@ class Referral(models.Model):
         ]
         indexes = [
             models.Index(fields=["team", "owner", "status"]),
+            # A manager's pipeline counts the team's referrals per status: read in status
+            # order, each count is made as the index is read, where the (team, owner,
+            # status) index needed its 100,000 rows gathered and grouped first (a team of
+            # medium×5: PostgreSQL 14.6 -> 9.9 ms, SQLite 19.6 -> 8.1).
+            models.Index(fields=["team", "status"], name="referral_team_status_idx"),
             # The KPIs (reporting/kpis.py) count each step dated in a period, one range of
             # one of these per step; each holds what its counts read, so the database answers
             # from the index alone instead of visiting every row (core.database.covering_index).

