@@ -39,6 +39,22 @@ results.json under "sqlite", its plans (EXPLAIN QUERY PLAN) to PLANS.md's sectio
 median. The scan, connectors, exports and load benches are PostgreSQL's (COPY, the
 server's concurrency) and are not run on SQLite.
 
+Another data set, such as the issue's medium×5 (fewer relationships per database, more
+referrals per team, and plans SQLite chose differently there): seed it into a database
+of its own, then point the bench at it, and give SQLite a file of its own too (a file
+that already holds teams is measured as it is, never copied again):
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/warmpath_bench_m5 \
+        .venv/bin/python manage.py migrate
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/warmpath_bench_m5 \
+        .venv/bin/python manage.py seed --size medium --scale 5
+    BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/warmpath_bench_m5 \
+        make bench BENCH_ARGS="--skip scan connectors exports load"
+    BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/warmpath_bench_m5 \
+        make bench BENCH_ARGS="--sqlite var/bench_m5.sqlite3"
+
+The follow-ups are topped up to 1,000,000 and the dense team added there as well.
+
 The machine's load average is printed and recorded: other work on a 2-core machine
 shows in every figure.
 """
