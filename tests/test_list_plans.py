@@ -120,21 +120,29 @@ def list_statements(client, path: str, table: str) -> list[str]:
     return found
 
 
-def sorts_in_plan(sql: str) -> list[str]:
-    """The plan's sorting steps (empty: the order comes from an index)."""
+def plan_steps(sql: str, *, priced_out: tuple[str, ...] = ()) -> list[str]:
+    """The plan's steps as the engine tells them: PostgreSQL's EXPLAIN, with the planner
+    methods `priced_out` switched off (a plan that still uses one has no other way),
+    SQLite's EXPLAIN QUERY PLAN."""
     with transaction.atomic(), connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            cursor.execute("SET LOCAL enable_sort = off")
-            cursor.execute("SET LOCAL enable_incremental_sort = off")
+            for method in priced_out:
+                cursor.execute(f"SET LOCAL enable_{method} = off")
             cursor.execute(f"EXPLAIN {sql}")
-            lines = [row[0] for row in cursor.fetchall()]
-            sorts = [line.strip() for line in lines if re.search(r"\bSort\b", line)]
+            steps = [row[0].strip() for row in cursor.fetchall()]
         else:
             cursor.execute(f"EXPLAIN QUERY PLAN {sql}")
-            lines = [row[-1] for row in cursor.fetchall()]
-            sorts = [line for line in lines if "TEMP B-TREE FOR" in line and "ORDER BY" in line]
+            steps = [row[-1] for row in cursor.fetchall()]
         transaction.set_rollback(True)
-    return sorts
+    return steps
+
+
+def sorts_in_plan(sql: str) -> list[str]:
+    """The plan's sorting steps (empty: the order comes from an index)."""
+    if connection.vendor == "postgresql":
+        steps = plan_steps(sql, priced_out=("sort", "incremental_sort"))
+        return [step for step in steps if re.search(r"\bSort\b", step)]
+    return [step for step in plan_steps(sql) if "TEMP B-TREE FOR" in step and "ORDER BY" in step]
 
 
 @pytest.fixture
@@ -231,19 +239,11 @@ def test_the_sqlite_name_indexes_go_back_to_their_declared_columns():
 def groupings_in_plan(sql: str) -> list[str]:
     """The plan's steps that gather rows to group them (empty: each group is counted as
     the index is read, in its order)."""
-    with transaction.atomic(), connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            for method in ("hashagg", "sort", "incremental_sort", "seqscan", "bitmapscan"):
-                cursor.execute(f"SET LOCAL enable_{method} = off")
-            cursor.execute(f"EXPLAIN {sql}")
-            lines = [row[0] for row in cursor.fetchall()]
-            found = [line.strip() for line in lines if re.search(r"\b(Sort|HashAggregate)\b", line)]
-        else:
-            cursor.execute(f"EXPLAIN QUERY PLAN {sql}")
-            lines = [row[-1] for row in cursor.fetchall()]
-            found = [line for line in lines if "TEMP B-TREE FOR GROUP BY" in line]
-        transaction.set_rollback(True)
-    return found
+    if connection.vendor == "postgresql":
+        priced_out = ("hashagg", "sort", "incremental_sort", "seqscan", "bitmapscan")
+        steps = plan_steps(sql, priced_out=priced_out)
+        return [step for step in steps if re.search(r"\b(Sort|HashAggregate)\b", step)]
+    return [step for step in plan_steps(sql) if "TEMP B-TREE FOR GROUP BY" in step]
 
 
 @pytest.mark.django_db
