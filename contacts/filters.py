@@ -12,7 +12,6 @@ from django.db.models import Q
 from contacts.fit import CRITERIA, criterion_condition
 from contacts.models import Company, Contact, ContactKind, Industry, Relationship
 from contacts.selectors import (
-    companies_visible,
     contact_search_filter,
     done_business_condition,
     ideal_client_profiles_visible,
@@ -103,7 +102,7 @@ class ContactFilter(FilterSet):
         self.user = user or getattr(self.request, "user", None)
         if self.user is not None:
             # The contacts listed are the user's teams': so are the companies searched.
-            search = partial(contact_search_filter, companies=companies_visible(user=self.user))
+            search = partial(contact_search_filter, user=self.user)
             for name in ("q", "search"):
                 self.filters[name].condition = search
 

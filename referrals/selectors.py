@@ -66,8 +66,7 @@ def contact_search(
     of `prefer_kind` (e.g. clients, for a referrer) first. Bounded on purpose: a team may
     hold hundreds of thousands of contacts."""
     contacts = contacts_for_picking(user, team=team)
-    companies = _in_team(contact_selectors.companies_visible(user=user), team)
-    contacts = contacts.filter(contact_search_filter(query, companies=companies))
+    contacts = contacts.filter(contact_search_filter(query, user=user, team=team))
     order = ["-fit_score", "last_name", "first_name", "pk"]
     if prefer_kind in ContactKind.values:
         contacts = contacts.alias(

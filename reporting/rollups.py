@@ -350,16 +350,12 @@ def _edges(span: Span) -> list[tuple[int, datetime, datetime]]:
     return edges
 
 
-# The zero of a count and of an amount, made once: a model field's construction is not
-# free (Django normalizes its choices on every one), and queries copy what they use.
+# The zero of each column ("count", "amount"), made once: a model field's construction is
+# not free (Django normalizes its choices on every one), and queries copy what they use.
 _ZEROS = {
     "count": Value(0, output_field=IntegerField()),
     "amount": Value(ZERO, output_field=DecimalField(max_digits=18, decimal_places=2)),
 }
-
-
-def _zero(column: str) -> Value:
-    return _ZEROS["amount" if column == "amount" else "count"]
 
 
 def _stretches(
@@ -532,10 +528,10 @@ def rollup_counts(
                 part = Count(family.dated_by, filter=condition)
             else:
                 part = Coalesce(
-                    Sum(family.measures[measure].amount, filter=condition), _zero(column)
+                    Sum(family.measures[measure].amount, filter=condition), _ZEROS[column]
                 )
             if key not in exprs:
-                exprs[key] = part if sign > 0 else _zero(column) - part
+                exprs[key] = part if sign > 0 else _ZEROS[column] - part
             else:
                 exprs[key] = exprs[key] + part if sign > 0 else exprs[key] - part
         # Narrowed to what its measures count: the overdue of today read every follow-up

@@ -213,7 +213,7 @@ def test_a_search_on_sqlite_reads_the_name_index_alone_in_order(
     # Every column the search tests is in the index: a row is read only once it matches.
     assert {"first_name", "last_name", "email", "company_id"} <= set(columns), (index, columns)
     # The company names searched are those of the user's teams, found by team, not every
-    # team's companies read one by one (contact_search_filter's `companies`).
+    # team's companies read one by one (contact_search_filter's `user`).
     companies = [line for line in plan if re.match(r"(SCAN|SEARCH) U0\b", line)]
     assert companies and all(line.startswith("SEARCH U0") for line in companies), plan
 
